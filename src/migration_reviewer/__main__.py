@@ -1,0 +1,3 @@
+from migration_reviewer.cli import main
+
+raise SystemExit(main())

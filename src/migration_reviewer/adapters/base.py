@@ -1,0 +1,121 @@
+"""What an adapter gives the rest of the pipeline: ordered migrations, described, never executed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from migration_reviewer.discovery.changeset import ChangeSet, RepoTree
+
+
+class Dialect(StrEnum):
+    POSTGRESQL = "postgresql"
+    MYSQL = "mysql"
+    SQLITE = "sqlite"
+
+
+class Wrapping(StrEnum):
+    """How the framework's own runner wraps a migration's statements in transactions.
+
+    Replay imitates it, so a statement that fails under the real runner (CREATE INDEX CONCURRENTLY in a
+    transaction block, say) fails in the review too.
+    """
+
+    PER_MIGRATION = "per-migration"  # BEGIN … COMMIT around each migration file (dbmate, Supabase)
+    SCRIPT = "script"  # the file goes to the server as one multi-statement query: an implicit transaction
+    #                    unless the file holds a single statement (golang-migrate, Prisma)
+    BATCH = "batch"  # one transaction around every pending migration (Drizzle)
+    NONE = "none"  # each statement commits on its own (psql -f, dbmate `transaction:false`)
+
+
+class MigrationStatus(StrEnum):
+    BASE = "base"  # on the base branch, untouched by the change
+    ADDED = "added"  # new in the change: replayed on top of the base history
+    MODIFIED = "modified"  # on base, edited by the change (already applied somewhere: a drift finding)
+    DELETED = "deleted"  # on base, removed by the change
+
+
+@dataclass(frozen=True)
+class SqlScript:
+    """SQL text taken from a file. `first_line` is the 1-based line of the file where `text` starts, so a
+    statement's position inside `text` maps back to the file."""
+
+    path: str
+    text: str
+    first_line: int = 1
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: str  # the runner's own identifier: a version number, a timestamp, a journal tag
+    name: str  # human name, e.g. "add_users_email"
+    path: str  # the file a reviewer opens (the up file)
+    status: MigrationStatus
+    up: tuple[SqlScript, ...]
+    down: tuple[SqlScript, ...] | None = None  # None: the framework has no down migrations here
+    wrapping: Wrapping = Wrapping.PER_MIGRATION
+    files: tuple[str, ...] = ()  # every file that belongs to this migration (up, down, sidecars)
+
+
+class ProblemKind(StrEnum):
+    NOT_IN_JOURNAL = "not-in-journal"  # a SQL file the framework's journal does not list
+    MISSING_FILE = "missing-file"  # a journal entry or version without its file
+    DUPLICATE_VERSION = "duplicate-version"  # two migrations share one version
+    EDITED_APPLIED = "edited-applied"  # a migration that was on base was modified
+    DELETED_APPLIED = "deleted-applied"  # a migration that was on base was deleted
+    OUT_OF_ORDER = "out-of-order"  # a new migration sorts before one already on base
+    UNREADABLE = "unreadable"  # binary, not UTF-8, or cannot be parsed as this framework's format
+    INVALID = "invalid"  # the framework's own files say something impossible
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    kind: ProblemKind
+    message: str
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class MigrationSet:
+    """One migration directory of one framework, as both sides of the change see it."""
+
+    root: str  # the directory, repository-relative ('' for the top)
+    framework: str  # adapter name: "golang-migrate", "dbmate", "supabase", "prisma", "drizzle", "plain-sql"
+    dialect: Dialect
+    base_migrations: tuple[Migration, ...]  # in the runner's order, as on the base revision
+    head_migrations: tuple[Migration, ...]  # in the runner's order, as on the head revision, with statuses
+    problems: tuple[PlanProblem, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # facts worth showing a reviewer (e.g. "journal dialect: sqlite")
+
+    @property
+    def new_migrations(self) -> tuple[Migration, ...]:
+        """What replay applies on top of the base history: the migrations the change adds, in order."""
+        return tuple(m for m in self.head_migrations if m.status is MigrationStatus.ADDED)
+
+    @property
+    def touched(self) -> bool:
+        """Whether the change adds, edits or removes anything in this set."""
+        return bool(self.new_migrations) or any(
+            m.status is not MigrationStatus.BASE for m in self.head_migrations
+        ) or any(p.kind is ProblemKind.DELETED_APPLIED for p in self.problems)
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    sets: tuple[MigrationSet, ...]
+
+
+class FrameworkAdapter(Protocol):
+    """One migration framework. Pure: reads files from the trees, never opens a connection."""
+
+    name: str
+
+    def detect(self, tree: RepoTree) -> list[str]:
+        """The migration directories of this framework in `tree` (repository-relative)."""
+        ...
+
+    def load(self, root: str, changes: ChangeSet) -> MigrationSet:
+        """Both sides of one directory, ordered the way the framework's runner orders them."""
+        ...

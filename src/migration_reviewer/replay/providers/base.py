@@ -1,0 +1,47 @@
+"""Where the throwaway database comes from.
+
+A provider starts (or reaches) a server; the server hands out fresh, uniquely named databases and removes
+everything it created when closed, whatever happened in between (an error, Ctrl-C, a timeout).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from migration_reviewer.adapters.base import Dialect
+
+
+@dataclass(frozen=True)
+class Database:
+    """A scratch database that only this review writes to."""
+
+    name: str
+    conninfo: str  # what psycopg.connect() takes: a libpq URL or key=value string
+    dialect: Dialect
+    provider: str
+    server_version: str  # human form, e.g. "18.6"
+    server_version_num: int  # e.g. 180006
+
+
+class Server(Protocol):
+    provider: str
+    dialect: Dialect
+    server_version: str
+    server_version_num: int
+
+    def create_database(self, template: Database | None = None) -> Database:
+        """A new empty database (or a copy of `template`), with a name no one else uses."""
+        ...
+
+    def drop_database(self, database: Database) -> None: ...
+
+
+class DatabaseProvider(Protocol):
+    name: str
+
+    def start(self) -> AbstractContextManager[Server]:
+        """Start or reach the server. Leaving the context drops every database it created and stops
+        every process it started."""
+        ...

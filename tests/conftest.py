@@ -1,0 +1,45 @@
+"""Shared fixtures. Tests talk to real databases: the machine's PostgreSQL (through a scratch database
+that the fixture creates and drops) and the embedded server the product starts itself."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+# The server tests may create scratch databases on. Only the scratch database is ever written to.
+LOCAL_PG_URL = os.environ.get("MIGRATION_REVIEWER_TEST_PG_URL", "postgresql://127.0.0.1:5432/postgres")
+
+
+def _local_pg_available() -> str | None:
+    try:
+        with psycopg.connect(LOCAL_PG_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"no PostgreSQL at {LOCAL_PG_URL}: {exc}".splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def local_pg_url() -> str:
+    reason = _local_pg_available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return LOCAL_PG_URL
+
+
+@pytest.fixture
+def scratch_pg(local_pg_url: str) -> Iterator[str]:
+    """The conninfo of an empty database on the local server, dropped after the test."""
+    name = f"mr_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(local_pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield psycopg.conninfo.make_conninfo(local_pg_url, dbname=name)
+    finally:
+        with psycopg.connect(local_pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
