@@ -1,0 +1,21 @@
+"""The analyzers: rules over what the change says and what the replay saw. Importing this package
+registers every rule."""
+
+from migration_reviewer.analyzers.drift import (  # noqa: F401
+    applied_migration_deleted,
+    applied_migration_edited,
+    duplicate_version,
+    invalid_migration_set,
+    migration_file_missing,
+    migration_not_in_journal,
+    out_of_order_migration,
+    unreadable_migration,
+)
+from migration_reviewer.analyzers.registry import RULES, run_rules
+from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
+    base_history_fails,
+    migration_fails,
+    replay_unavailable,
+)
+
+__all__ = ["RULES", "run_rules"]

@@ -71,10 +71,10 @@ class RepoTree:
 
     def glob(self, pattern: str) -> list[str]:
         """Paths matching a glob where `**` spans folders (PurePosixPath.full_match semantics)."""
-        return sorted(p for p in self.paths if _full_match(p, pattern))
+        return sorted(p for p in self.paths if glob_match(p, pattern))
 
 
-def _full_match(path: str, pattern: str) -> bool:
+def glob_match(path: str, pattern: str) -> bool:
     return _glob_regex(pattern).fullmatch(path) is not None
 
 

@@ -6,6 +6,7 @@ everything it created when closed, whatever happened in between (an error, Ctrl-
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,28 @@ class Database:
     provider: str
     server_version: str  # human form, e.g. "18.6"
     server_version_num: int  # e.g. 180006
+
+    def __repr__(self) -> str:
+        # conninfo may hold a password: a repr ends up in logs and test output
+        return (
+            f"Database(name={self.name!r}, conninfo={mask_password(self.conninfo)!r}, "
+            f"provider={self.provider!r}, server_version={self.server_version!r})"
+        )
+
+
+# The password in a URL's user info, in a URL's query string and in a key=value conninfo.
+_PASSWORD_PATTERNS = (
+    re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^/@\s:]*:)[^/\s]*(?=@)", re.IGNORECASE),
+    re.compile(r"(?P<keep>[?&]password=)[^&#\s]*", re.IGNORECASE),
+    re.compile(r"(?P<keep>(?<![?&])\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s']+)", re.IGNORECASE),
+)
+
+
+def mask_password(text: str) -> str:
+    """`text` with every password in a connection URL or conninfo replaced by ***."""
+    for pattern in _PASSWORD_PATTERNS:
+        text = pattern.sub(r"\g<keep>***", text)
+    return text
 
 
 class Server(Protocol):

@@ -1,0 +1,122 @@
+"""golang-migrate: `{version}_{title}.up.sql` and `.down.sql` files in one folder.
+
+The runner parses the version as an unsigned 64-bit integer, orders numerically, and applies only the
+versions above the database's current one. The postgres driver sends each file as one multi-statement query
+(an implicit transaction); there is no record of the database type in the folder.
+"""
+
+from __future__ import annotations
+
+import re
+
+from migration_reviewer.adapters._common import (
+    RunnerWords,
+    Side,
+    build_set,
+    dialect_from_path,
+    files_by_dir,
+    files_in,
+    join,
+)
+from migration_reviewer.adapters.base import (
+    Migration,
+    MigrationSet,
+    MigrationStatus,
+    ProblemKind,
+    Wrapping,
+)
+from migration_reviewer.discovery.changeset import ChangeSet, RepoTree
+
+# golang-migrate's own file name pattern; the last part is the extension (`sql`, or `json` for MongoDB…).
+_FILE = re.compile(r"(\d+)_(.*)\.(up|down)\.(.*)")
+_MAX_VERSION = 2**64 - 1
+
+_WORDS = RunnerWords(
+    edited="golang-migrate only runs versions above the database's current version, so the edit never runs "
+    "there; put the change in a new migration",
+    deleted="when it is a database's current version golang-migrate stops with \"no migration found for "
+    "version\", and `migrate down` cannot step past it; restore the file",
+    out_of_order="golang-migrate only runs versions above the database's current version, so databases where "
+    "the base branch was deployed skip it silently; give it a version above the newest one",
+)
+
+
+class GolangMigrateAdapter:
+    name = "golang-migrate"
+
+    def detect(self, tree: RepoTree) -> list[str]:
+        return [
+            folder
+            for folder, names in files_by_dir(tree).items()
+            if any((m := _FILE.fullmatch(n)) and m[3] == "up" and m[4] == "sql" for n in names)
+        ]
+
+    def load(self, root: str, changes: ChangeSet) -> MigrationSet:
+        dialect = dialect_from_path(root)
+        return build_set(
+            root=root,
+            framework=self.name,
+            dialect=dialect,
+            base=_read_side(changes.base, root),
+            head=_read_side(changes.head, root),
+            words=_WORDS,
+            notes=(f"golang-migrate does not record the database type: assumed {dialect} from the folder "
+                   "path",),
+        )
+
+
+def _read_side(tree: RepoTree, root: str) -> Side:
+    side = Side()
+    # version → (file name, title) of its up files and of its down files, in name order
+    ups: dict[int, list[tuple[str, str]]] = {}
+    downs: dict[int, list[tuple[str, str]]] = {}
+    for name in files_in(tree, root):
+        match = _FILE.fullmatch(name)
+        if match is None:
+            if name.endswith(".sql") and name[0].isdigit():
+                side.problem(ProblemKind.INVALID, f"{name} is not named {{version}}_{{title}}.up.sql or "
+                             ".down.sql: golang-migrate ignores it", join(root, name))
+            continue
+        if match[4] != "sql":
+            continue
+        version = int(match[1])
+        if version > _MAX_VERSION:
+            side.problem(ProblemKind.INVALID, f"version {match[1]} does not fit an unsigned 64-bit integer: "
+                         "golang-migrate ignores the file", join(root, name))
+            continue
+        (ups if match[3] == "up" else downs).setdefault(version, []).append((name, match[2]))
+
+    for version in sorted(ups.keys() | downs.keys()):
+        up_files, down_files = ups.get(version, []), downs.get(version, [])
+        migration_id = str(version)
+        duplicates = [files for files in (up_files, down_files) if len(files) > 1]
+        for files in duplicates:
+            side.duplicate(migration_id, [join(root, name) for name, _ in files],
+                           "golang-migrate refuses to run with duplicate migration files", skip=True)
+        if duplicates:
+            continue
+        if not up_files:
+            side.problem(ProblemKind.MISSING_FILE, f"version {version} has a down file but no up file: "
+                         "golang-migrate records the version without running anything",
+                         join(root, down_files[0][0]))
+            continue
+        up_name, title = up_files[0]
+        up_path = join(root, up_name)
+        down_path = join(root, down_files[0][0]) if down_files else None
+        up = side.script(tree, up_path, migration_id)
+        if up is None:
+            continue
+        side.add(
+            Migration(
+                id=migration_id,
+                name=title,
+                path=up_path,
+                status=MigrationStatus.BASE,
+                up=up,
+                down=side.script(tree, down_path, migration_id) if down_path else None,
+                wrapping=Wrapping.SCRIPT,
+                files=(up_path, down_path) if down_path else (up_path,),
+            ),
+            (version,),
+        )
+    return side

@@ -1,0 +1,1 @@
+"""DR: a migration set that disagrees with itself or with what was already deployed."""

@@ -1,0 +1,60 @@
+"""A finding: one thing a reviewer should know, tied to a file and line where there is one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Category(StrEnum):
+    LOCK = "lock"
+    BACKFILL = "backfill"
+    ROLLBACK = "rollback"
+    SCHEMA = "schema"
+    SECURITY = "security"
+    REPLAY = "replay"
+    DRIFT = "drift"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # code, e.g. "RP001"
+    name: str  # kebab-case rule name
+    category: Category
+    severity: Severity
+    message: str
+    path: str | None = None
+    line: int | None = None
+    table: str | None = None
+    fix: str | None = None
+    confirmed_by_replay: bool = False
+    statement: str | None = None  # the SQL the finding is about, shown in the comment
+    migration_set: str | None = None  # the root of the migration set it belongs to
+
+    @property
+    def sort_key(self) -> tuple[int, str, int, str]:
+        return (-self.severity.rank, self.path or "", self.line or 0, self.rule)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a rule yields; the registry turns it into a Finding with the rule's code, name and family."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    table: str | None = None
+    fix: str | None = None
+    confirmed_by_replay: bool = False
+    statement: str | None = None
+    severity: Severity | None = None  # None: the rule's default

@@ -1,0 +1,1 @@
+"""RP: what went wrong when the migrations were really run."""

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_reviewer.adapters.base import Wrapping
+from migration_reviewer.analyzers.context import AnalysisContext
+from migration_reviewer.analyzers.finding import Category, Issue, Severity
+from migration_reviewer.analyzers.registry import rule
+from migration_reviewer.replay.result import Outcome, ReplayError
+
+# Why a statement fails and what usually fixes it, by SQLSTATE.
+_FIXES = {
+    "25001": "run it outside a transaction: put it alone in a migration of its own, or turn the runner's "
+    "transaction off for that migration (dbmate: `-- migrate:up transaction:false`)",
+    "42P01": "the table does not exist at this point of the history: check the order of the migrations",
+    "42703": "the column does not exist at this point of the history: check the order of the migrations",
+    "42P07": "the object already exists: guard it with IF NOT EXISTS or check the history for a duplicate",
+    "42710": "the object already exists: guard it with IF NOT EXISTS or check the history for a duplicate",
+    "57014": "the statement ran past the statement timeout: batch the work or move it out of the migration",
+    "42601": "fix the syntax error",
+}
+
+
+@rule("RP001", "migration-fails", Category.REPLAY, Severity.ERROR)
+def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
+    """A migration of the change fails when it is replayed on top of the base history.
+
+    ## What it does
+    Replays the base history and then the change's migrations on a throwaway database, the way the
+    framework's runner does (same order, same transaction wrapping), and reports the first statement the
+    server rejects, with the server's message, the file and the line.
+
+    ## Why is this risky?
+    The runner stops at the same statement in production: the deploy fails half way, and where the runner
+    does not wrap the migration in a transaction, the statements before it stay applied.
+
+    ## Example
+    ```sql
+    CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    ALTER TABLE users ADD COLUMN nickname text;
+    ```
+    (two statements in one file that the runner sends as one transaction)
+
+    ## Use instead
+    ```sql
+    CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    ```
+    (alone in its own migration)
+    """
+    for run in ctx.replay.runs:
+        if run.outcome is not Outcome.FAILED or run.error is None:
+            continue
+        undone = [
+            other.migration.name
+            for other in ctx.replay.runs
+            if other.outcome is Outcome.ROLLED_BACK and other is not run
+        ]
+        message = f"`{run.migration.name}` fails: {run.error.message}"
+        if undone and run.migration.wrapping is Wrapping.BATCH:
+            message += f" (the runner rolls back the whole batch, undoing {', '.join(undone)})"
+        yield Issue(
+            message=message,
+            path=run.error.path,
+            line=run.error.line,
+            statement=run.error.statement,
+            fix=_fix(run.error),
+            confirmed_by_replay=True,
+        )
+
+
+def _fix(error: ReplayError) -> str | None:
+    fix = _FIXES.get(error.sqlstate or "")
+    if error.detail:
+        fix = f"{fix}. Server says: {error.detail}" if fix else f"Server says: {error.detail}"
+    return fix

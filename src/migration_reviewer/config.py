@@ -1,0 +1,196 @@
+"""Settings, built in layers: defaults, then the repository's config file, then environment variables,
+then command-line flags. Each layer only overrides what it names.
+
+Config file: `.migration-reviewer.toml` at the repository root, or `[tool.migration-reviewer]` in
+`pyproject.toml`. Keys are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper
+case with underscores. Unknown keys are errors that name the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migration_reviewer.errors import ConfigError
+
+FORMATS = ("terminal", "json", "markdown")
+FAIL_ON = ("error", "warning", "never")
+DATABASES = ("embedded", "url", "docker")
+ENV_PREFIX = "MIGRATION_REVIEWER_"
+
+
+@dataclass(frozen=True)
+class MigrationDir:
+    """A migration directory named in config, for when detection is not enough."""
+
+    path: str
+    framework: str | None = None  # adapter name; None: detect
+    dialect: str | None = None  # overrides what the framework's files say
+
+
+@dataclass(frozen=True)
+class Settings:
+    repo: str = "."
+    base: str | None = None  # None: the merge-base with the default branch
+    head: str = "HEAD"  # or "WORKTREE"
+    format: str | None = None  # None: terminal
+    output: str | None = None
+    template: str | None = None
+    color: bool | None = None  # None: when writing to a terminal
+    database: str = "embedded"
+    database_url: str | None = None
+    postgres_image: str = "postgres:17"
+    pg_bin_dir: str | None = None  # PostgreSQL server binaries to use instead of the bundled ones
+    statement_timeout: float = 300.0  # seconds, per statement
+    fail_on: str = "error"
+    migrations: tuple[MigrationDir, ...] = ()  # empty: detect every framework's folders
+    exclude: tuple[str, ...] = ()  # globs of paths never treated as migrations
+    config_file: str | None = field(default=None, compare=False)  # where file settings came from
+
+
+# The keys a user may set in a config file or the environment, and how to read each.
+_KEYS: dict[str, str] = {
+    "base": "str",
+    "head": "str",
+    "format": "str",
+    "template": "str",
+    "database": "str",
+    "database-url": "str",
+    "postgres-image": "str",
+    "pg-bin-dir": "str",
+    "statement-timeout": "seconds",
+    "fail-on": "str",
+    "migrations": "dirs",
+    "exclude": "list",
+}
+
+
+def load_settings(repo: str, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """`flags` holds only what the user passed on the command line (snake_case field names)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {"repo": repo}
+    file_values, source = _read_config_file(Path(repo))
+    values.update(file_values)
+    values.update(_from_environment(environ))
+    values.update({k: v for k, v in flags.items() if v is not None})
+    values["config_file"] = source
+    if values.get("database_url") and "database" not in values:
+        values["database"] = "url"  # naming a server is choosing it
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _read_config_file(repo: Path) -> tuple[dict[str, Any], str | None]:
+    dedicated = repo / ".migration-reviewer.toml"
+    pyproject = repo / "pyproject.toml"
+    if dedicated.is_file():
+        table = _load_toml(dedicated)
+        source = dedicated
+    elif pyproject.is_file():
+        table = _load_toml(pyproject).get("tool", {}).get("migration-reviewer", {})
+        source = pyproject
+    else:
+        return {}, None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source.name}: the migration-reviewer settings must be a table")
+    return {_field(key, source.name): _convert(key, value, source.name) for key, value in table.items()}, str(
+        source
+    )
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {}
+    for key in _KEYS:
+        name = ENV_PREFIX + key.upper().replace("-", "_")
+        if environ.get(name):
+            kind = _KEYS[key]
+            raw: Any = environ[name]
+            if kind in ("list", "dirs"):
+                raw = [part.strip() for part in raw.split(",") if part.strip()]
+            values[_field(key, name)] = _convert(key, raw, name)
+    return values
+
+
+def _field(key: str, source: str) -> str:
+    if key not in _KEYS:
+        known = ", ".join(sorted(_KEYS))
+        raise ConfigError(f"{source}: unknown setting '{key}'", hint=f"known settings: {known}")
+    return key.replace("-", "_")
+
+
+def _convert(key: str, value: Any, source: str) -> Any:
+    kind = _KEYS[key]
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: '{key}' must be a string, not {value!r}")
+        return value
+    if kind == "seconds":
+        return parse_seconds(value, f"{source}: '{key}'")
+    if kind == "list":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: '{key}' must be a list of strings")
+        return tuple(value)
+    return tuple(parse_migration_dir(entry, source) for entry in (value if isinstance(value, list) else [value]))
+
+
+def parse_migration_dir(entry: Any, source: str) -> MigrationDir:
+    if isinstance(entry, str):  # "path" or "framework:path"
+        framework, _, path = entry.rpartition(":")
+        return MigrationDir(path=path.strip("/"), framework=framework or None)
+    if isinstance(entry, dict):
+        unknown = set(entry) - {"path", "framework", "dialect"}
+        if unknown or not isinstance(entry.get("path"), str):
+            raise ConfigError(
+                f"{source}: each 'migrations' entry needs a 'path' and may have 'framework' and 'dialect'"
+                + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
+            )
+        return MigrationDir(entry["path"].strip("/"), entry.get("framework"), entry.get("dialect"))
+    raise ConfigError(f"{source}: 'migrations' entries are strings or tables, not {entry!r}")
+
+
+def parse_seconds(value: Any, what: str) -> float:
+    """`300`, `5s`, `2m`, `1.5` → seconds."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{what} must be a duration such as 30s or 5m")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+        unit = next((u for u in ("ms", "s", "m", "h") if text.endswith(u)), "")
+        try:
+            seconds = float(text[: len(text) - len(unit)] if unit else text) * scale.get(unit, 1.0)
+        except ValueError:
+            raise ConfigError(f"{what} must be a duration such as 30s or 5m, not {value!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{what} must be more than zero")
+    return seconds
+
+
+def _validate(settings: Settings) -> None:
+    choices = {"format": FORMATS, "fail_on": FAIL_ON, "database": DATABASES}
+    for name, allowed in choices.items():
+        value = getattr(settings, name)
+        if value is not None and value not in allowed:
+            raise ConfigError(f"{name.replace('_', '-')} must be one of {', '.join(allowed)}, not '{value}'")
+    if settings.database == "url" and not settings.database_url:
+        raise ConfigError("--database url needs --database-url (e.g. postgresql://user@host:5432/postgres)")
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, **changes)

@@ -1,0 +1,44 @@
+"""Making repository strings safe in Markdown: file names, table names, SQL and server messages come from
+the pull request and must not become links, HTML, mentions or broken tables in our comment."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+WORD_JOINER = "\u2060"  # invisible; stops GitHub from reading "@name" or "#123" as a mention or link
+
+
+def text(value: object) -> str:
+    """Plain text for Markdown: one line, special characters escaped, HTML and mentions neutralised."""
+    raw = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    raw = _MARKDOWN_SPECIAL.sub(r"\\\1", raw)
+    return _MENTION.sub("@" + WORD_JOINER, raw)
+
+
+def code(value: object, *, in_table: bool = False) -> str:
+    """An inline code span that holds any string: the fence is longer than any run of backticks inside
+    (GitHub renders neither Markdown, HTML nor mentions inside code)."""
+    raw = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    if in_table:
+        raw = raw.replace("|", "\\|")  # a pipe ends a table cell even inside a code span
+    longest = max((len(run) for run in re.findall(r"`+", raw)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if raw.startswith("`") or raw.endswith("`") or not raw.strip() else ""
+    return f"{fence}{pad}{raw}{pad}{fence}"
+
+
+def code_block(value: object, language: str = "sql") -> str:
+    """A fenced block whose fence no line inside can close."""
+    raw = _CONTROL.sub("", str(value).replace("\r\n", "\n")).replace("\r", "\n")
+    longest = max((len(run) for run in re.findall(r"`{3,}", raw)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{raw}\n{fence}"
+
+
+def terminal(value: object) -> str:
+    """Strip control characters (escape sequences could repaint a terminal)."""
+    return _CONTROL.sub("", str(value)).replace("\x1b", "")

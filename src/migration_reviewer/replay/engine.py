@@ -1,0 +1,256 @@
+"""Replays one migration set on a scratch database the way its framework's runner would.
+
+Order of events: the base history (fast: one query per migration where that is safe), a schema snapshot,
+the change's migrations statement by statement with observation, a second snapshot, the diff.
+
+Transactions are driven explicitly (the connection is in autocommit mode and we send BEGIN/COMMIT
+ourselves) and the server's own transaction status is read after every statement, so a BEGIN or COMMIT
+written inside a migration file behaves exactly as it would under the real runner.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, Wrapping
+from migration_reviewer.replay import observe
+from migration_reviewer.replay.providers.base import Server
+from migration_reviewer.replay.result import (
+    MigrationRun,
+    Outcome,
+    ReplayError,
+    SetReplay,
+    StatementRun,
+)
+from migration_reviewer.replay.statements import (
+    Statement,
+    is_transaction_control,
+    may_need_own_transaction,
+    runs_outside_transaction,
+    split_scripts,
+)
+from migration_reviewer.schema.diff import diff
+from migration_reviewer.schema.introspectors import get_introspector
+from migration_reviewer.schema.renames import rename_hints
+
+Connection = psycopg.Connection[Any]
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    statement_timeout_ms: int = 300_000  # per statement; a runaway migration becomes a finding, not a hang
+
+
+def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
+    return SetReplay(migration_set, provider="", server_version="", error=reason)
+
+
+def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
+    if migration_set.dialect is not server.dialect:
+        return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
+    result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
+    database = server.create_database()
+    try:
+        with psycopg.connect(database.conninfo, autocommit=True) as conn:
+            conn.execute(f"SET statement_timeout = {int(options.statement_timeout_ms)}")
+            started = time.perf_counter()
+            result.base_runs = [_apply_base(conn, m, migration_set.dialect) for m in migration_set.base_migrations]
+            result.base_duration_ms = (time.perf_counter() - started) * 1000
+            introspect = get_introspector(migration_set.dialect.value)
+            result.before = introspect(conn)
+            result.runs = _Runner(conn, migration_set.dialect).run(migration_set.new_migrations)
+            result.after = introspect(conn)
+        hints = [
+            hint
+            for run in result.runs
+            if run.outcome is Outcome.APPLIED
+            for script in run.migration.up
+            for hint in rename_hints(script.text)
+        ]
+        result.changes = diff(result.before, result.after, hints)
+    finally:
+        server.drop_database(database)
+    return result
+
+
+def _apply_base(conn: Connection, migration: Migration, dialect: Dialect) -> MigrationRun:
+    """Base migrations already ran in production: replay them as fast as the server allows, one query per
+    migration, and go statement by statement only where a statement must run outside a transaction or
+    to find the line of a failure."""
+    text = ";\n".join(script.text for script in migration.up)
+    if not may_need_own_transaction(text):
+        started = time.perf_counter()
+        try:
+            conn.execute("BEGIN")
+            conn.execute(text, prepare=False)
+            conn.execute("COMMIT")
+            return MigrationRun(migration, Outcome.APPLIED, duration_ms=(time.perf_counter() - started) * 1000)
+        except psycopg.Error:
+            _rollback(conn)
+    # The slow path also pins a failure on its statement and line.
+    return _Runner(conn, dialect, observe=False).run([migration])[0]
+
+
+def _rollback(conn: Connection) -> None:
+    if conn.info.transaction_status is not TransactionStatus.IDLE:
+        conn.execute("ROLLBACK")
+
+
+@dataclass
+class _OpenTransaction:
+    started: float
+    statements: list[tuple[StatementRun, float]] = field(default_factory=list)  # with start times
+    migrations: list[MigrationRun] = field(default_factory=list)
+
+
+class _Runner:
+    """Executes migrations statement by statement, imitating the runner's transaction wrapping."""
+
+    def __init__(self, conn: Connection, dialect: Dialect, *, observe: bool = True) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.observe = observe
+        self.tx: _OpenTransaction | None = None
+
+    def run(self, migrations: Sequence[Migration]) -> list[MigrationRun]:
+        runs: list[MigrationRun] = []
+        failed = False
+        for migration in migrations:
+            if failed:  # the real runner stops at the first failure
+                runs.append(MigrationRun(migration, Outcome.NOT_RUN, self._not_run(migration)))
+                continue
+            run = self._run_one(migration, batch=migration.wrapping is Wrapping.BATCH)
+            runs.append(run)
+            failed = run.outcome is Outcome.FAILED
+        if self._status() is TransactionStatus.INTRANS:  # a batch still open: the runner commits it
+            self._end(commit=True)
+        elif self._status() is TransactionStatus.INERROR:
+            self._end(commit=False)
+        return runs
+
+    def _run_one(self, migration: Migration, *, batch: bool) -> MigrationRun:
+        statements = split_scripts(migration.up, self.dialect)
+        wrapping = migration.wrapping
+        if wrapping is Wrapping.SCRIPT:
+            # One multi-statement query is an implicit transaction; a lone statement is not.
+            wrapping = Wrapping.PER_MIGRATION if len(statements) > 1 else Wrapping.NONE
+        run = MigrationRun(migration, Outcome.APPLIED)
+        started = time.perf_counter()
+        if wrapping in (Wrapping.PER_MIGRATION, Wrapping.BATCH) and self.tx is None:
+            self._begin()
+        if self.tx is not None:
+            self.tx.migrations.append(run)
+        for statement in statements:
+            if run.outcome is Outcome.FAILED:
+                run.statements.append(StatementRun(statement, Outcome.NOT_RUN))
+                continue
+            own_tx = (
+                wrapping is Wrapping.NONE
+                and self.tx is None
+                and not runs_outside_transaction(statement)
+                and not is_transaction_control(statement)
+            )
+            if own_tx:  # autocommit: the statement is its own transaction; BEGIN lets us see its locks
+                self._begin()
+                self.tx.migrations.append(run)  # type: ignore[union-attr]
+            step = self._execute(statement)
+            run.statements.append(step)
+            if step.error is not None:
+                run.outcome, run.error = Outcome.FAILED, step.error
+                if self.tx is not None:
+                    self._end(commit=False)
+            elif own_tx and self.tx is not None:
+                self._end(commit=True)
+        if wrapping is Wrapping.PER_MIGRATION and self.tx is not None and not batch:
+            self._end(commit=True)
+        run.duration_ms = (time.perf_counter() - started) * 1000
+        return run
+
+    def _execute(self, statement: Statement) -> StatementRun:
+        before = observe.relations(self.conn) if self.observe else {}
+        held = self._locks(before)
+        started = time.perf_counter()
+        step = StatementRun(statement, Outcome.APPLIED, in_transaction=self.tx is not None)
+        try:
+            cursor = self.conn.execute(statement.text, prepare=False)
+            step.rows = cursor.rowcount if cursor.rowcount >= 0 and _reports_rows(cursor.statusmessage) else None
+        except psycopg.Error as exc:
+            step.outcome = Outcome.FAILED
+            step.error = _replay_error(exc, statement)
+        step.duration_ms = (time.perf_counter() - started) * 1000
+        self._follow_transaction(statement, step, started)
+        if self.observe and step.error is None:
+            after = observe.relations(self.conn)
+            step.rewrites = observe.rewritten(before, after)
+            step.locks = tuple(sorted(self._locks({**after, **before}) - held, key=lambda lock: lock.relation))
+        return step
+
+    def _locks(self, known: observe.RelationMap) -> set[observe.LockTaken]:
+        if not self.observe or self._status() is not TransactionStatus.INTRANS:
+            return set()
+        return observe.own_locks(self.conn, known)
+
+    def _follow_transaction(self, statement: Statement, step: StatementRun, started: float) -> None:
+        """Keep our idea of the open transaction in line with the server's after a statement the
+        migration's author wrote (BEGIN, COMMIT, ROLLBACK)."""
+        status = self._status()
+        if self.tx is None and status is TransactionStatus.INTRANS:
+            self.tx = _OpenTransaction(started)
+        if self.tx is not None:
+            self.tx.statements.append((step, started))
+            if status is TransactionStatus.IDLE:  # the author's COMMIT or ROLLBACK ended it
+                self._close(committed=statement.text.split(None, 1)[0].upper() in ("COMMIT", "END"))
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN")
+        self.tx = _OpenTransaction(time.perf_counter())
+
+    def _end(self, *, commit: bool) -> None:
+        status = self._status()
+        if status is TransactionStatus.INERROR or (status is TransactionStatus.INTRANS and not commit):
+            self.conn.execute("ROLLBACK")
+            commit = False
+        elif status is TransactionStatus.INTRANS:
+            self.conn.execute("COMMIT")
+        self._close(committed=commit)
+
+    def _close(self, *, committed: bool) -> None:
+        tx, self.tx = self.tx, None
+        if tx is None:
+            return
+        ended = time.perf_counter()
+        for step, started in tx.statements:
+            if step.locks:  # a lock is held from the statement that takes it until the transaction ends
+                step.lock_hold_ms = (ended - started) * 1000
+            if not committed and step.outcome is Outcome.APPLIED:
+                step.outcome = Outcome.ROLLED_BACK
+        if not committed:
+            for run in tx.migrations:
+                if run.outcome is Outcome.APPLIED:
+                    run.outcome = Outcome.ROLLED_BACK
+
+    def _status(self) -> TransactionStatus:
+        return self.conn.info.transaction_status
+
+    def _not_run(self, migration: Migration) -> list[StatementRun]:
+        return [StatementRun(s, Outcome.NOT_RUN) for s in split_scripts(migration.up, self.dialect)]
+
+
+def _reports_rows(status: str | None) -> bool:
+    return bool(status) and status.split(None, 1)[0] in {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SELECT"}
+
+
+def _replay_error(exc: psycopg.Error, statement: Statement) -> ReplayError:
+    diag = exc.diag
+    line = statement.line
+    if diag.statement_position:
+        line = statement.line_of_offset(int(diag.statement_position) - 1)
+    detail = "\n".join(part for part in (diag.message_detail, diag.message_hint) if part) or None
+    message = diag.message_primary or str(exc).splitlines()[0]
+    return ReplayError(message, statement.path, line, statement.text, exc.sqlstate, detail)

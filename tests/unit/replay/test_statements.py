@@ -1,0 +1,83 @@
+from migration_reviewer.adapters.base import Dialect, SqlScript
+from migration_reviewer.replay.statements import (
+    is_transaction_control,
+    runs_outside_transaction,
+    split_scripts,
+    split_sql,
+)
+
+
+def texts(sql: str, dialect: Dialect = Dialect.POSTGRESQL) -> list[str]:
+    return [s.text for s in split_sql(sql, dialect=dialect)]
+
+
+def test_statements_keep_their_file_line_after_comments_and_blank_lines() -> None:
+    sql = "-- create the table\nCREATE TABLE a (id int);\n\n/* index\n it */\nCREATE INDEX ON a (id);\n"
+    statements = split_sql(sql, "db/1.sql", first_line=5)
+    assert [(s.line, s.text) for s in statements] == [
+        (6, "CREATE TABLE a (id int)"),
+        (10, "CREATE INDEX ON a (id)"),
+    ]
+    assert statements[0].comments == "-- create the table"
+    assert statements[1].location == "db/1.sql:10"
+
+
+def test_semicolons_inside_quotes_dollar_bodies_and_atomic_bodies_do_not_split() -> None:
+    sql = (
+        "SELECT 'a;b';\n"
+        "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
+        "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;\n"
+        "SELECT 3"
+    )
+    assert len(texts(sql)) == 4
+    assert texts(sql)[2].endswith("SELECT 2; END")
+
+
+def test_unparsable_sql_is_kept_for_the_server_to_reject() -> None:
+    assert texts("SELECT 1; garbage here; SELECT 'unterminated") == [
+        "SELECT 1",
+        "garbage here",
+        "SELECT 'unterminated",
+    ]
+
+
+def test_multi_line_statement_knows_its_last_line_and_error_offsets() -> None:
+    [statement] = split_sql("\n\nALTER TABLE a\n  ADD COLUMN b int\n  NOT NULL;", first_line=1)
+    assert (statement.line, statement.end_line) == (3, 5)
+    assert statement.line_of_offset(statement.text.index("NOT NULL")) == 5
+
+
+def test_scripts_map_to_their_own_files() -> None:
+    scripts = [SqlScript("a.sql", "SELECT 1;\nSELECT 2;", 3), SqlScript("b.sql", "SELECT 3", 1)]
+    assert [(s.path, s.line) for s in split_scripts(scripts)] == [("a.sql", 3), ("a.sql", 4), ("b.sql", 1)]
+
+
+def test_statements_postgres_refuses_inside_a_transaction() -> None:
+    def outside(sql: str) -> bool:
+        return runs_outside_transaction(split_sql(sql)[0])
+
+    assert outside("CREATE INDEX CONCURRENTLY i ON t (a)")
+    assert outside("create unique index concurrently i on t (a)")
+    assert outside("DROP INDEX CONCURRENTLY i")
+    assert outside("REINDEX (VERBOSE) INDEX CONCURRENTLY i")
+    assert outside("VACUUM FULL t")
+    assert outside("ALTER TABLE p DETACH PARTITION c CONCURRENTLY")
+    assert not outside("CREATE INDEX i ON t (a)")
+    assert not outside("REINDEX INDEX i")
+    assert not outside("COMMENT ON TABLE t IS 'built concurrently'")
+
+
+def test_transaction_control_written_by_the_author() -> None:
+    assert is_transaction_control(split_sql("BEGIN")[0])
+    assert is_transaction_control(split_sql("commit")[0])
+    assert not is_transaction_control(split_sql("CREATE TABLE begin_x (id int)")[0])
+
+
+def test_mysql_and_sqlite_split_on_semicolons_outside_quotes_and_trigger_bodies() -> None:
+    sql = (
+        "CREATE TABLE a (x text DEFAULT 'a;b'); -- c;\n"
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 'y'; END;\n"
+        "INSERT INTO a VALUES (\"q;\")"
+    )
+    assert len(texts(sql, Dialect.SQLITE)) == 3
+    assert texts(sql, Dialect.SQLITE)[1].endswith("END")
