@@ -45,7 +45,8 @@ def review(settings: Settings, progress: Progress | None = None) -> Report:
 def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
     """The migration sets the change touches: the configured folders, else every detected one."""
     if settings.migrations:
-        detected = {root: framework for framework, root in detect_sets(changes.head) + detect_sets(changes.base)}
+        # Head's view wins where the two sides disagree (a folder converted to another framework).
+        detected = {root: framework for framework, root in detect_sets(changes.base) + detect_sets(changes.head)}
         wanted = []
         for entry in settings.migrations:
             framework = entry.framework or detected.get(entry.path)
@@ -70,7 +71,7 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
             except ValueError:
                 raise ConfigError(f"migrations: unknown dialect '{overrides[migration_set.root]}'") from None
             migration_set = dataclasses.replace(migration_set, dialect=dialect)
-        if migration_set.touched:
+        if migration_set.touched or any(p.path in changes.changed_paths for p in migration_set.problems):
             selected.append(migration_set)
     return selected
 

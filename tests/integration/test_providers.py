@@ -78,16 +78,29 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def _live_members(pgid: int) -> list[int]:
+    """The processes of a process group that still run (a zombie waiting to be reaped does not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, _ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+            if int(pgrp) == pgid and state not in ("Z", "X"):
+                members.append(int(entry.name))
+    return members
+
+
 def _group_is_gone(pgid: int, timeout: float = 3.0) -> bool:
-    """Whether the server's process group (postmaster and backends) has no members left."""
+    """Whether the server's process group (postmaster and backends) has stopped running."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
+    while _live_members(pgid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.01)
-    return False
+    return True
 
 
 def _shm_ids() -> set[int]:
@@ -137,8 +150,8 @@ def test_embedded_on_disk(cache_dir: Path) -> None:
     root.chmod(0o755)
     try:
         with EmbeddedProvider(temp_root=root, cache_dir=cache_dir).run() as server:
-            with psycopg.connect(server.create_database().conninfo) as conn:
-                assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert server.temp_dir.parent == root
+            assert server.create_database().server_version.startswith("18.")
         _assert_gone(server)
         assert list(root.iterdir()) == []
     finally:
@@ -170,6 +183,7 @@ def test_embedded_server_killed_mid_use(cache_dir: Path, temp_root: Path) -> Non
         shmid = int((server.data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1])
         assert shmid in _shm_ids()
         os.kill(server.pid, signal.SIGKILL)
+        assert _group_is_gone(server.pid)  # the backends notice and exit
         conn.execute("SELECT 1")  # the symptom a replay sees; the provider tells what happened
     conn.close()
     assert caught.value.message.startswith(
@@ -187,8 +201,7 @@ def test_embedded_server_killed_then_asked_for_a_database(cache_dir: Path, temp_
         EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
     ):
         os.kill(server.pid, signal.SIGKILL)
-        while _processes_mentioning(str(server.data_dir)):
-            time.sleep(0.01)
+        assert _group_is_gone(server.pid)
         server.create_database()
     assert caught.value.__cause__ is None
     _assert_gone(server)
@@ -207,7 +220,8 @@ def test_a_killed_reviewer_takes_its_server_along(cache_dir: Path, temp_root: Pa
     script = (
         "import sys, time\n"
         "from migration_reviewer.replay.providers.embedded import EmbeddedProvider\n"
-        f"with EmbeddedProvider(temp_root={str(temp_root)!r}, cache_dir={str(cache_dir)!r}).run() as server:\n"
+        f"provider = EmbeddedProvider(temp_root={str(temp_root)!r}, cache_dir={str(cache_dir)!r})\n"
+        "with provider.run() as server:\n"
         "    print(server.pid, server.temp_dir, flush=True)\n"
         "    time.sleep(60)\n"
     )
@@ -239,8 +253,7 @@ def test_two_reviews_fill_an_empty_cache_at_once(temp_root: Path, tmp_path: Path
         try:
             barrier.wait()
             with EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run() as server:
-                with psycopg.connect(server.create_database().conninfo) as conn:
-                    versions.append(conn.execute("SHOW server_version").fetchone()[0])
+                versions.append(server.create_database().server_version)
         except BaseException as exc:
             errors.append(exc)
 
@@ -380,15 +393,15 @@ def role_without_createdb(local_pg_url: str) -> Iterator[str]:
 def test_url_provider_refuses_a_role_that_cannot_create_databases(
     local_pg_url: str, role_without_createdb: str
 ) -> None:
-    host = psycopg.conninfo.conninfo_to_dict(local_pg_url)
-    url = f"postgresql://{role_without_createdb}:hunter2-secret@{host.get('host')}:{host.get('port', 5432)}/postgres"
-    provider = UrlProvider(url)
+    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
+    where = f"{parts.get('host')}:{parts.get('port', 5432)}/postgres"
+    provider = UrlProvider(f"postgresql://{role_without_createdb}:hunter2-secret@{where}")
     assert "hunter2" not in repr(provider)
     with pytest.raises(DatabaseUnavailable) as caught, provider.start():
         pass
     assert caught.value.message == (
         f'the role "{role_without_createdb}" may not create databases on '
-        f"postgresql://{role_without_createdb}:***@{host.get('host')}:{host.get('port', 5432)}/postgres"
+        f"postgresql://{role_without_createdb}:***@{where}"
     )
     assert f'ALTER ROLE "{role_without_createdb}" CREATEDB' in (caught.value.hint or "")
     assert "hunter2" not in str(caught.value)

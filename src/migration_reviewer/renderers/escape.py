@@ -6,17 +6,49 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+# Inline Markdown that could turn text into emphasis, links, tables cells or strike-through.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Characters that only mean something at the start of a line (headings, lists, quotes).
+_LINE_START = re.compile(r"^([#+\-=>]|\d+(?=[.)]))")
+_MENTION = re.compile(r"([@#])(?=[A-Za-z0-9])")
 WORD_JOINER = "\u2060"  # invisible; stops GitHub from reading "@name" or "#123" as a mention or link
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def _one_line(value: object) -> str:
+    return _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
 
 
 def text(value: object) -> str:
-    """Plain text for Markdown: one line, special characters escaped, HTML and mentions neutralised."""
-    raw = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    """Plain text for Markdown: one line, special characters escaped, HTML, links and mentions
+    neutralised."""
+    raw = _one_line(value)
     raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     raw = _MARKDOWN_SPECIAL.sub(r"\\\1", raw)
-    return _MENTION.sub("@" + WORD_JOINER, raw)
+    raw = _LINE_START.sub(r"\\\1", raw)
+    raw = raw.replace("://", ":" + WORD_JOINER + "//")  # no autolinks
+    return _MENTION.sub(r"\1" + WORD_JOINER, raw)
+
+
+def message(value: object) -> str:
+    """Text in which `backtick spans` become code spans (our messages quote names that way) and
+    everything else is escaped as `text`."""
+    raw = _one_line(value)
+    parts = []
+    last = 0
+    for match in _CODE_SPAN.finditer(raw):
+        parts.append(text(raw[last : match.start()]) if match.start() > last else "")
+        parts.append(code(match.group(1)))
+        last = match.end()
+    parts.append(text(raw[last:]) if last < len(raw) else "")
+    return "".join(parts)
+
+
+def html(value: object) -> str:
+    """Text inside an HTML element (a <summary>, say), where Markdown escapes would show literally."""
+    raw = _one_line(value)
+    raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _MENTION.sub(r"\1" + WORD_JOINER, raw)
 
 
 def code(value: object, *, in_table: bool = False) -> str:

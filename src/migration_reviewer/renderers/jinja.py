@@ -26,6 +26,8 @@ def environment(override_dir: str | None = None) -> ImmutableSandboxedEnvironmen
         keep_trailing_newline=True,
     )
     env.filters["md"] = escape.text
+    env.filters["msg"] = escape.message
+    env.filters["html"] = escape.html
     env.filters["code"] = escape.code
     env.filters["cell"] = lambda value: escape.code(value, in_table=True)
     env.filters["sql"] = escape.code_block

@@ -5,7 +5,8 @@ def test_text_neutralises_markdown_html_and_mentions() -> None:
     hostile = "<img src=x onerror=alert(1)> [click](https://evil) @org/team **bold**\nnext | cell"
     out = escape.text(hostile)
     assert "<img" not in out and "&lt;img" in out
-    assert "](" not in out
+    assert "[click](" not in out and "\\[click\\]" in out
+    assert "https://" not in out  # no autolink
     assert "@org" not in out  # a word joiner sits between @ and the name
     assert "\n" not in out
     assert "\\|" in out and "\\*\\*bold\\*\\*" in out

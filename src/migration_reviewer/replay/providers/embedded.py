@@ -280,6 +280,8 @@ class EmbeddedServer(ScratchServer):
     def __init__(self, cluster: _Cluster) -> None:
         self._cluster = cluster  # before connecting: a failed connection asks it what happened
         assert cluster.temp_dir is not None and cluster.installation is not None
+        assert cluster.process is not None
+        self.pid = cluster.process.pid  # the postmaster's, and the id of its process group
         self.temp_dir = cluster.temp_dir
         self.data_dir = cluster.temp_dir / "data"
         self.log_path = cluster.log_path
@@ -293,11 +295,6 @@ class EmbeddedServer(ScratchServer):
             drop_on_close=False,
             hint="the server is running but refused; --database url or docker runs the review elsewhere",
         )
-
-    @property
-    def pid(self) -> int:
-        """The postmaster's process id (and the id of its process group)."""
-        return self._cluster.pid
 
     def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
         return self._cluster.death() or super()._unavailable(what, exc)
@@ -319,11 +316,6 @@ class _Cluster:
     def log_path(self) -> Path:
         assert self.temp_dir is not None
         return self.temp_dir / "postgres.log"
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
 
     def launch(self) -> None:
         self.run_as = run_as_user()
@@ -449,11 +441,9 @@ class _Cluster:
         """Stop the server and remove the folder. Returns the error to report if the server had died."""
         death = None
         if self.process is not None:
-            death = self.death()
-            if death is None:
-                self._shut_down()
-            else:
-                self._kill()
+            if self.process.poll() is not None or not self._shut_down():
+                death = self.death()
+                self._kill()  # its backends may outlive it for a moment
             self.process = None
         if self.temp_dir is not None:
             try:
@@ -467,13 +457,15 @@ class _Cluster:
         _LIVE.discard(self)
         return death
 
-    def _shut_down(self) -> None:
+    def _shut_down(self) -> bool:
+        """Stop the server; False when it turns out to have died on its own (a SIGKILL we did not see)."""
         assert self.process is not None
         self.process.send_signal(signal.SIGINT)  # "fast" shutdown: end sessions, checkpoint, exit
         try:
-            self.process.wait(STOP_TIMEOUT_S)
+            return self.process.wait(STOP_TIMEOUT_S) == 0
         except subprocess.TimeoutExpired:
-            self._kill()
+            self._kill()  # stuck: ours to kill, not news for the user
+            return True
 
     def _kill(self) -> None:
         """Kill the postmaster and its backends, which share its process group, and free what a killed

@@ -1,19 +1,19 @@
 """Read a PostgreSQL database's schema from the system catalogs.
 
-It runs after every replayed migration set, so it is built for few round trips: one query per kind of
-object, all sent at once in pipeline mode, and only columns that exist from PostgreSQL 13 to 18 (no
-branching on the server version). It only reads; note that `pg_table_size` and `pg_get_viewdef` take
-ACCESS SHARE locks on the relations they look at, until the end of the transaction.
+It runs after every replayed migration set, so it is built for few round trips and little server work:
+two batches of queries sent in pipeline mode (the relations and the objects that stand alone, then
+what belongs to those relations, found by OID), column numbers turned into names here rather than by
+subqueries, and only catalog columns that exist from PostgreSQL 13 to 18, so nothing branches on the
+server version. It only reads, but `pg_relation_size` and `pg_get_viewdef` take ACCESS SHARE locks on the
+relations they look at, held until the end of the transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
-from collections.abc import Callable
-from collections.abc import Sequence as Seq
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
@@ -41,7 +41,9 @@ from migration_reviewer.schema.model import (
 # others qualified, whatever the migrations set.
 _SEARCH_PATH = "pg_catalog, public"
 
-_USER_SCHEMA = "{n}.nspname !~ '^pg_' AND {n}.nspname <> 'information_schema'"
+
+def _user_schema(nspname: str) -> str:
+    return f"{nspname} !~ '^pg_' AND {nspname} <> 'information_schema'"
 
 
 def _not_extension_member(catalog: str, oid: str) -> str:
@@ -51,20 +53,17 @@ def _not_extension_member(catalog: str, oid: str) -> str:
     )
 
 
-# The relations the snapshot covers; every per-relation query joins it.
-_RELATIONS_CTE = f"""
-WITH rel AS (
-    SELECT c.oid, n.nspname, c.relname, c.relkind
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      AND {_USER_SCHEMA.format(n="n")}
-      AND {_not_extension_member("pg_class", "c.oid")}
-)
-"""
+def _hash(node_tree: str) -> str:
+    """SQL for a hash of stored expression or query trees (pg_node_tree). They refer to tables and columns
+    by OID and number, so a rename leaves the hash alone while it changes the printed definition."""
+    return f"encode(sha256(textsend({node_tree})), 'hex')"
+
+
+# --- first batch: the relations, and what stands outside them ---------------------------------------------
 
 _SCHEMAS = f"""
 SELECT n.nspname FROM pg_namespace n
-WHERE {_USER_SCHEMA.format(n="n")} AND {_not_extension_member("pg_namespace", "n.oid")}
+WHERE {_user_schema("n.nspname")} AND {_not_extension_member("pg_namespace", "n.oid")}
 ORDER BY 1
 """
 
@@ -74,125 +73,38 @@ FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
 ORDER BY 1
 """
 
-_TABLES = (
-    _RELATIONS_CTE
-    + """
-SELECT rel.oid, rel.nspname, rel.relname, rel.relkind, c.relrowsecurity, c.relforcerowsecurity,
-       CASE WHEN rel.relkind IN ('v', 'm') THEN pg_get_viewdef(rel.oid) END,
-       (SELECT r.ev_action::text FROM pg_rewrite r WHERE r.ev_class = rel.oid AND r.rulename = '_RETURN'),
+# Sizes count the main fork of the heap and of its TOAST table: the data a rewrite copies.
+_TABLES = f"""
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
+       CASE WHEN c.relkind IN ('v', 'm') THEN {_hash("r.ev_action::text")} END,
        pn.nspname, pc.relname, pg_get_expr(c.relpartbound, c.oid),
-       CASE WHEN rel.relkind = 'p' THEN pg_get_partkeydef(rel.oid) END,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        c.reltuples::float8,
-       CASE WHEN rel.relkind IN ('r', 'm') THEN pg_table_size(rel.oid) END
-FROM rel
-JOIN pg_class c ON c.oid = rel.oid
+       CASE WHEN c.relkind IN ('r', 'm') THEN
+           pg_relation_size(c.oid)
+           + CASE WHEN c.reltoastrelid <> 0 THEN pg_relation_size(c.reltoastrelid) ELSE 0 END
+       END
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'
 LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
 LEFT JOIN pg_class pc ON pc.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-ORDER BY rel.nspname, rel.relname
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND {_user_schema("n.nspname")} AND {_not_extension_member("pg_class", "c.oid")}
+ORDER BY 2, 3
 """
-)
-
-_COLUMNS = (
-    _RELATIONS_CTE
-    + """
-SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), d.adbin::text, a.attidentity, a.attgenerated,
-       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
-       NOT a.attislocal
-FROM rel
-JOIN pg_attribute a ON a.attrelid = rel.oid
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-LEFT JOIN pg_collation co ON co.oid = a.attcollation
-WHERE a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum
-"""
-)
-
-
-def _attnames(relid: str, attnums: str) -> str:
-    """SQL for the names of the columns numbered `attnums` (an array) of `relid`, in array order."""
-    return (
-        f"ARRAY(SELECT a.attname::text FROM unnest({attnums}) WITH ORDINALITY k(num, pos)"
-        f" JOIN pg_attribute a ON a.attrelid = {relid} AND a.attnum = k.num ORDER BY k.pos)"
-    )
-
-
-_CONSTRAINTS = (
-    _RELATIONS_CTE
-    + f"""
-SELECT con.conrelid, con.oid, con.conname, con.contype, pg_get_constraintdef(con.oid), con.convalidated,
-       {_attnames("con.conrelid", "con.conkey")},
-       fn.nspname, fc.relname, {_attnames("con.confrelid", "con.confkey")},
-       con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
-       CASE WHEN con.contype IN ('p', 'u', 'x') THEN ic.relname END,
-       NOT con.conislocal
-FROM rel
-JOIN pg_constraint con ON con.conrelid = rel.oid
-LEFT JOIN pg_class fc ON fc.oid = con.confrelid
-LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-LEFT JOIN pg_class ic ON ic.oid = con.conindid
-WHERE con.contype IN ('p', 'u', 'c', 'f', 'x', 'n')
-ORDER BY con.conrelid, con.conname
-"""
-)
-
-_INDEXES = (
-    _RELATIONS_CTE
-    + """
-SELECT x.indrelid, x.indexrelid, ic.relname, pg_get_indexdef(x.indexrelid), am.amname,
-       ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
-             FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
-       ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
-             FROM generate_series(x.indnkeyatts + 1, x.indnatts) k ORDER BY k),
-       pg_get_expr(x.indpred, x.indrelid), x.indisunique, x.indisprimary, x.indisvalid,
-       (SELECT con.conname FROM pg_constraint con
-        WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x')),
-       EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = x.indexrelid),
-       pg_relation_size(x.indexrelid)
-FROM rel
-JOIN pg_index x ON x.indrelid = rel.oid
-JOIN pg_class ic ON ic.oid = x.indexrelid
-JOIN pg_am am ON am.oid = ic.relam
-ORDER BY x.indrelid, ic.relname
-"""
-)
-
-_TRIGGERS = (
-    _RELATIONS_CTE
-    + f"""
-SELECT t.tgrelid, t.tgname, t.tgfoid::regproc::text, t.tgtype, {_attnames("t.tgrelid", "t.tgattr::int2[]")},
-       t.tgenabled, pg_get_triggerdef(t.oid, true), t.tgparentid <> 0
-FROM rel
-JOIN pg_trigger t ON t.tgrelid = rel.oid
-WHERE NOT t.tgisinternal
-ORDER BY t.tgrelid, t.tgname
-"""
-)
-
-_POLICIES = (
-    _RELATIONS_CTE
-    + """
-SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
-       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
-             FROM unnest(p.polroles) r ORDER BY 1),
-       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
-       p.polqual::text, p.polwithcheck::text
-FROM rel
-JOIN pg_policy p ON p.polrelid = rel.oid
-ORDER BY p.polrelid, p.polname
-"""
-)
 
 _ENUMS = f"""
 SELECT n.nspname, t.typname,
        ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE t.typtype = 'e' AND {_USER_SCHEMA.format(n="n")} AND {_not_extension_member("pg_type", "t.oid")}
+WHERE t.typtype = 'e' AND {_user_schema("n.nspname")} AND {_not_extension_member("pg_type", "t.oid")}
 ORDER BY 1, 2
 """
 
+# pg_get_functiondef covers SQL-standard bodies (BEGIN ATOMIC), whose prosrc is empty.
 _FUNCTIONS = f"""
 SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind,
        CASE WHEN p.prokind <> 'p' THEN pg_get_function_result(p.oid) END,
@@ -201,45 +113,101 @@ SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokin
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-WHERE {_USER_SCHEMA.format(n="n")} AND {_not_extension_member("pg_proc", "p.oid")}
+WHERE {_user_schema("n.nspname")} AND {_not_extension_member("pg_proc", "p.oid")}
 ORDER BY 1, 2, 3
 """
 
-# Identity columns' sequences are internal to their column (deptype 'i'): the column says it all.
+# An identity column's sequence is internal to it (deptype 'i'): the column says it all.
 _SEQUENCES = f"""
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), own.nspname, own.relname, own.attname::text
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
-    SELECT on_.nspname, oc.relname, oa.attname
+    SELECT otn.nspname, ot.relname, oa.attname
     FROM pg_depend d
-    JOIN pg_class oc ON oc.oid = d.refobjid
-    JOIN pg_namespace on_ ON on_.oid = oc.relnamespace
+    JOIN pg_class ot ON ot.oid = d.refobjid
+    JOIN pg_namespace otn ON otn.oid = ot.relnamespace
     JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
       AND d.deptype = 'a' AND d.refobjsubid > 0
     LIMIT 1
 ) own ON true
-WHERE {_USER_SCHEMA.format(n="n")} AND {_not_extension_member("pg_class", "c.oid")}
+WHERE {_user_schema("n.nspname")} AND {_not_extension_member("pg_class", "c.oid")}
   AND NOT EXISTS (SELECT FROM pg_depend i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid
                   AND i.deptype = 'i')
 ORDER BY 1, 2
 """
 
-_QUERIES = (
-    _SCHEMAS,
-    _EXTENSIONS,
-    _TABLES,
-    _COLUMNS,
-    _CONSTRAINTS,
-    _INDEXES,
-    _TRIGGERS,
-    _POLICIES,
-    _ENUMS,
-    _FUNCTIONS,
-    _SEQUENCES,
-)
+# --- second batch: what belongs to those relations, by their OIDs ------------------------------------------
+
+_COLUMNS = f"""
+SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), CASE WHEN a.attgenerated <> '' THEN {_hash("d.adbin::text")} END,
+       a.attidentity, a.attgenerated, CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
+       NOT a.attislocal
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+WHERE a.attrelid = ANY(%(relations)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+# The referenced table of a foreign key may lie outside the snapshot (an extension's): name its columns here.
+_CONSTRAINTS = """
+SELECT con.conrelid, con.oid, con.conname, con.contype, pg_get_constraintdef(con.oid), con.convalidated,
+       con.conkey, fn.nspname, fc.relname,
+       CASE WHEN con.contype = 'f' THEN
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, pos)
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.pos)
+       END,
+       con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred,
+       CASE WHEN con.contype IN ('p', 'u', 'x') THEN ic.relname END,
+       NOT con.conislocal
+FROM pg_constraint con
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+LEFT JOIN pg_class ic ON ic.oid = con.conindid
+WHERE con.conrelid = ANY(%(relations)s::oid[]) AND con.contype IN ('p', 'u', 'c', 'f', 'x', 'n')
+ORDER BY con.conrelid, con.conname
+"""
+
+# Key and INCLUDE columns come as numbers (0 for an expression); only expressions need printing.
+_INDEXES = """
+SELECT x.indrelid, x.indexrelid, ic.relname, pg_get_indexdef(x.indexrelid), am.amname,
+       x.indnkeyatts, x.indkey::int2[],
+       CASE WHEN x.indexprs IS NOT NULL THEN
+           ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
+                 FROM generate_series(1, x.indnatts) k WHERE x.indkey[k - 1] = 0 ORDER BY k)
+       END,
+       pg_get_expr(x.indpred, x.indrelid), x.indisunique, x.indisprimary, x.indisvalid,
+       EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = x.indexrelid)
+FROM pg_index x
+JOIN pg_class ic ON ic.oid = x.indexrelid
+JOIN pg_am am ON am.oid = ic.relam
+WHERE x.indrelid = ANY(%(relations)s::oid[])
+ORDER BY x.indrelid, ic.relname
+"""
+
+_TRIGGERS = """
+SELECT t.tgrelid, t.tgname, t.tgfoid::regproc::text, t.tgtype, t.tgattr::int2[], t.tgenabled,
+       pg_get_triggerdef(t.oid, true), t.tgparentid <> 0
+FROM pg_trigger t
+WHERE t.tgrelid = ANY(%(relations)s::oid[]) AND NOT t.tgisinternal
+ORDER BY t.tgrelid, t.tgname
+"""
+
+_POLICIES = f"""
+SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
+             FROM unnest(p.polroles) r ORDER BY 1),
+       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
+       {_hash("coalesce(p.polqual::text, '') || ' ' || coalesce(p.polwithcheck::text, '')")}
+FROM pg_policy p
+WHERE p.polrelid = ANY(%(relations)s::oid[])
+ORDER BY p.polrelid, p.polname
+"""
 
 _RELATION_KINDS = {
     "r": RelationKind.TABLE,
@@ -260,7 +228,6 @@ _FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL
 _IDENTITIES = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}
 _TRIGGER_ENABLED = {"O": "enabled", "D": "disabled", "R": "replica", "A": "always"}
 _POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
-_NODE_LOCATION = re.compile(r":(?:stmt_)?(?:location|len) -?\d+")
 _FUNCTION_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _VOLATILITIES = {"i": "immutable", "s": "stable", "v": "volatile"}
 
@@ -270,7 +237,7 @@ _TRIGGER_BEFORE = 1 << 1
 _TRIGGER_INSTEAD = 1 << 6
 _TRIGGER_EVENTS = ((1 << 2, "INSERT"), (1 << 4, "UPDATE"), (1 << 3, "DELETE"), (1 << 5, "TRUNCATE"))
 
-Rows = list[tuple[Any, ...]]
+Row = tuple[Any, ...]
 _T = TypeVar("_T")
 
 
@@ -286,49 +253,29 @@ def introspect(conn: psycopg.Connection[Any]) -> SchemaSnapshot:
         )
         saved = cur.fetchone()
         assert saved is not None
-        results = _run_all(conn, _QUERIES)
+        schemas, extensions, tables, enums, functions, sequences = _run(
+            conn, (_SCHEMAS, _EXTENSIONS, _TABLES, _ENUMS, _FUNCTIONS, _SEQUENCES)
+        )
+        params = {"relations": [row[0] for row in tables]}
+        columns, constraints, indexes, triggers, policies = _run(
+            conn, (_COLUMNS, _CONSTRAINTS, _INDEXES, _TRIGGERS, _POLICIES), params
+        )
         # Inside a caller's transaction our SET LOCAL would outlive the savepoint: put theirs back.
         cur.execute("SELECT set_config('search_path', %s, true)", (saved[0],))
-    return _build(*results)
 
-
-def _run_all(conn: psycopg.Connection[Any], queries: Seq[str]) -> list[Rows]:
-    pipeline: AbstractContextManager[object] = (
-        conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
-    )
-    with pipeline:
-        cursors = [conn.cursor(row_factory=tuple_row) for _ in queries]
-        for cursor, query in zip(cursors, queries, strict=True):
-            cursor.execute(query)
-        results = [cursor.fetchall() for cursor in cursors]
-    for cursor in cursors:
-        cursor.close()
-    return results
-
-
-def _build(
-    schemas: Rows,
-    extensions: Rows,
-    tables: Rows,
-    columns: Rows,
-    constraints: Rows,
-    indexes: Rows,
-    triggers: Rows,
-    policies: Rows,
-    enums: Rows,
-    functions: Rows,
-    sequences: Rows,
-) -> SchemaSnapshot:
+    attnames: defaultdict[int, dict[int, str]] = defaultdict(dict)
+    for row in columns:
+        attnames[row[0]][row[1]] = row[2]
     columns_of = _group(columns, _column)
-    constraints_of = _group(constraints, _constraint)
-    indexes_of = _group(indexes, _index)
-    triggers_of = _group(triggers, _trigger)
+    constraints_of = _group(constraints, lambda row: _constraint(row, attnames[row[0]]))
+    indexes_of = _group(indexes, lambda row: _index(row, attnames[row[0]], constraints_of.get(row[0], ())))
+    triggers_of = _group(triggers, lambda row: _trigger(row, attnames[row[0]]))
     policies_of = _group(policies, _policy)
     return SchemaSnapshot(
         schemas=tuple(name for (name,) in schemas),
         tables=tuple(
             _table(
-                row[1:],
+                row,
                 columns=columns_of.get(row[0], ()),
                 constraints=constraints_of.get(row[0], ()),
                 indexes=indexes_of.get(row[0], ()),
@@ -344,16 +291,39 @@ def _build(
     )
 
 
-def _group(rows: Rows, make: Callable[[tuple[Any, ...]], _T]) -> dict[int, tuple[_T, ...]]:
+def _run(
+    conn: psycopg.Connection[Any], queries: tuple[str, ...], params: Mapping[str, Any] | None = None
+) -> list[list[Row]]:
+    """Run `queries` in one round trip where libpq supports pipelines, and return their rows."""
+    with _pipeline(conn):
+        cursors = [conn.cursor(row_factory=tuple_row) for _ in queries]
+        for cursor, query in zip(cursors, queries, strict=True):
+            cursor.execute(query, params)
+        results = [cursor.fetchall() for cursor in cursors]
+    for cursor in cursors:
+        cursor.close()
+    return results
+
+
+@contextmanager
+def _pipeline(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    if psycopg.Pipeline.is_supported():
+        with conn.pipeline():
+            yield
+    else:
+        yield
+
+
+def _group(rows: list[Row], make: Callable[[Row], _T]) -> dict[int, tuple[_T, ...]]:
     """Rows whose first value is a relation's OID, made into objects and grouped by that OID."""
     grouped: defaultdict[int, list[_T]] = defaultdict(list)
     for row in rows:
-        grouped[row[0]].append(make(row[1:]))
+        grouped[row[0]].append(make(row))
     return {relid: tuple(items) for relid, items in grouped.items()}
 
 
 def _table(
-    row: tuple[Any, ...],
+    row: Row,
     *,
     columns: tuple[Column, ...],
     constraints: tuple[Constraint, ...],
@@ -362,13 +332,14 @@ def _table(
     policies: tuple[Policy, ...],
 ) -> Table:
     (
+        _,
         schema,
         name,
         relkind,
         rls,
         rls_forced,
         definition,
-        query,
+        fingerprint,
         parent_schema,
         parent,
         bound,
@@ -388,7 +359,7 @@ def _table(
         rls_enabled=rls,
         rls_forced=rls_forced,
         definition=definition,
-        fingerprint=_fingerprint(query) if query is not None else None,
+        fingerprint=fingerprint,
         partition_of=ObjectName(parent_schema, parent) if parent is not None else None,
         partition_bound=bound,
         partition_key=key,
@@ -398,32 +369,33 @@ def _table(
     )
 
 
-def _column(row: tuple[Any, ...]) -> Column:
-    name, ordinal, type_, notnull, default, tree, identity, generated, collation, inherited = row
+def _column(row: Row) -> Column:
+    _, ordinal, name, type_, notnull, expression, fingerprint, identity, generated, collation, inherited = row
     return Column(
         name=name,
         type=type_,
         ordinal=ordinal,
         nullable=not notnull,
         # pg_attrdef holds a generated column's expression, not a default
-        default=default if not generated else None,
+        default=expression if not generated else None,
         identity=_IDENTITIES.get(identity),
-        generated=default if generated else None,
+        generated=expression if generated else None,
         virtual=generated == "v",
         collation=collation,
-        fingerprint=_fingerprint(tree) if tree is not None else None,
+        fingerprint=fingerprint,
         inherited=inherited,
     )
 
 
-def _constraint(row: tuple[Any, ...]) -> Constraint:
+def _constraint(row: Row, attnames: Mapping[int, str]) -> Constraint:
     (
+        _,
         oid,
         name,
         contype,
         definition,
         validated,
-        columns,
+        attnums,
         ref_schema,
         ref_table,
         ref_columns,
@@ -438,10 +410,10 @@ def _constraint(row: tuple[Any, ...]) -> Constraint:
         name=name,
         kind=_CONSTRAINT_KINDS[contype],
         definition=definition,
-        columns=tuple(columns),
+        columns=tuple(attnames[n] for n in attnums or ()),
         validated=validated,
         references=ObjectName(ref_schema, ref_table) if ref_table is not None else None,
-        referenced_columns=tuple(ref_columns),
+        referenced_columns=tuple(ref_columns or ()),
         on_delete=_FK_ACTIONS.get(on_delete),
         on_update=_FK_ACTIONS.get(on_update),
         deferrable=deferrable,
@@ -452,41 +424,42 @@ def _constraint(row: tuple[Any, ...]) -> Constraint:
     )
 
 
-def _index(row: tuple[Any, ...]) -> Index:
+def _index(row: Row, attnames: Mapping[int, str], constraints: tuple[Constraint, ...]) -> Index:
     (
+        _,
         oid,
         name,
         definition,
         method,
-        columns,
-        include,
+        key_count,
+        attnums,
+        expressions,
         predicate,
         unique,
         primary,
         valid,
-        constraint,
         inherited,
-        size,
     ) = row
+    printed = iter(expressions or ())
+    columns = tuple(attnames[n] if n else next(printed) for n in attnums)
     return Index(
         name=name,
         definition=definition,
         method=method,
-        columns=tuple(columns),
-        include=tuple(include),
+        columns=columns[:key_count],
+        include=columns[key_count:],
         predicate=predicate,
         unique=unique,
         primary=primary,
         valid=valid,
-        constraint=constraint,
+        constraint=next((c.name for c in constraints if c.index == name), None),
         inherited=inherited,
-        size_bytes=size,
         oid=oid,
     )
 
 
-def _trigger(row: tuple[Any, ...]) -> Trigger:
-    name, function, tgtype, columns, enabled, definition, inherited = row
+def _trigger(row: Row, attnames: Mapping[int, str]) -> Trigger:
+    _, name, function, tgtype, attnums, enabled, definition, inherited = row
     timing = "INSTEAD OF" if tgtype & _TRIGGER_INSTEAD else "BEFORE" if tgtype & _TRIGGER_BEFORE else "AFTER"
     return Trigger(
         name=name,
@@ -494,15 +467,15 @@ def _trigger(row: tuple[Any, ...]) -> Trigger:
         timing=timing,
         events=tuple(event for bit, event in _TRIGGER_EVENTS if tgtype & bit),
         level="ROW" if tgtype & _TRIGGER_ROW else "STATEMENT",
-        columns=tuple(columns),
+        columns=tuple(attnames[n] for n in attnums),
         enabled=_TRIGGER_ENABLED[enabled],
         definition=definition,
         inherited=inherited,
     )
 
 
-def _policy(row: tuple[Any, ...]) -> Policy:
-    name, command, permissive, roles, using, with_check, using_tree, with_check_tree = row
+def _policy(row: Row) -> Policy:
+    _, name, command, permissive, roles, using, with_check, fingerprint = row
     return Policy(
         name=name,
         command=_POLICY_COMMANDS[command],
@@ -510,18 +483,11 @@ def _policy(row: tuple[Any, ...]) -> Policy:
         roles=tuple(roles),
         using=using,
         with_check=with_check,
-        fingerprint=_fingerprint(using_tree, with_check_tree),
+        fingerprint=fingerprint,
     )
 
 
-def _fingerprint(*node_trees: str | None) -> str:
-    """A hash of stored expression or query trees (pg_node_tree), without the positions in the SQL text
-    they came from: reformatting the same statement keeps it."""
-    text = "\0".join(_NODE_LOCATION.sub("", tree or "") for tree in node_trees)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _function(row: tuple[Any, ...]) -> Function:
+def _function(row: Row) -> Function:
     schema, name, arguments, prokind, result, language, secdef, config, volatility, definition = row
     return Function(
         schema=schema,
@@ -537,7 +503,7 @@ def _function(row: tuple[Any, ...]) -> Function:
     )
 
 
-def _sequence(row: tuple[Any, ...]) -> Sequence:
+def _sequence(row: Row) -> Sequence:
     schema, name, type_, owner_schema, owner_table, owner_column = row
     return Sequence(
         schema=schema,

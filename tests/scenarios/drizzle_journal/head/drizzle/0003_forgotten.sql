@@ -1,0 +1,1 @@
+ALTER TABLE "posts" ADD COLUMN "draft" boolean DEFAULT true;

@@ -1,0 +1,1 @@
+CREATE TABLE "Invoice" ("id" SERIAL PRIMARY KEY, "amount" INTEGER NOT NULL);

@@ -1,0 +1,85 @@
+"""Golden end-to-end scenarios: a base tree and a change, reviewed for real on the embedded PostgreSQL,
+compared with the expected JSON report (and, where present, the expected comment).
+
+Each folder holds `base/` (committed on main), `head/` (files written on top of it, on a branch),
+optionally `scenario.toml` (`delete = [paths]`, `flags = {…}`) and `expected.json` / `expected.md`.
+Regenerate the expectations after an intended change with UPDATE_GOLDEN=1 and read the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitrepo import git, make_repo
+from migration_reviewer.config import load_settings
+from migration_reviewer.pipeline import review
+from migration_reviewer.renderers import comment
+from migration_reviewer.renderers import json as json_renderer
+
+HERE = Path(__file__).parent
+SCENARIOS = sorted(p.name for p in HERE.iterdir() if p.is_dir() and (p / "base").is_dir())
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def _tree(folder: Path) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {}
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
+def _normalise(report: dict[str, Any]) -> dict[str, Any]:
+    """Blank what changes from run to run: commit ids, timings, versions."""
+    report["base"] = report["head"] = "<sha>"
+    report["tool"]["version"] = "<version>"
+    for migration_set in report["migration_sets"]:
+        if migration_set["database"]["server_version"]:
+            migration_set["database"]["server_version"] = "<version>"
+        for migration in migration_set["migrations"]:
+            migration["duration_ms"] = None if migration["duration_ms"] is None else "<ms>"
+    return report
+
+
+def _normalise_markdown(text: str) -> str:
+    text = re.sub(r"`[0-9a-f]{12}`", "`<sha>`", text)
+    text = re.sub(r"\b\d+(\.\d+)? (ms|s)\b|<1 ms", "<time>", text)
+    return re.sub(r"PostgreSQL \d+\.\d+|migration-reviewer \d+\.\d+\.\d+", "<version>", text)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario(name: str, tmp_path: Path) -> None:
+    folder = HERE / name
+    spec = tomllib.loads((folder / "scenario.toml").read_text()) if (folder / "scenario.toml").exists() else {}
+    head: dict[str, str | bytes | None] = dict(_tree(folder / "head"))
+    for path in spec.get("delete", []):
+        head[path] = None
+    repo = make_repo(tmp_path / "repo", _tree(folder / "base"), head)
+    git(repo, "checkout", "-q", "feature")
+
+    settings = load_settings(str(repo), {"base": "main", "head": "feature", **spec.get("flags", {})}, environ={})
+    report = review(settings)
+
+    actual = _normalise(report.to_dict())
+    expected_json = folder / "expected.json"
+    if UPDATE:
+        expected_json.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
+    assert actual == json.loads(expected_json.read_text())
+    assert json.loads(json_renderer.render(report))["schema_version"] == 1
+
+    expected_md = folder / "expected.md"
+    if expected_md.exists() or spec.get("markdown"):
+        markdown = _normalise_markdown(comment.render(report))
+        if UPDATE:
+            expected_md.write_text(markdown)
+        assert markdown == expected_md.read_text()
+    shutil.rmtree(repo, ignore_errors=True)
