@@ -59,7 +59,8 @@ def history(count: int, seed: int = 7) -> list[str]:
         elif kind < 0.92:
             migrations.append(
                 f"CREATE TYPE status_{number} AS ENUM ('new', 'active', 'done');\n"
-                f"CREATE TABLE audit_{number} (id bigserial PRIMARY KEY, status status_{number} NOT NULL);\n"
+                f"CREATE TABLE audit_{number} (id bigserial PRIMARY KEY, status status_{number} NOT NULL "
+                f"DEFAULT 'new', created_at timestamptz NOT NULL DEFAULT now());\n"
             )
             tables.append(f"audit_{number}")
             columns[f"audit_{number}"] = ["status"]

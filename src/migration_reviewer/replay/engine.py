@@ -60,7 +60,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         with psycopg.connect(database.conninfo, autocommit=True) as conn:
             conn.execute(f"SET statement_timeout = {int(options.statement_timeout_ms)}")
             started = time.perf_counter()
-            result.base_runs = [_apply_base(conn, m, migration_set.dialect) for m in migration_set.base_migrations]
+            result.base_runs = _apply_base_history(conn, migration_set.base_migrations, migration_set.dialect)
             result.base_duration_ms = (time.perf_counter() - started) * 1000
             introspect = get_introspector(migration_set.dialect.value)
             result.before = introspect(conn)
@@ -79,22 +79,57 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     return result
 
 
-def _apply_base(conn: Connection, migration: Migration, dialect: Dialect) -> MigrationRun:
-    """Base migrations already ran in production: replay them as fast as the server allows, one query per
-    migration, and go statement by statement only where a statement must run outside a transaction or
-    to find the line of a failure."""
-    text = ";\n".join(script.text for script in migration.up)
-    if not may_need_own_transaction(text):
-        started = time.perf_counter()
-        try:
-            conn.execute("BEGIN")
-            conn.execute(text, prepare=False)
-            conn.execute("COMMIT")
-            return MigrationRun(migration, Outcome.APPLIED, duration_ms=(time.perf_counter() - started) * 1000)
-        except psycopg.Error:
-            _rollback(conn)
-    # The slow path also pins a failure on its statement and line.
-    return _Runner(conn, dialect, observe=False).run([migration])[0]
+# Base migrations sent to the server in one query, at most (a failure re-runs them one by one).
+_CHUNK_MIGRATIONS = 200
+_CHUNK_CHARS = 4_000_000
+
+
+def _apply_base_history(conn: Connection, migrations: Sequence[Migration], dialect: Dialect) -> list[MigrationRun]:
+    """Base migrations already ran in production: replay them as fast as the server allows. Consecutive
+    migrations go to the server as one multi-statement query (one round trip, one implicit transaction);
+    a migration with a statement that must run outside a transaction goes alone, statement by statement.
+    If a chunk fails, its migrations are replayed one at a time, so the failure is pinned on its own
+    migration, statement and line, and the others still apply."""
+    runs: list[MigrationRun] = []
+    chunk: list[Migration] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal chunk, size
+        if chunk:
+            runs.extend(_apply_chunk(conn, chunk, dialect))
+        chunk, size = [], 0
+
+    for migration in migrations:
+        text = _script_text(migration)
+        if may_need_own_transaction(text):
+            flush()
+            runs.extend(_Runner(conn, dialect, observe=False).run([migration]))
+            continue
+        if len(chunk) >= _CHUNK_MIGRATIONS or size + len(text) > _CHUNK_CHARS:
+            flush()
+        chunk.append(migration)
+        size += len(text)
+    flush()
+    return runs
+
+
+def _apply_chunk(conn: Connection, chunk: Sequence[Migration], dialect: Dialect) -> list[MigrationRun]:
+    started = time.perf_counter()
+    try:
+        # The separating semicolons end a statement a file left unterminated; empty statements are no-ops.
+        conn.execute(";\n".join(_script_text(m) for m in chunk), prepare=False)
+    except psycopg.Error:
+        _rollback(conn)
+        if len(chunk) == 1:
+            return _Runner(conn, dialect, observe=False).run(chunk)
+        return [run for migration in chunk for run in _apply_chunk(conn, [migration], dialect)]
+    share = (time.perf_counter() - started) * 1000 / len(chunk)
+    return [MigrationRun(migration, Outcome.APPLIED, duration_ms=share) for migration in chunk]
+
+
+def _script_text(migration: Migration) -> str:
+    return ";\n".join(script.text for script in migration.up)
 
 
 def _rollback(conn: Connection) -> None:

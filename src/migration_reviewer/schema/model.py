@@ -89,7 +89,7 @@ class Column:
     generated: str | None = None  # the expression of GENERATED ALWAYS AS (…)
     virtual: bool = False  # a generated column computed on read (PostgreSQL 18), otherwise STORED
     collation: str | None = None  # only when it differs from the type's default collation
-    fingerprint: str | None = None  # of the default or generation expression, as Table.fingerprint
+    fingerprint: str | None = None  # of a generated column's expression, as Table.fingerprint
     inherited: bool = False  # defined by a parent table only (a partition's columns): changes come from it
 
 
@@ -124,7 +124,6 @@ class Index:
     valid: bool = True  # False after a failed CREATE INDEX CONCURRENTLY, or an unattached partitioned index
     constraint: str | None = None  # the constraint this index enforces
     inherited: bool = False  # a partition's index attached to its parent's partitioned index
-    size_bytes: int | None = None
     oid: int = 0  # as for Constraint
 
 
@@ -174,7 +173,7 @@ class Table:
     partition_bound: str | None = None  # "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')"
     partition_key: str | None = None  # of a partitioned table: "RANGE (created_at)"
     row_estimate: int | None = None  # reltuples; None when the table was never analysed or vacuumed
-    size_bytes: int | None = None  # heap and TOAST, without indexes; None for relations without storage
+    size_bytes: int | None = None  # heap and TOAST data, no indexes; None for relations without storage
 
     @property
     def qualified(self) -> ObjectName:

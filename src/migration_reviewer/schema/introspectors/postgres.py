@@ -10,7 +10,6 @@ relations they look at, held until the end of the transaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -53,10 +52,10 @@ def _not_extension_member(catalog: str, oid: str) -> str:
     )
 
 
-def _hash(node_tree: str) -> str:
-    """SQL for a hash of stored expression or query trees (pg_node_tree). They refer to tables and columns
-    by OID and number, so a rename leaves the hash alone while it changes the printed definition."""
-    return f"encode(sha256(textsend({node_tree})), 'hex')"
+def _hash(text: str) -> str:
+    """SQL for a hash of `text`. Hashes of stored expression or query trees (pg_node_tree, which refer to
+    tables and columns by OID and number) tell an edit from a rename, which only changes printed forms."""
+    return f"encode(sha256(textsend({text})), 'hex')"
 
 
 # --- first batch: the relations, and what stands outside them ---------------------------------------------
@@ -109,7 +108,7 @@ _FUNCTIONS = f"""
 SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind,
        CASE WHEN p.prokind <> 'p' THEN pg_get_function_result(p.oid) END,
        l.lanname, p.prosecdef, coalesce(p.proconfig, '{{}}'), p.provolatile,
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE p.prosrc END
+       {_hash("CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE p.prosrc END")}
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -488,7 +487,7 @@ def _policy(row: Row) -> Policy:
 
 
 def _function(row: Row) -> Function:
-    schema, name, arguments, prokind, result, language, secdef, config, volatility, definition = row
+    schema, name, arguments, prokind, result, language, secdef, config, volatility, definition_hash = row
     return Function(
         schema=schema,
         name=name,
@@ -499,7 +498,7 @@ def _function(row: Row) -> Function:
         security_definer=secdef,
         config=tuple(config),
         volatility=_VOLATILITIES[volatility],
-        definition_hash=hashlib.sha256(definition.encode()).hexdigest(),
+        definition_hash=definition_hash,
     )
 
 

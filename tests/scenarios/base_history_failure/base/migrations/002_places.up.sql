@@ -1,0 +1,1 @@
+CREATE TABLE places (id bigserial PRIMARY KEY, name text NOT NULL);
