@@ -11,6 +11,7 @@ two schema snapshots, the pull request's migration with per-statement observatio
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -21,16 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import write_repository  # noqa: E402
+from synthetic import write_repository
 
-from migration_reviewer.adapters import load_plan  # noqa: E402
-from migration_reviewer.discovery.git import discover  # noqa: E402
-from migration_reviewer.replay.engine import ReplayOptions, replay_set  # noqa: E402
-from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir  # noqa: E402
+from migration_reviewer.adapters import load_plan
+from migration_reviewer.discovery.git import discover
+from migration_reviewer.replay.engine import ReplayOptions, replay_set
+from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--migrations", type=int, default=300)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -49,8 +52,11 @@ def main() -> None:
             for _ in range(args.runs):
                 database = server.create_database()
                 started = time.perf_counter()
-                subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(history_sql),
-                                database.conninfo], check=True, capture_output=True)
+                subprocess.run(
+                    [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(history_sql), database.conninfo],
+                    check=True,
+                    capture_output=True,
+                )
                 floor.append(time.perf_counter() - started)
                 server.drop_database(database)
 
@@ -58,14 +64,18 @@ def main() -> None:
                 result = replay_set(migration_set, server, ReplayOptions())
                 whole.append(time.perf_counter() - started)
                 base.append(result.base_duration_ms / 1000)
-                assert not result.base_failures and result.runs[0].error is None, "the synthetic history must replay"
+                assert not result.base_failures and result.runs[0].error is None, (
+                    "the synthetic history must replay"
+                )
 
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:8.1f} ms"
 
     floor_median = statistics.median(floor)
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-          f"server {server.server_version}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"PostgreSQL {server.server_version}"
+    )
     print(f"history: {args.migrations} migrations, {statements} statements; median of {args.runs} runs\n")
     print(f"psql -f (floor)                    {ms(floor)}   1.00x")
     print(f"replay of the base history         {ms(base)}   {statistics.median(base) / floor_median:.2f}x")

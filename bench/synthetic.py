@@ -10,8 +10,16 @@ import subprocess
 from pathlib import Path
 
 _TYPES = ["text", "integer", "bigint", "boolean", "timestamptz", "numeric(12,2)", "jsonb", "varchar(120)"]
-_IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false",
-             "-c", "init.defaultBranch=main"]
+_IDENTITY = [
+    "-c",
+    "user.name=bench",
+    "-c",
+    "user.email=bench@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 
 
 def history(count: int, seed: int = 7) -> list[str]:
@@ -53,9 +61,7 @@ def history(count: int, seed: int = 7) -> list[str]:
             migrations.append(f"CREATE INDEX {table}_{column}_{number}_idx ON {table} ({column});\n")
         elif kind < 0.85:
             table = rng.choice(tables)
-            migrations.append(
-                f"ALTER TABLE {table} ADD CONSTRAINT {table}_check_{number} CHECK (id > 0);\n"
-            )
+            migrations.append(f"ALTER TABLE {table} ADD CONSTRAINT {table}_check_{number} CHECK (id > 0);\n")
         elif kind < 0.92:
             migrations.append(
                 f"CREATE TYPE status_{number} AS ENUM ('new', 'active', 'done');\n"

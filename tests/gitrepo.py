@@ -6,14 +6,24 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-IDENTITY = ["-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false",
-            "-c", "init.defaultBranch=main"]
+IDENTITY = [
+    "-c",
+    "user.name=test",
+    "-c",
+    "user.email=test@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 
 Files = Mapping[str, str | bytes | None]  # None deletes the file
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *IDENTITY, "-C", str(repo), *args], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", *IDENTITY, "-C", str(repo), *args], check=True, capture_output=True, text=True
+    )
     return done.stdout.strip()
 
 

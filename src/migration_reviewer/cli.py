@@ -52,34 +52,59 @@ def build_parser() -> argparse.ArgumentParser:
 def add_review_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("what to review")
     where.add_argument("--repo", default=".", help="the git repository (default: the current directory)")
-    where.add_argument("--base", help="compare with this revision (default: merge-base with origin/HEAD, "
-                       "else main or master)")
+    where.add_argument(
+        "--base",
+        help="compare with this revision (default: merge-base with origin/HEAD, else main or master)",
+    )
     where.add_argument("--head", help="the revision to review (default: HEAD; WORKTREE for uncommitted work)")
-    where.add_argument("--migrations", action="append", metavar="[FRAMEWORK:]PATH",
-                       help="a migration folder to review (repeatable; default: detect every folder). "
-                       "Frameworks: golang-migrate, dbmate, supabase, prisma, drizzle, plain-sql")
-    where.add_argument("--exclude", action="append", metavar="GLOB", help="folders never reviewed (repeatable)")
+    where.add_argument(
+        "--migrations",
+        action="append",
+        metavar="[FRAMEWORK:]PATH",
+        help="a migration folder to review (repeatable; default: detect every folder). "
+        "Frameworks: golang-migrate, dbmate, supabase, prisma, drizzle, plain-sql",
+    )
+    where.add_argument(
+        "--exclude", action="append", metavar="GLOB", help="folders never reviewed (repeatable)"
+    )
 
     db = parser.add_argument_group("throwaway database")
-    db.add_argument("--database", choices=["embedded", "url", "docker"],
-                    help="embedded: a private PostgreSQL started for the review (default); url: scratch "
-                    "databases on a server you name; docker: a container image")
-    db.add_argument("--database-url", help="server for --database url, e.g. postgresql://postgres@localhost/postgres "
-                    "(only a scratch database is written to)")
+    db.add_argument(
+        "--database",
+        choices=["embedded", "url", "docker"],
+        help="embedded: a private PostgreSQL started for the review (default); url: scratch "
+        "databases on a server you name; docker: a container image",
+    )
+    db.add_argument(
+        "--database-url",
+        help="server for --database url, e.g. postgresql://postgres@localhost/postgres "
+        "(only a scratch database is written to)",
+    )
     db.add_argument("--postgres-image", help="image for --database docker (default postgres:17)")
-    db.add_argument("--pg-bin-dir", help="PostgreSQL server binaries for --database embedded, e.g. "
-                    "/usr/lib/postgresql/16/bin (default: the bundled server)")
+    db.add_argument(
+        "--pg-bin-dir",
+        help="PostgreSQL server binaries for --database embedded, e.g. "
+        "/usr/lib/postgresql/16/bin (default: the bundled server)",
+    )
     db.add_argument("--statement-timeout", help="stop a statement after this long, e.g. 30s (default 5m)")
 
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=["terminal", "json", "markdown"],
-                     help="terminal text (default), the JSON report, or the Markdown pull-request comment")
+    out.add_argument(
+        "--format",
+        choices=["terminal", "json", "markdown"],
+        help="terminal text (default), the JSON report, or the Markdown pull-request comment",
+    )
     out.add_argument("--output", "-o", help="write the report to this file instead of standard output")
     out.add_argument("--template", help="a Jinja2 template for --format markdown (may extend comment.md.j2)")
-    out.add_argument("--fail-on", choices=["error", "warning", "never"],
-                     help="exit 1 when a finding is at least this severe (default: error)")
+    out.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "never"],
+        help="exit 1 when a finding is at least this severe (default: error)",
+    )
     color = out.add_mutually_exclusive_group()
-    color.add_argument("--color", dest="color", action="store_true", default=None, help="colour the terminal output")
+    color.add_argument(
+        "--color", dest="color", action="store_true", default=None, help="colour the terminal output"
+    )
     color.add_argument("--no-color", dest="color", action="store_false", help="never colour the output")
 
 
@@ -108,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("MIGRATION_REVIEWER_DEBUG"):
             raise
         print(f"migration-reviewer: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("  hint: rerun with MIGRATION_REVIEWER_DEBUG=1 for the traceback, and report it", file=sys.stderr)
+        print(
+            "  hint: rerun with MIGRATION_REVIEWER_DEBUG=1 for the traceback, and report it", file=sys.stderr
+        )
         return EXIT_REVIEW_FAILED
 
 
@@ -143,7 +170,9 @@ def run_review(settings: Settings) -> int:
     text = render(report, settings)
     if settings.output:
         Path(settings.output).write_text(text, encoding="utf-8")
-        print(f"migration-reviewer: wrote {settings.output} (verdict: {report.verdict.value})", file=sys.stderr)
+        print(
+            f"migration-reviewer: wrote {settings.output} (verdict: {report.verdict.value})", file=sys.stderr
+        )
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

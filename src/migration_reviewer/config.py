@@ -145,7 +145,9 @@ def _convert(key: str, value: Any, source: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{source}: '{key}' must be a list of strings")
         return tuple(value)
-    return tuple(parse_migration_dir(entry, source) for entry in (value if isinstance(value, list) else [value]))
+    return tuple(
+        parse_migration_dir(entry, source) for entry in (value if isinstance(value, list) else [value])
+    )
 
 
 def parse_migration_dir(entry: Any, source: str) -> MigrationDir:

@@ -46,14 +46,16 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
     """The migration sets the change touches: the configured folders, else every detected one."""
     if settings.migrations:
         # Head's view wins where the two sides disagree (a folder converted to another framework).
-        detected = {root: framework for framework, root in detect_sets(changes.base) + detect_sets(changes.head)}
+        detected = {
+            root: framework for framework, root in detect_sets(changes.base) + detect_sets(changes.head)
+        }
         wanted = []
         for entry in settings.migrations:
             framework = entry.framework or detected.get(entry.path)
             if framework is None:
                 raise ConfigError(
                     f"migrations: no framework recognised in '{entry.path}'",
-                    hint="name it, e.g. migrations = [\"golang-migrate:db/migrations\"]",
+                    hint='name it, e.g. migrations = ["golang-migrate:db/migrations"]',
                 )
             wanted.append((framework, entry.path))
         plan = load_plan(changes, only=wanted)
@@ -92,8 +94,11 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
     with provider.start() as server:
         for index, migration_set in enumerate(sets, 1):
             if migration_set.dialect is not Dialect.POSTGRESQL:
-                replays.append(not_replayed(migration_set, f"replay of {migration_set.dialect} migrations is "
-                                            "not supported yet"))
+                replays.append(
+                    not_replayed(
+                        migration_set, f"replay of {migration_set.dialect} migrations is not supported yet"
+                    )
+                )
                 continue
             say(f"replaying {migration_set.root or '.'} ({index}/{len(sets)})")
             replays.append(replay_set(migration_set, server, options))

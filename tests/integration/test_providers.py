@@ -108,10 +108,19 @@ def _shm_ids() -> set[int]:
     return {int(line.split()[1]) for line in lines}
 
 
-def _assert_gone(server: EmbeddedServer) -> None:
+def _shmid(data_dir: Path) -> int:
+    """The System V segment of a running server, as its postmaster.pid records it."""
+    shmid = int((data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1])
+    assert shmid in _shm_ids()
+    return shmid
+
+
+def _assert_gone(server: EmbeddedServer, shmid: int | None = None) -> None:
     assert not server.temp_dir.exists()
     assert _group_is_gone(server.pid)
     assert _processes_mentioning(str(server.data_dir)) == []
+    if shmid is not None:
+        assert shmid not in _shm_ids(), "a killed server's shared memory was left behind"
 
 
 @pytest.mark.parametrize("bin_dir", [None, "system"], ids=["wheel", "system"])
@@ -180,8 +189,7 @@ def test_embedded_server_killed_mid_use(cache_dir: Path, temp_root: Path) -> Non
         EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
     ):
         conn = psycopg.connect(server.create_database().conninfo, autocommit=True)
-        shmid = int((server.data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1])
-        assert shmid in _shm_ids()
+        shmid = _shmid(server.data_dir)
         os.kill(server.pid, signal.SIGKILL)
         assert _group_is_gone(server.pid)  # the backends notice and exit
         conn.execute("SELECT 1")  # the symptom a replay sees; the provider tells what happened
@@ -191,8 +199,7 @@ def test_embedded_server_killed_mid_use(cache_dir: Path, temp_root: Path) -> Non
     )
     assert isinstance(caught.value.__cause__, psycopg.OperationalError)
     assert "run the review again" in (caught.value.hint or "")
-    _assert_gone(server)
-    assert shmid not in _shm_ids()
+    _assert_gone(server, shmid)
 
 
 def test_embedded_server_killed_then_asked_for_a_database(cache_dir: Path, temp_root: Path) -> None:
@@ -200,11 +207,12 @@ def test_embedded_server_killed_then_asked_for_a_database(cache_dir: Path, temp_
         pytest.raises(DatabaseUnavailable, match="stopped unexpectedly") as caught,
         EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
     ):
+        shmid = _shmid(server.data_dir)
         os.kill(server.pid, signal.SIGKILL)
         assert _group_is_gone(server.pid)
         server.create_database()
     assert caught.value.__cause__ is None
-    _assert_gone(server)
+    _assert_gone(server, shmid)
 
 
 def test_embedded_server_that_died_is_reported_when_the_block_ends(cache_dir: Path, temp_root: Path) -> None:
@@ -212,8 +220,9 @@ def test_embedded_server_that_died_is_reported_when_the_block_ends(cache_dir: Pa
         pytest.raises(DatabaseUnavailable, match="stopped unexpectedly"),
         EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server,
     ):
+        shmid = _shmid(server.data_dir)
         os.kill(server.pid, signal.SIGKILL)
-    _assert_gone(server)
+    _assert_gone(server, shmid)
 
 
 def test_a_killed_reviewer_takes_its_server_along(cache_dir: Path, temp_root: Path) -> None:
@@ -229,6 +238,7 @@ def test_a_killed_reviewer_takes_its_server_along(cache_dir: Path, temp_root: Pa
     reviewer = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
     assert reviewer.stdout is not None
     pid, folder = reviewer.stdout.readline().split()
+    shmid = _shmid(Path(folder, "data"))
     reviewer.kill()  # SIGKILL: no finally, no atexit
     reviewer.wait()
     reviewer.stdout.close()
@@ -240,6 +250,7 @@ def test_a_killed_reviewer_takes_its_server_along(cache_dir: Path, temp_root: Pa
     os.utime(stale, (an_hour_ago, an_hour_ago))
     with EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir).run() as server:
         assert not stale.exists()
+        assert shmid not in _shm_ids()
     _assert_gone(server)
 
 

@@ -59,14 +59,18 @@ def _normalise_markdown(text: str) -> str:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario(name: str, tmp_path: Path) -> None:
     folder = HERE / name
-    spec = tomllib.loads((folder / "scenario.toml").read_text()) if (folder / "scenario.toml").exists() else {}
+    spec = (
+        tomllib.loads((folder / "scenario.toml").read_text()) if (folder / "scenario.toml").exists() else {}
+    )
     head: dict[str, str | bytes | None] = dict(_tree(folder / "head"))
     for path in spec.get("delete", []):
         head[path] = None
     repo = make_repo(tmp_path / "repo", _tree(folder / "base"), head)
     git(repo, "checkout", "-q", "feature")
 
-    settings = load_settings(str(repo), {"base": "main", "head": "feature", **spec.get("flags", {})}, environ={})
+    settings = load_settings(
+        str(repo), {"base": "main", "head": "feature", **spec.get("flags", {})}, environ={}
+    )
     report = review(settings)
 
     actual = _normalise(report.to_dict())

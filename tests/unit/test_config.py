@@ -12,7 +12,10 @@ def test_layers_flags_over_environment_over_file(tmp_path: Path) -> None:
         'database = "url"\ndatabase-url = "postgresql://file@localhost/postgres"\n'
         'migrations = ["golang-migrate:db/migrations", {path = "sql", dialect = "postgresql"}]\n'
     )
-    env = {"MIGRATION_REVIEWER_FAIL_ON": "never", "MIGRATION_REVIEWER_DATABASE_URL": "postgresql://env@h/postgres"}
+    env = {
+        "MIGRATION_REVIEWER_FAIL_ON": "never",
+        "MIGRATION_REVIEWER_DATABASE_URL": "postgresql://env@h/postgres",
+    }
     settings = load_settings(str(tmp_path), {"database_url": "postgresql://flag@h/postgres"}, env)
     assert settings.fail_on == "never"
     assert settings.database_url == "postgresql://flag@h/postgres"

@@ -87,7 +87,7 @@ class MigrationSet:
     base_migrations: tuple[Migration, ...]  # in the runner's order, as on the base revision
     head_migrations: tuple[Migration, ...]  # in the runner's order, as on the head revision, with statuses
     problems: tuple[PlanProblem, ...] = ()
-    notes: tuple[str, ...] = field(default=())  # facts worth showing a reviewer (e.g. "journal dialect: sqlite")
+    notes: tuple[str, ...] = field(default=())  # facts worth showing a reviewer, e.g. "dialect from the path"
 
     @property
     def new_migrations(self) -> tuple[Migration, ...]:

@@ -17,11 +17,18 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from migration_reviewer.config import load_settings
-from migration_reviewer.config import Settings
+from migration_reviewer.config import Settings, load_settings
 
-_GIT_IDENTITY = ["-c", "user.name=migration-reviewer demo", "-c", "user.email=demo@example.invalid",
-                 "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+_GIT_IDENTITY = [
+    "-c",
+    "user.name=migration-reviewer demo",
+    "-c",
+    "user.email=demo@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 
 
 def build_demo_repository(target: Path) -> None:
@@ -47,8 +54,13 @@ def run_demo(args: argparse.Namespace, run_review: Callable[[Settings], int]) ->
     try:
         build_demo_repository(workdir)
         print(f"Reviewing the example change (main → add-email) in {workdir}\n", file=sys.stderr)
-        flags = {"base": "main", "head": "add-email", "format": args.format, "database": args.database,
-                 "database_url": args.database_url}
+        flags = {
+            "base": "main",
+            "head": "add-email",
+            "format": args.format,
+            "database": args.database,
+            "database_url": args.database_url,
+        }
         settings = load_settings(str(workdir), flags, environ={})
         run_review(settings)
         return 0  # the demo's findings are the point, not a failure

@@ -123,9 +123,7 @@ class ChangeSet:
 
     def changed_under(self, directory: str) -> list[ChangedFile]:
         prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
-        return [
-            c for c in self.files if c.path.startswith(prefix) or (c.old_path or "\0").startswith(prefix)
-        ]
+        return [c for c in self.files if c.path.startswith(prefix) or (c.old_path or "\0").startswith(prefix)]
 
     @property
     def changed_paths(self) -> frozenset[str]:

@@ -50,9 +50,15 @@ def is_shallow(repo: str) -> bool:
 
 
 def resolve(repo: str, ref: str) -> str:
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    done = _git(
+        repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+    )
     if done.returncode != 0:
-        hint = _SHALLOW_HINT if is_shallow(repo) else f"fetch it first (git fetch origin {ref}) or check the name"
+        hint = (
+            _SHALLOW_HINT
+            if is_shallow(repo)
+            else f"fetch it first (git fetch origin {ref}) or check the name"
+        )
         raise GitError(f"unknown revision '{ref}'", hint=hint)
     return done.stdout.decode().strip()
 
@@ -63,7 +69,10 @@ def default_branch(repo: str) -> str:
     if done.returncode == 0:
         return done.stdout.decode().strip().removeprefix("refs/remotes/")
     for candidate in ("origin/main", "origin/master", "main", "master"):
-        if _git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", check=False).returncode == 0:
+        if (
+            _git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", check=False).returncode
+            == 0
+        ):
             return candidate
     raise GitError(
         "cannot tell which branch to compare with: no origin/HEAD, main or master",
@@ -173,8 +182,11 @@ def changed_files(repo: str, base: str, head: str) -> tuple[ChangedFile, ...]:
             i += 2
     if head == WORKTREE:
         untracked = _git(repo, "ls-files", "-z", "--others", "--exclude-standard").stdout
-        files += [ChangedFile(p.decode(errors="surrogateescape"), FileStatus.ADDED)
-                  for p in untracked.split(b"\0") if p]
+        files += [
+            ChangedFile(p.decode(errors="surrogateescape"), FileStatus.ADDED)
+            for p in untracked.split(b"\0")
+            if p
+        ]
     return tuple(sorted(files, key=lambda f: f.path))
 
 

@@ -22,7 +22,9 @@ def render(report: Report, *, color: bool = False) -> str:
 
     lines: list[str] = []
     verdict_color, verdict_text = _VERDICT[report.verdict.value]
-    lines.append(paint(verdict_text, verdict_color) + paint(f"   ({report.base[:12]} → {report.head[:12]})", "dim"))
+    lines.append(
+        paint(verdict_text, verdict_color) + paint(f"   ({report.base[:12]} → {report.head[:12]})", "dim")
+    )
     if not report.migration_sets:
         lines.append("No migration files changed.")
     for s in report.migration_sets:
@@ -31,14 +33,21 @@ def render(report: Report, *, color: bool = False) -> str:
         database = f"{s.provider} {s.dialect} {s.server_version}" if s.replayed else "not replayed"
         lines.append(paint(f"{where}", "bold") + f"  {s.framework} · {database}")
         if s.base_migration_count:
-            lines.append(paint(f"  base history: {s.base_migration_count} migrations in "
-                               f"{format_ms(s.base_duration_ms)}", "dim"))
+            lines.append(
+                paint(
+                    f"  base history: {s.base_migration_count} migrations in {format_ms(s.base_duration_ms)}",
+                    "dim",
+                )
+            )
         for m in s.migrations:
             outcome = paint(f"{m.outcome:<11}", _OUTCOME_COLOR.get(m.outcome, "dim"))
             lines.append(f"  {outcome} {clean(m.path)}  [{m.status}, {format_ms(m.duration_ms)}]")
             if m.error:
-                lines.append(paint(f"              {clean(m.error.path)}:{m.error.line}: {clean(m.error.message)}",
-                                   "red"))
+                lines.append(
+                    paint(
+                        f"              {clean(m.error.path)}:{m.error.line}: {clean(m.error.message)}", "red"
+                    )
+                )
         if s.schema_changes:
             lines.append("  schema changes:")
             for c in s.schema_changes:
@@ -60,5 +69,7 @@ def render(report: Report, *, color: bool = False) -> str:
                 lines.append(paint(f"          fix: {clean(f.fix)}", "dim"))
     errors, warnings = report.count_by("error"), report.count_by("warning")
     lines.append("")
-    lines.append(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    lines.append(
+        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    )
     return "\n".join(lines) + "\n"

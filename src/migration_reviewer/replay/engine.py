@@ -22,6 +22,7 @@ from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, W
 from migration_reviewer.replay import observe
 from migration_reviewer.replay.providers.base import Server
 from migration_reviewer.replay.result import (
+    LockTaken,
     MigrationRun,
     Outcome,
     ReplayError,
@@ -84,7 +85,9 @@ _CHUNK_MIGRATIONS = 200
 _CHUNK_CHARS = 4_000_000
 
 
-def _apply_base_history(conn: Connection, migrations: Sequence[Migration], dialect: Dialect) -> list[MigrationRun]:
+def _apply_base_history(
+    conn: Connection, migrations: Sequence[Migration], dialect: Dialect
+) -> list[MigrationRun]:
     """Base migrations already ran in production: replay them as fast as the server allows. Consecutive
     migrations go to the server as one multi-statement query (one round trip, one implicit transaction);
     a migration with a statement that must run outside a transaction goes alone, statement by statement.
@@ -214,7 +217,9 @@ class _Runner:
         step = StatementRun(statement, Outcome.APPLIED, in_transaction=self.tx is not None)
         try:
             cursor = self.conn.execute(statement.text, prepare=False)
-            step.rows = cursor.rowcount if cursor.rowcount >= 0 and _reports_rows(cursor.statusmessage) else None
+            step.rows = (
+                cursor.rowcount if cursor.rowcount >= 0 and _reports_rows(cursor.statusmessage) else None
+            )
         except psycopg.Error as exc:
             step.outcome = Outcome.FAILED
             step.error = _replay_error(exc, statement)
@@ -223,10 +228,12 @@ class _Runner:
         if self.observe and step.error is None:
             after = observe.relations(self.conn)
             step.rewrites = observe.rewritten(before, after)
-            step.locks = tuple(sorted(self._locks({**after, **before}) - held, key=lambda lock: lock.relation))
+            step.locks = tuple(
+                sorted(self._locks({**after, **before}) - held, key=lambda lock: lock.relation)
+            )
         return step
 
-    def _locks(self, known: observe.RelationMap) -> set[observe.LockTaken]:
+    def _locks(self, known: observe.RelationMap) -> set[LockTaken]:
         if not self.observe or self._status() is not TransactionStatus.INTRANS:
             return set()
         return observe.own_locks(self.conn, known)
@@ -278,7 +285,14 @@ class _Runner:
 
 
 def _reports_rows(status: str | None) -> bool:
-    return bool(status) and status.split(None, 1)[0] in {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SELECT"}
+    return status is not None and status.split(None, 1)[0] in {
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "MERGE",
+        "COPY",
+        "SELECT",
+    }
 
 
 def _replay_error(exc: psycopg.Error, statement: Statement) -> ReplayError:

@@ -57,7 +57,8 @@ def qualified(schema: str, name: str) -> str:
 def relations(conn: psycopg.Connection[Any]) -> RelationMap:
     rows = conn.execute(_USER_RELATIONS).fetchall()
     return {
-        oid: Relation(qualified(nsp, rel), _RELKINDS.get(kind, kind), node) for oid, nsp, rel, kind, node in rows
+        oid: Relation(qualified(nsp, rel), _RELKINDS.get(kind, kind), node)
+        for oid, nsp, rel, kind, node in rows
     }
 
 
@@ -78,7 +79,9 @@ def rewritten(before: RelationMap, after: RelationMap) -> tuple[str, ...]:
         sorted(
             after[oid].name
             for oid, rel in before.items()
-            if oid in after and after[oid].relfilenode != rel.relfilenode and rel.relfilenode != 0
+            if oid in after
+            and after[oid].relfilenode != rel.relfilenode
+            and rel.relfilenode != 0
             and rel.relkind != "toast table"
         )
     )

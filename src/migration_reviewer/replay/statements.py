@@ -35,11 +35,14 @@ class Statement:
 
 
 def split_scripts(scripts: Iterable[SqlScript], dialect: Dialect = Dialect.POSTGRESQL) -> list[Statement]:
-    return [stmt for script in scripts for stmt in split_sql(script.text, script.path, script.first_line, dialect)]
+    return [
+        stmt for script in scripts for stmt in split_sql(script.text, script.path, script.first_line, dialect)
+    ]
 
 
-def split_sql(text: str, path: str = "<sql>", first_line: int = 1,
-              dialect: Dialect = Dialect.POSTGRESQL) -> list[Statement]:
+def split_sql(
+    text: str, path: str = "<sql>", first_line: int = 1, dialect: Dialect = Dialect.POSTGRESQL
+) -> list[Statement]:
     if dialect is not Dialect.POSTGRESQL:
         spans = list(_generic_spans(text))
     else:
@@ -105,9 +108,7 @@ def _postgres_spans(text: str) -> Iterator[tuple[int, int]]:
     previous = ""
     for token in pg_parser.scan(text):
         name = token.name
-        if name == "ATOMIC" and previous == "BEGIN_P":
-            atomic_depth += 1
-        elif atomic_depth and name == "CASE":
+        if (name == "ATOMIC" and previous == "BEGIN_P") or (atomic_depth and name == "CASE"):
             atomic_depth += 1
         elif atomic_depth and name == "END_P":
             atomic_depth -= 1
@@ -168,8 +169,9 @@ def runs_outside_transaction(statement: Statement) -> bool:
     """Whether PostgreSQL refuses to run this statement inside a transaction block."""
     words = statement.text.split(None, 6)
     head = " ".join(w.upper() for w in words)
-    if head.startswith(("VACUUM", "ALTER SYSTEM", "CREATE DATABASE", "DROP DATABASE", "CREATE TABLESPACE",
-                        "DROP TABLESPACE")):
+    if head.startswith(
+        ("VACUUM", "ALTER SYSTEM", "CREATE DATABASE", "DROP DATABASE", "CREATE TABLESPACE", "DROP TABLESPACE")
+    ):
         return True
     if head.startswith("REINDEX") and "CONCURRENTLY" in head.replace("(", " ").replace(")", " ").split():
         return True

@@ -35,14 +35,24 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
 
 def _set_report(replay: SetReplay) -> SetReport:
     mset = replay.migration_set
-    entries = [_entry(m, replay.run_for(m), replayed=replay.error is None) for m in mset.head_migrations
-               if m.status is not MigrationStatus.BASE]
+    entries = [
+        _entry(m, replay.run_for(m), replayed=replay.error is None)
+        for m in mset.head_migrations
+        if m.status is not MigrationStatus.BASE
+    ]
     # Base migrations appear only when they failed to replay: the rest is history the change did not touch.
     entries += [_entry(run.migration, run, replayed=True) for run in replay.base_failures]
     entries += [
         MigrationEntry(
-            id=problem.path, name=problem.path.rsplit("/", 1)[-1], path=problem.path, status="deleted",
-            applied=False, outcome="not-replayed", error=None, duration_ms=None, reversible=None,
+            id=problem.path,
+            name=problem.path.rsplit("/", 1)[-1],
+            path=problem.path,
+            status="deleted",
+            applied=False,
+            outcome="not-replayed",
+            error=None,
+            duration_ms=None,
+            reversible=None,
         )
         for problem in mset.problems
         if problem.kind is ProblemKind.DELETED_APPLIED
@@ -67,7 +77,9 @@ def _entry(migration: Migration, run: MigrationRun | None, *, replayed: bool) ->
     if run is not None and run.error is not None:
         error = MigrationError(run.error.message, run.error.path, run.error.line)
     if run is None:
-        outcome = "not-replayed" if not replayed or migration.status is not MigrationStatus.ADDED else "not-run"
+        outcome = (
+            "not-replayed" if not replayed or migration.status is not MigrationStatus.ADDED else "not-run"
+        )
     else:
         outcome = run.outcome.value
     return MigrationEntry(

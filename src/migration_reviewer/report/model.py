@@ -76,7 +76,8 @@ class SetReport:
             "database": {"provider": self.provider, "server_version": self.server_version},
             "migrations": [m.to_dict() for m in self.migrations],
             "schema_changes": [
-                {"kind": c.kind, "table": c.table, "name": c.name, "detail": c.detail} for c in self.schema_changes
+                {"kind": c.kind, "table": c.table, "name": c.name, "detail": c.detail}
+                for c in self.schema_changes
             ],
         }
 

@@ -384,7 +384,7 @@ def _added_relation(table: Table) -> list[SchemaChange]:
     changes.extend(
         SchemaChange("constraint_added", shown, c.name, c.definition)
         for c in table.constraints
-        if _reported_constraint(c)
+        if not c.inherited
     )
     changes.extend(
         SchemaChange("index_added", shown, i.name, _index_detail(i)) for i in table.indexes if not i.inherited
@@ -427,7 +427,7 @@ def _diff_relation(old: Table, new: Table, renames: _Renames) -> list[SchemaChan
         changes.append(SchemaChange("rls_forced" if new.rls_forced else "rls_unforced", shown, None, ""))
     if new.kind in _HAS_OWN_COLUMNS:
         changes.extend(_diff_columns(old, new, renames.columns[_key(old)], shown))
-    changes.extend(_diff_constraints(old, new, renames.constraints[_key(old)], shown))
+    changes.extend(_diff_constraints(old, new, renames, shown))
     changes.extend(_diff_indexes(old, new, renames.indexes, shown))
     changes.extend(_diff_triggers(old, new, renames.columns[_key(old)], shown))
     changes.extend(_diff_policies(old, new, shown))
@@ -525,16 +525,9 @@ def _column_detail(column: Column) -> str:
     return " ".join(parts)
 
 
-def _reported_constraint(constraint: Constraint) -> bool:
-    # PostgreSQL 18 records every NOT NULL as a constraint: the column's nullability already says it,
-    # except for one added NOT VALID, which is worth seeing like any other unvalidated constraint.
-    if constraint.kind is ConstraintKind.NOT_NULL and constraint.validated:
-        return False
-    return not constraint.inherited
-
-
-def _diff_constraints(old: Table, new: Table, renamed: Mapping[str, str], shown: str) -> list[SchemaChange]:
+def _diff_constraints(old: Table, new: Table, renames: _Renames, shown: str) -> list[SchemaChange]:
     changes: list[SchemaChange] = []
+    renamed = renames.constraints[_key(old)]
     new_by_name = {c.name: c for c in new.constraints}
     kept: set[str] = set()
     for constraint in old.constraints:
@@ -542,16 +535,31 @@ def _diff_constraints(old: Table, new: Table, renamed: Mapping[str, str], shown:
         counterpart = new_by_name.get(final) if final is not None else None
         if counterpart is not None and _same_object(constraint, counterpart):
             kept.add(counterpart.name)
-            if _reported_constraint(constraint) or _reported_constraint(counterpart):
+            if not (constraint.inherited or counterpart.inherited):
                 changes.extend(_diff_constraint(constraint, counterpart, shown))
-        elif _reported_constraint(constraint):
+        elif constraint.inherited:
+            continue
+        elif _not_null_validated(constraint, new, renames.columns[_key(old)]):
+            detail = constraint.definition.removesuffix(" NOT VALID")
+            changes.append(SchemaChange("constraint_validated", shown, constraint.name, detail))
+        else:
             changes.append(SchemaChange("constraint_dropped", shown, constraint.name, constraint.definition))
     changes.extend(
         SchemaChange("constraint_added", shown, c.name, c.definition)
         for c in new.constraints
-        if c.name not in kept and _reported_constraint(c)
+        if c.name not in kept and not c.inherited
     )
     return changes
+
+
+def _not_null_validated(constraint: Constraint, new: Table, column_names: Mapping[str, str]) -> bool:
+    """Snapshots hold only NOT VALID NOT NULL constraints: one that is gone while its column is still
+    NOT NULL was validated."""
+    if constraint.kind is not ConstraintKind.NOT_NULL or len(constraint.columns) != 1:
+        return False
+    final = column_names.get(constraint.columns[0])
+    column = new.column(final) if final is not None else None
+    return column is not None and not column.nullable
 
 
 def _same_object(old: Constraint | Index, new: Constraint | Index) -> bool:

@@ -61,7 +61,7 @@ class ConstraintKind(StrEnum):
     CHECK = "check"
     FOREIGN_KEY = "foreign key"
     EXCLUSION = "exclusion"
-    NOT_NULL = "not null"  # PostgreSQL 18 records NOT NULL as constraints (which may be NOT VALID)
+    NOT_NULL = "not null"  # only NOT VALID ones (PostgreSQL 18); otherwise Column.nullable says it all
 
 
 class Identity(StrEnum):

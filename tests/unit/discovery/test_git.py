@@ -10,8 +10,11 @@ from migration_reviewer.errors import GitError
 
 
 def test_change_is_compared_with_the_merge_base_like_a_pull_request(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r", {"db/1.sql": "a", "db/2.sql": "b", "old.sql": "o"},
-                     {"db/3.sql": "c", "db/2.sql": "b2", "old.sql": None})
+    repo = make_repo(
+        tmp_path / "r",
+        {"db/1.sql": "a", "db/2.sql": "b", "old.sql": "o"},
+        {"db/3.sql": "c", "db/2.sql": "b2", "old.sql": None},
+    )
     # main moves on after the branch: its new file is not part of the change
     git(repo, "checkout", "-q", "main")
     write(repo, {"db/9.sql": "main only"})

@@ -26,7 +26,8 @@ def test_semicolons_inside_quotes_dollar_bodies_and_atomic_bodies_do_not_split()
     sql = (
         "SELECT 'a;b';\n"
         "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
-        "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;\n"
+        "CREATE FUNCTION g() RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;\n"
         "SELECT 3"
     )
     assert len(texts(sql)) == 4
@@ -77,7 +78,7 @@ def test_mysql_and_sqlite_split_on_semicolons_outside_quotes_and_trigger_bodies(
     sql = (
         "CREATE TABLE a (x text DEFAULT 'a;b'); -- c;\n"
         "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 'y'; END;\n"
-        "INSERT INTO a VALUES (\"q;\")"
+        'INSERT INTO a VALUES ("q;")'
     )
     assert len(texts(sql, Dialect.SQLITE)) == 3
     assert texts(sql, Dialect.SQLITE)[1].endswith("END")

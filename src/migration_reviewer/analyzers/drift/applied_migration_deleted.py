@@ -26,6 +26,8 @@ def applied_migration_deleted(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     Keep the file and add `004_drop_index.up.sql`.
     """
-    yield from problems(ctx, ProblemKind.DELETED_APPLIED,
+    yield from problems(
+        ctx,
+        ProblemKind.DELETED_APPLIED,
         "restore the file; to undo its effect, write a new migration",
     )

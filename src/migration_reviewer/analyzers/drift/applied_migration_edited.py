@@ -27,6 +27,8 @@ def applied_migration_edited(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     A new migration, `20240301_add_users_nickname/migration.sql`, with the ALTER TABLE.
     """
-    yield from problems(ctx, ProblemKind.EDITED_APPLIED,
+    yield from problems(
+        ctx,
+        ProblemKind.EDITED_APPLIED,
         "revert the edit and put the change in a new migration",
     )

@@ -26,6 +26,8 @@ def duplicate_version(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     Renumber the newer migration: `0043_add_phone.up.sql`.
     """
-    yield from problems(ctx, ProblemKind.DUPLICATE_VERSION,
+    yield from problems(
+        ctx,
+        ProblemKind.DUPLICATE_VERSION,
         "give the new migration a version of its own (regenerate it with a fresh timestamp or number)",
     )

@@ -25,6 +25,8 @@ def migration_file_missing(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     Commit every file the framework generated for the migration.
     """
-    yield from problems(ctx, ProblemKind.MISSING_FILE,
+    yield from problems(
+        ctx,
+        ProblemKind.MISSING_FILE,
         "commit the missing file, or remove the entry that points to it",
     )

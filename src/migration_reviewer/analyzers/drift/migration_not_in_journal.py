@@ -26,6 +26,8 @@ def migration_not_in_journal(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     Commit the file and the journal that `drizzle-kit generate` wrote together.
     """
-    yield from problems(ctx, ProblemKind.NOT_IN_JOURNAL,
+    yield from problems(
+        ctx,
+        ProblemKind.NOT_IN_JOURNAL,
         "add the migration to the journal (regenerate it with the framework's tool) or delete the stray file",
     )

@@ -27,6 +27,8 @@ def out_of_order_migration(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     Regenerate the migration so its timestamp is newer than everything on the base branch.
     """
-    yield from problems(ctx, ProblemKind.OUT_OF_ORDER,
+    yield from problems(
+        ctx,
+        ProblemKind.OUT_OF_ORDER,
         "rename the migration so it sorts after the newest one on the base branch",
     )

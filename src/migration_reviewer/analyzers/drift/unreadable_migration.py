@@ -25,6 +25,8 @@ def unreadable_migration(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     UTF-8 SQL files only.
     """
-    yield from problems(ctx, ProblemKind.UNREADABLE,
+    yield from problems(
+        ctx,
+        ProblemKind.UNREADABLE,
         "save the file as UTF-8 text, or move it out of the migrations folder",
     )

@@ -60,6 +60,7 @@ POLL_S = 0.003
 STOP_TIMEOUT_S = 5.0
 INITDB_TIMEOUT_S = 300.0
 STALE_AFTER_S = 60.0  # a folder younger than this may belong to a reviewer still setting it up
+_BIN_HINT = "point --pg-bin-dir at a folder holding PostgreSQL's postgres and initdb"
 
 INITDB_ARGS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "-N")
 LOCALES = ("--locale=C.UTF-8", "--no-locale")  # the second where the C.UTF-8 locale is missing
@@ -184,9 +185,6 @@ def server_version(postgres: Path) -> str:
     return done.stdout.strip()
 
 
-_BIN_HINT = "point --pg-bin-dir at a folder holding PostgreSQL's postgres and initdb"
-
-
 def version_tag(version: str) -> str:
     """ "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)" -> "15.20" """
     found = re.search(r"\)\s+(\d+(?:\.\d+)?)", version)
@@ -293,7 +291,7 @@ class EmbeddedServer(ScratchServer):
             conninfo,
             file_copy=True,
             drop_on_close=False,
-            hint="the server is running but refused; --database url or docker runs the review elsewhere",
+            hint="the embedded server is up and refused: the message says why",
         )
 
     def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
@@ -591,7 +589,10 @@ def _cache_data_folder(data: Path, cached: Path) -> None:
 def _relocate(installation: Installation, version: str, root: Path, user: RunAs) -> Installation:
     """Copy binaries `user` cannot reach (a venv under /root, mode 700) to a folder everyone may read,
     once per server; later runs find the copy."""
-    digest = hashlib.sha256(str(installation.bin_dir).encode()).hexdigest()[:12]
+    # A reinstall at the same path (a new wheel build of the same version) must not reuse an old copy.
+    binary = installation.postgres.stat()
+    origin = f"{installation.bin_dir}\0{binary.st_size}\0{binary.st_mtime_ns}"
+    digest = hashlib.sha256(origin.encode()).hexdigest()[:12]
     target = root / f"pg-{version_tag(version)}-{digest}"
     if not (target / installation.bin_rel / "postgres").is_file():
         try:

@@ -153,7 +153,9 @@ WHERE a.attrelid = ANY(%(relations)s::oid[]) AND a.attnum > 0 AND NOT a.attisdro
 ORDER BY a.attrelid, a.attnum
 """
 
-# The referenced table of a foreign key may lie outside the snapshot (an extension's): name its columns here.
+# The referenced table of a foreign key may lie outside the snapshot (an extension's): name its columns
+# here. PostgreSQL 18 records each NOT NULL as a constraint too: only one NOT VALID says more than the
+# column's nullability, and leaving the others out keeps snapshots alike across versions.
 _CONSTRAINTS = """
 SELECT con.conrelid, con.oid, con.conname, con.contype, pg_get_constraintdef(con.oid), con.convalidated,
        con.conkey, fn.nspname, fc.relname,
@@ -168,7 +170,8 @@ FROM pg_constraint con
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_class ic ON ic.oid = con.conindid
-WHERE con.conrelid = ANY(%(relations)s::oid[]) AND con.contype IN ('p', 'u', 'c', 'f', 'x', 'n')
+WHERE con.conrelid = ANY(%(relations)s::oid[])
+  AND (con.contype IN ('p', 'u', 'c', 'f', 'x') OR con.contype = 'n' AND NOT con.convalidated)
 ORDER BY con.conrelid, con.conname
 """
 
