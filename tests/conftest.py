@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -43,3 +44,35 @@ def scratch_pg(local_pg_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(local_pg_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _our_leftovers() -> set[str]:
+    """Clusters, temp folders and scratch databases that a review creates and must always remove."""
+    import glob
+    import tempfile
+
+    found = set()
+    for root in ("/dev/shm", tempfile.gettempdir()):
+        found |= set(glob.glob(f"{root}/migration-reviewer-pg-*"))
+    for pid_dir in glob.glob("/proc/[0-9]*"):
+        try:
+            raw = Path(pid_dir, "cmdline").read_bytes()
+        except OSError:
+            continue
+        cmdline = raw.replace(b"\0", b" ").decode(errors="replace")
+        if "migration-reviewer-pg-" in cmdline and "postgres" in cmdline:
+            found.add(f"process {pid_dir.rsplit('/', 1)[1]}: {cmdline[:120]}")
+    if _local_pg_available() is None:
+        with psycopg.connect(LOCAL_PG_URL) as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_%'").fetchall()
+            found |= {f"database {name}" for (name,) in rows}
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind() -> Iterator[None]:
+    """After the whole suite: no server process, temp folder or scratch database of ours remains."""
+    before = _our_leftovers()
+    yield
+    left = _our_leftovers() - before
+    assert not left, f"left behind by the tests: {sorted(left)}"
