@@ -344,14 +344,14 @@ def test_temp_folder_closed_to_the_server_user(cache_dir: Path) -> None:
 # --- url ------------------------------------------------------------------------------------------------
 
 
-def _scratch_names(url: str) -> set[str]:
+def _existing(url: str, names: set[str]) -> set[str]:
+    """Which of `names` exist on the server (others may create scratch databases there meanwhile)."""
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'")
+        rows = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(names),))
         return {row[0] for row in rows}
 
 
 def test_url_provider_creates_and_drops_scratch_databases(local_pg_url: str) -> None:
-    before = _scratch_names(local_pg_url)
     with UrlProvider(local_pg_url).start() as server:
         assert server.provider == "url"
         assert server.server_version_num >= 100000
@@ -365,20 +365,18 @@ def test_url_provider_creates_and_drops_scratch_databases(local_pg_url: str) -> 
         with psycopg.connect(clone.conninfo) as conn:
             assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
         server.drop_database(clone)
-        assert _scratch_names(local_pg_url) - before == {database.name}
+        assert _existing(local_pg_url, {database.name, clone.name}) == {database.name}
         open_conn = psycopg.connect(database.conninfo)  # still open at the end: dropped anyway
-    assert _scratch_names(local_pg_url) == before
+    assert _existing(local_pg_url, {database.name}) == set()
     open_conn.close()
 
 
 def test_url_provider_drops_its_databases_when_the_block_raises(local_pg_url: str) -> None:
-    before = _scratch_names(local_pg_url)
     with pytest.raises(RuntimeError), UrlProvider(local_pg_url).start() as server:
-        server.create_database()
-        server.create_database()
-        assert len(_scratch_names(local_pg_url) - before) == 2
+        names = {server.create_database().name, server.create_database().name}
+        assert _existing(local_pg_url, names) == names
         raise RuntimeError("a migration blew up")
-    assert _scratch_names(local_pg_url) == before
+    assert _existing(local_pg_url, names) == set()
 
 
 def test_url_provider_drops_only_what_it_created(local_pg_url: str) -> None:

@@ -103,7 +103,7 @@ def test_url_provider_replays_in_a_scratch_database_and_drops_it(
 ) -> None:
     repo = make_repo(tmp_path / "r", BASE, GOOD)
     with psycopg.connect(local_pg_url) as conn:
-        before = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+        before = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'")}
     code, out, _ = run(
         capsys,
         "review",
@@ -124,7 +124,7 @@ def test_url_provider_replays_in_a_scratch_database_and_drops_it(
     assert report["migration_sets"][0]["database"]["server_version"].startswith("15")
     assert report["migration_sets"][0]["schema_changes"][0]["kind"] == "column_added"
     with psycopg.connect(local_pg_url) as conn:
-        after = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+        after = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'")}
         # the database named in the URL was only where we connected: nothing was created in it
         assert conn.execute("SELECT to_regclass('public.users')").fetchone() == (None,)
     assert after == before

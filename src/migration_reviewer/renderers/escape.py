@@ -13,10 +13,18 @@ _LINE_START = re.compile(r"^([#+\-=>]|\d+(?=[.)]))")
 _MENTION = re.compile(r"([@#])(?=[A-Za-z0-9])")
 WORD_JOINER = "\u2060"  # invisible; stops GitHub from reading "@name" or "#123" as a mention or link
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# The password of a connection URL (a server message or a provider error may quote one).
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
+
+
+def redact(value: object) -> str:
+    """The text with the passwords of connection URLs replaced by ***: GitHub masks secrets in logs, not
+    in what we post through its API."""
+    return _URL_PASSWORD.sub(r"\1***@", str(value))
 
 
 def _one_line(value: object) -> str:
-    return _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    return _CONTROL.sub("", redact(value)).replace("\r", " ").replace("\n", " ")
 
 
 def text(value: object) -> str:
@@ -54,7 +62,7 @@ def html(value: object) -> str:
 def code(value: object, *, in_table: bool = False) -> str:
     """An inline code span that holds any string: the fence is longer than any run of backticks inside
     (GitHub renders neither Markdown, HTML nor mentions inside code)."""
-    raw = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    raw = _one_line(value)
     if in_table:
         raw = raw.replace("|", "\\|")  # a pipe ends a table cell even inside a code span
     longest = max((len(run) for run in re.findall(r"`+", raw)), default=0)
@@ -65,7 +73,7 @@ def code(value: object, *, in_table: bool = False) -> str:
 
 def code_block(value: object, language: str = "sql") -> str:
     """A fenced block whose fence no line inside can close."""
-    raw = _CONTROL.sub("", str(value).replace("\r\n", "\n")).replace("\r", "\n")
+    raw = _CONTROL.sub("", redact(value).replace("\r\n", "\n")).replace("\r", "\n")
     longest = max((len(run) for run in re.findall(r"`{3,}", raw)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{raw}\n{fence}"

@@ -25,14 +25,24 @@ def environment(override_dir: str | None = None) -> ImmutableSandboxedEnvironmen
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = escape.text
-    env.filters["msg"] = escape.message
-    env.filters["html"] = escape.html
-    env.filters["code"] = escape.code
-    env.filters["cell"] = lambda value: escape.code(value, in_table=True)
-    env.filters["sql"] = escape.code_block
+    # Every field is capped, so one huge name or message cannot eat the comment's size budget.
+    env.filters["md"] = lambda value: escape.text(clip(value, FIELD_LIMIT))
+    env.filters["msg"] = lambda value: escape.message(clip(value, FIELD_LIMIT))
+    env.filters["html"] = lambda value: escape.html(clip(value, FIELD_LIMIT))
+    env.filters["code"] = lambda value: escape.code(clip(value, FIELD_LIMIT))
+    env.filters["cell"] = lambda value: escape.code(clip(value, FIELD_LIMIT), in_table=True)
+    env.filters["sql"] = lambda value: escape.code_block(clip(value, SQL_LIMIT))
     env.filters["ms"] = format_ms
     return env
+
+
+FIELD_LIMIT = 1_000
+SQL_LIMIT = 10_000
+
+
+def clip(value: object, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_template(name: str, override: str | None = None) -> Template:

@@ -11,33 +11,40 @@ written inside a migration file behaves exactly as it would under the real runne
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, Wrapping
+from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, SqlScript, Wrapping
 from migration_reviewer.replay import observe
-from migration_reviewer.replay.providers.base import Server
+from migration_reviewer.replay.providers.base import Database, Server
 from migration_reviewer.replay.result import (
     LockTaken,
     MigrationRun,
     Outcome,
     ReplayError,
+    RollbackReplay,
+    RollbackStep,
+    SeededReplay,
     SetReplay,
     StatementRun,
 )
+from migration_reviewer.replay.seed import seed
 from migration_reviewer.replay.statements import (
     Statement,
     is_transaction_control,
     may_need_own_transaction,
+    referenced_tables,
     runs_outside_transaction,
     split_scripts,
 )
 from migration_reviewer.schema.diff import diff
 from migration_reviewer.schema.introspectors import get_introspector
+from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
 from migration_reviewer.schema.renames import rename_hints
 
 Connection = psycopg.Connection[Any]
@@ -46,6 +53,8 @@ Connection = psycopg.Connection[Any]
 @dataclass(frozen=True)
 class ReplayOptions:
     statement_timeout_ms: int = 300_000  # per statement; a runaway migration becomes a finding, not a hang
+    seed_rows: int = 10_000  # rows per table the change touches in the seeded experiment; 0: no seeding
+    check_rollback: bool = True  # up, down, up again where the migrations have downs
 
 
 def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
@@ -53,19 +62,30 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
 
 
 def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
+    """The base history once, then each experiment on a copy of it: the change with seeded rows, the
+    change up/down/up, and last the change itself on the replayed base (the schema diff comes from it)."""
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
-    database = server.create_database()
+    introspect = get_introspector(migration_set.dialect.value)
+    new = migration_set.new_migrations
+    base = server.create_database()
     try:
-        with psycopg.connect(database.conninfo, autocommit=True) as conn:
-            conn.execute(f"SET statement_timeout = {int(options.statement_timeout_ms)}")
+        with _connect(base, options) as conn:
             started = time.perf_counter()
             result.base_runs = _apply_base_history(conn, migration_set.base_migrations, migration_set.dialect)
             result.base_duration_ms = (time.perf_counter() - started) * 1000
-            introspect = get_introspector(migration_set.dialect.value)
             result.before = introspect(conn)
-            result.runs = _Runner(conn, migration_set.dialect).run(migration_set.new_migrations)
+        # Copies are made while the base database has no session: PostgreSQL requires it of a template.
+        touched = referenced_tables(s for m in new for s in split_scripts(m.up, migration_set.dialect))
+        if options.seed_rows and new and touched:
+            result.seeded = _seeded_experiment(server, base, migration_set, touched, options, result.before)
+        if options.check_rollback and any(m.down is not None for m in new):
+            result.rollback = _rollback_experiment(
+                server, base, migration_set, options, introspect, result.before
+            )
+        with _connect(base, options) as conn:
+            result.runs = _Runner(conn, migration_set.dialect).run(new)
             result.after = introspect(conn)
         hints = [
             hint
@@ -76,8 +96,81 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         ]
         result.changes = diff(result.before, result.after, hints)
     finally:
-        server.drop_database(database)
+        server.drop_database(base)
     return result
+
+
+@contextmanager
+def _connect(database: Database, options: ReplayOptions) -> Iterator[Connection]:
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        conn.execute(f"SET statement_timeout = {int(options.statement_timeout_ms)}")
+        yield conn
+
+
+@contextmanager
+def _copy_of(server: Server, base: Database, options: ReplayOptions) -> Iterator[Connection]:
+    database = server.create_database(template=base)
+    try:
+        with _connect(database, options) as conn:
+            yield conn
+    finally:
+        server.drop_database(database)
+
+
+def _seeded_experiment(
+    server: Server,
+    base: Database,
+    migration_set: MigrationSet,
+    touched: set[ObjectName],
+    options: ReplayOptions,
+    before: SchemaSnapshot,
+) -> SeededReplay:
+    """The change again, on a copy of the base whose touched tables hold rows: failures that need data,
+    and timings that mean something."""
+    with _copy_of(server, base, options) as conn:
+        rows = seed(conn, before, touched, options.seed_rows)
+        # Past a failure the runner would stop; here every migration still gets its turn, so one data
+        # problem does not hide the next (the analysis tells data failures from their knock-on effects).
+        runs = _Runner(conn, migration_set.dialect).run(migration_set.new_migrations, keep_going=True)
+    return SeededReplay(rows, runs)
+
+
+def _rollback_experiment(
+    server: Server,
+    base: Database,
+    migration_set: MigrationSet,
+    options: ReplayOptions,
+    introspect: Callable[[Any], SchemaSnapshot],
+    before: SchemaSnapshot,
+) -> RollbackReplay:
+    """On a copy of the base: each migration up (a snapshot after each), then each down in reverse order,
+    comparing the schema after a migration's down with the schema before its up; then up again, which
+    must work for the down to be a usable rollback."""
+    new = migration_set.new_migrations
+    replay = RollbackReplay()
+    with _copy_of(server, base, options) as conn:
+        up = _Runner(conn, migration_set.dialect, observe=False)
+        snapshots = [before]
+        for migration in new:
+            run = up.run([migration])[0]
+            replay.up_runs.append(run)
+            if run.outcome is not Outcome.APPLIED:
+                return replay  # up itself fails: the main replay reports it
+            snapshots.append(introspect(conn))
+        down = _Runner(conn, migration_set.dialect, observe=False, down=True)
+        for index in range(len(new) - 1, -1, -1):
+            migration = new[index]
+            if migration.down is None:
+                replay.steps.append(RollbackStep(migration, None))
+                return replay  # the runner cannot go further down than a migration without a down
+            run = down.run([migration])[0]
+            step = RollbackStep(migration, run)
+            replay.steps.append(step)
+            if run.outcome is not Outcome.APPLIED:
+                return replay
+            step.leftovers = diff(snapshots[index], introspect(conn), [])
+        replay.up_again_runs = up.run(new)
+    return replay
 
 
 # Base migrations sent to the server in one query, at most (a failure re-runs them one by one).
@@ -150,17 +243,20 @@ class _OpenTransaction:
 class _Runner:
     """Executes migrations statement by statement, imitating the runner's transaction wrapping."""
 
-    def __init__(self, conn: Connection, dialect: Dialect, *, observe: bool = True) -> None:
+    def __init__(
+        self, conn: Connection, dialect: Dialect, *, observe: bool = True, down: bool = False
+    ) -> None:
         self.conn = conn
         self.dialect = dialect
         self.observe = observe
+        self.down = down  # run each migration's down scripts instead of its up scripts
         self.tx: _OpenTransaction | None = None
 
-    def run(self, migrations: Sequence[Migration]) -> list[MigrationRun]:
+    def run(self, migrations: Sequence[Migration], *, keep_going: bool = False) -> list[MigrationRun]:
         runs: list[MigrationRun] = []
         failed = False
         for migration in migrations:
-            if failed:  # the real runner stops at the first failure
+            if failed and not keep_going:  # the real runner stops at the first failure
                 runs.append(MigrationRun(migration, Outcome.NOT_RUN, self._not_run(migration)))
                 continue
             run = self._run_one(migration, batch=migration.wrapping is Wrapping.BATCH)
@@ -172,8 +268,11 @@ class _Runner:
             self._end(commit=False)
         return runs
 
+    def _scripts(self, migration: Migration) -> tuple[SqlScript, ...]:
+        return (migration.down or ()) if self.down else migration.up
+
     def _run_one(self, migration: Migration, *, batch: bool) -> MigrationRun:
-        statements = split_scripts(migration.up, self.dialect)
+        statements = split_scripts(self._scripts(migration), self.dialect)
         wrapping = migration.wrapping
         if wrapping is Wrapping.SCRIPT:
             # One multi-statement query is an implicit transaction; a lone statement is not.
@@ -281,7 +380,9 @@ class _Runner:
         return self.conn.info.transaction_status
 
     def _not_run(self, migration: Migration) -> list[StatementRun]:
-        return [StatementRun(s, Outcome.NOT_RUN) for s in split_scripts(migration.up, self.dialect)]
+        return [
+            StatementRun(s, Outcome.NOT_RUN) for s in split_scripts(self._scripts(migration), self.dialect)
+        ]
 
 
 def _reports_rows(status: str | None) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from migration_reviewer.adapters.base import Migration, MigrationSet
+from migration_reviewer.replay.seed import SeedResult
 from migration_reviewer.replay.statements import Statement
 from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
 
@@ -57,6 +58,40 @@ class MigrationRun:
 
 
 @dataclass
+class SeededReplay:
+    """The change replayed on a copy of the base whose touched tables hold synthetic rows."""
+
+    rows: SeedResult
+    runs: list[MigrationRun]
+
+
+@dataclass
+class RollbackStep:
+    """One migration's down, run after the change's later migrations were rolled back."""
+
+    migration: Migration
+    down_run: MigrationRun | None  # None: the migration has no down
+    # What differs between the schema before the migration's up and the one after its down (empty: the
+    # down restores the schema exactly). None when the down was not run or failed.
+    leftovers: list[SchemaChange] | None = None
+
+
+@dataclass
+class RollbackReplay:
+    """Up (one migration at a time), down in reverse order, up again, on a copy of the base."""
+
+    up_runs: list[MigrationRun] = field(default_factory=list)
+    steps: list[RollbackStep] = field(default_factory=list)
+    up_again_runs: list[MigrationRun] = field(default_factory=list)
+
+    def step_for(self, migration: Migration) -> RollbackStep | None:
+        return next((step for step in self.steps if step.migration.id == migration.id), None)
+
+    def up_again_for(self, migration: Migration) -> MigrationRun | None:
+        return next((run for run in self.up_again_runs if run.migration.id == migration.id), None)
+
+
+@dataclass
 class SetReplay:
     """The replay of one migration set on its own scratch database."""
 
@@ -69,6 +104,8 @@ class SetReplay:
     after: SchemaSnapshot | None = None
     changes: list[SchemaChange] = field(default_factory=list)
     base_duration_ms: float = 0.0
+    seeded: SeededReplay | None = None
+    rollback: RollbackReplay | None = None
     error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)
 
     @property

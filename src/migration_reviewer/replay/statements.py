@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import pglast
 from pglast import parser as pg_parser
+from pglast.visitors import Visitor
 
 from migration_reviewer.adapters.base import Dialect, SqlScript
+from migration_reviewer.schema.model import ObjectName
 
 
 @dataclass(frozen=True)
@@ -185,3 +189,23 @@ def is_transaction_control(statement: Statement) -> bool:
     """BEGIN, COMMIT, ROLLBACK and friends written into a migration file by its author."""
     first = statement.text.split(None, 1)[0].upper().rstrip(";")
     return first in {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
+
+
+class _RangeVars(Visitor):
+    def __init__(self) -> None:
+        self.found: set[ObjectName] = set()
+
+    def visit_RangeVar(self, _ancestors: object, node: Any) -> None:
+        self.found.add(ObjectName(node.schemaname or "public", node.relname))
+
+
+def referenced_tables(statements: Iterable[Statement]) -> set[ObjectName]:
+    """Every relation the statements name (unqualified names taken as public). Statements that do not
+    parse are passed over: the server reports them."""
+    visitor = _RangeVars()
+    for statement in statements:
+        try:
+            visitor(pglast.parse_sql(statement.text))
+        except pg_parser.ParseError:
+            continue
+    return visitor.found

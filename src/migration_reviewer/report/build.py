@@ -8,6 +8,7 @@ from migration_reviewer.adapters.base import Migration, MigrationStatus, Problem
 from migration_reviewer.analyzers.finding import Finding, Severity
 from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
 from migration_reviewer.report.model import MigrationEntry, MigrationError, Report, SetReport, Verdict
+from migration_reviewer.report.tables import table_views
 
 
 def build_report(
@@ -36,12 +37,12 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
 def _set_report(replay: SetReplay) -> SetReport:
     mset = replay.migration_set
     entries = [
-        _entry(m, replay.run_for(m), replayed=replay.error is None)
+        _entry(m, replay.run_for(m), replayed=replay.error is None, reversible=reversible(replay, m))
         for m in mset.head_migrations
         if m.status is not MigrationStatus.BASE
     ]
     # Base migrations appear only when they failed to replay: the rest is history the change did not touch.
-    entries += [_entry(run.migration, run, replayed=True) for run in replay.base_failures]
+    entries += [_entry(run.migration, run, replayed=True, reversible=None) for run in replay.base_failures]
     entries += [
         MigrationEntry(
             id=problem.path,
@@ -69,10 +70,29 @@ def _set_report(replay: SetReplay) -> SetReport:
         replayed=replay.error is None,
         base_migration_count=len(mset.base_migrations),
         base_duration_ms=replay.base_duration_ms,
+        tables=table_views(replay.before, replay.after, replay.changes),
     )
 
 
-def _entry(migration: Migration, run: MigrationRun | None, *, replayed: bool) -> MigrationEntry:
+def reversible(replay: SetReplay, migration: Migration) -> bool | None:
+    """True when the migration's down ran, restored the schema exactly and left the migration
+    re-applicable; False when it has no down or any of that fails; None when it was not checked."""
+    if migration.down is None:
+        return False
+    step = replay.rollback.step_for(migration) if replay.rollback else None
+    if replay.rollback is None or step is None or step.down_run is None:
+        return None
+    if step.down_run.outcome is not Outcome.APPLIED or step.leftovers:
+        return False
+    again = replay.rollback.up_again_for(migration)
+    if again is None:
+        return None
+    return again.outcome is Outcome.APPLIED
+
+
+def _entry(
+    migration: Migration, run: MigrationRun | None, *, replayed: bool, reversible: bool | None
+) -> MigrationEntry:
     error = None
     if run is not None and run.error is not None:
         error = MigrationError(run.error.message, run.error.path, run.error.line)
@@ -91,8 +111,6 @@ def _entry(migration: Migration, run: MigrationRun | None, *, replayed: bool) ->
         outcome=outcome,
         error=error,
         duration_ms=run.duration_ms if run is not None else None,
-        # Whether down really restores the schema is checked by the rollback analysis; until then a
-        # migration with no down at all is known to be irreversible, and one with a down is unknown.
-        reversible=False if migration.down is None else None,
+        reversible=reversible,
         statements=tuple(run.statements) if run is not None else (),
     )

@@ -45,12 +45,57 @@ class MigrationEntry:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "name": self.name,
             "path": self.path,
             "status": self.status,
             "applied": self.applied,
+            "outcome": self.outcome,
             "error": self.error.to_dict() if self.error else None,
             "duration_ms": None if self.duration_ms is None else round(self.duration_ms, 1),
             "reversible": self.reversible,
+        }
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    name: str
+    type: str
+    keys: tuple[str, ...] = ()  # "PK", "FK", "UK"
+    change: str | None = None  # added | changed | dropped; None: as it was
+
+
+@dataclass(frozen=True)
+class ReferenceView:
+    """A foreign key, from the table that holds it to the table it references."""
+
+    columns: tuple[str, ...]
+    table: str
+    change: str | None = None  # added | dropped
+    optional: bool = True  # a nullable key: the row may reference nothing
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table the change touches, or a foreign-key neighbour of one (change None): what the schema
+    diagram draws."""
+
+    name: str
+    change: str | None  # added | changed | dropped | renamed
+    columns: tuple[ColumnView, ...]
+    references: tuple[ReferenceView, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "change": self.change,
+            "columns": [
+                {"name": c.name, "type": c.type, "keys": list(c.keys), "change": c.change}
+                for c in self.columns
+            ],
+            "references": [
+                {"columns": list(r.columns), "table": r.table, "change": r.change, "optional": r.optional}
+                for r in self.references
+            ],
         }
 
 
@@ -67,6 +112,7 @@ class SetReport:
     replayed: bool = True
     base_migration_count: int = 0
     base_duration_ms: float = 0.0
+    tables: tuple[TableView, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +125,9 @@ class SetReport:
                 {"kind": c.kind, "table": c.table, "name": c.name, "detail": c.detail}
                 for c in self.schema_changes
             ],
+            "tables": [t.to_dict() for t in self.tables],
+            "replayed": self.replayed,
+            "notes": list(self.notes),
         }
 
 
@@ -128,6 +177,7 @@ class Report:
                     "message": f.message,
                     "fix": f.fix,
                     "confirmed_by_replay": f.confirmed_by_replay,
+                    "statement": f.statement,
                 }
                 for f in self.findings
             ],

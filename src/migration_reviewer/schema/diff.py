@@ -378,7 +378,7 @@ def _added_relation(table: Table) -> list[SchemaChange]:
     shown = _shown(table)
     changes = [SchemaChange(f"{_RELATION_PREFIX[table.kind]}_added", shown, None, _relation_detail(table))]
     if table.rls_enabled:
-        changes.append(SchemaChange("rls_enabled", shown, None, ""))
+        changes.append(SchemaChange("rls_enabled", shown, None, _policy_count(table)))
     if table.rls_forced:
         changes.append(SchemaChange("rls_forced", shown, None, ""))
     changes.extend(
@@ -422,7 +422,10 @@ def _diff_relation(old: Table, new: Table, renames: _Renames) -> list[SchemaChan
         changes.append(SchemaChange(f"{prefix}_changed", shown, None, "definition changed"))
     changes.extend(_diff_partitioning(old, new, renames, shown))
     if old.rls_enabled != new.rls_enabled:
-        changes.append(SchemaChange("rls_enabled" if new.rls_enabled else "rls_disabled", shown, None, ""))
+        if new.rls_enabled:
+            changes.append(SchemaChange("rls_enabled", shown, None, _policy_count(new)))
+        else:
+            changes.append(SchemaChange("rls_disabled", shown, None, ""))
     if old.rls_forced != new.rls_forced:
         changes.append(SchemaChange("rls_forced" if new.rls_forced else "rls_unforced", shown, None, ""))
     if new.kind in _HAS_OWN_COLUMNS:
@@ -432,6 +435,13 @@ def _diff_relation(old: Table, new: Table, renames: _Renames) -> list[SchemaChan
     changes.extend(_diff_triggers(old, new, renames.columns[_key(old)], shown))
     changes.extend(_diff_policies(old, new, shown))
     return changes
+
+
+def _policy_count(table: Table) -> str:
+    # With row level security and no policy, nobody but the table's owner sees or changes a row.
+    return (
+        _count(len(table.policies), "policy") if table.policies else "no policies: only the owner sees rows"
+    )
 
 
 def _diff_partitioning(old: Table, new: Table, renames: _Renames, shown: str) -> list[SchemaChange]:
@@ -727,4 +737,6 @@ def _quoted(values: Iterable[str]) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number:,} {noun[:-1]}ies" if noun.endswith("y") else f"{number:,} {noun}s"

@@ -79,7 +79,7 @@ def test_a_new_table_is_one_change_with_its_column_count_plus_its_constraints_an
     changes = diff(snapshot(), snapshot(users(rls_enabled=True)))
     assert changes == [
         SchemaChange("table_added", "users", None, "3 columns"),
-        SchemaChange("rls_enabled", "users", None, ""),
+        SchemaChange("rls_enabled", "users", None, "no policies: only the owner sees rows"),
         SchemaChange("constraint_added", "users", "users_pkey", "PRIMARY KEY (id)"),
         SchemaChange("index_added", "users", "users_pkey", "UNIQUE btree (id)"),
     ]
@@ -533,7 +533,7 @@ def test_rls_and_policies() -> None:
     before = users()
     after = users(rls_enabled=True, policies=(policy,))
     assert diff(snapshot(before), snapshot(after)) == [
-        SchemaChange("rls_enabled", "users", None, ""),
+        SchemaChange("rls_enabled", "users", None, "1 policy"),
         SchemaChange("policy_added", "users", "own_rows", "FOR SELECT TO authenticated"),
     ]
     widened = Policy("own_rows", "SELECT", roles=("anon", "authenticated"), using="true", fingerprint="p2")

@@ -104,8 +104,10 @@ class DockerProvider:
         container = PostgresContainer(self.image, driver=None)
         try:
             container.start()
-        except DockerException as exc:
-            container.stop()
+        except BaseException as exc:
+            container.stop()  # a container that was created but never became ready
+            if not isinstance(exc, DockerException | TimeoutError):
+                raise
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DatabaseUnavailable(
                 f"could not start a {self.image} container: {reason}",

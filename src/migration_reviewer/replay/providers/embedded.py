@@ -65,7 +65,7 @@ _BIN_HINT = "point --pg-bin-dir at a folder holding PostgreSQL's postgres and in
 INITDB_ARGS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "-N")
 LOCALES = ("--locale=C.UTF-8", "--no-locale")  # the second where the C.UTF-8 locale is missing
 
-# Durability buys nothing on a cluster that is thrown away.
+# A socket in our own folder and no port; no durability, which buys nothing on a cluster thrown away.
 SERVER_OPTIONS = {
     "listen_addresses": "",
     "port": str(PORT),
@@ -365,6 +365,7 @@ class _Cluster:
                 text=True,
                 errors="replace",
                 timeout=INITDB_TIMEOUT_S,
+                preexec_fn=_die_with_parent(),
                 **self._identity(),
             )
             if done.returncode == 0:

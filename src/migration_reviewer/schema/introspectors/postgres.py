@@ -5,7 +5,8 @@ two batches of queries sent in pipeline mode (the relations and the objects that
 what belongs to those relations, found by OID), column numbers turned into names here rather than by
 subqueries, and only catalog columns that exist from PostgreSQL 13 to 18, so nothing branches on the
 server version. It only reads, but `pg_relation_size` and `pg_get_viewdef` take ACCESS SHARE locks on the
-relations they look at, held until the end of the transaction.
+relations they look at: released at once when introspection runs in its own transaction, held until the
+caller's commit when it runs inside theirs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
 from migration_reviewer.schema.model import (
@@ -36,10 +38,6 @@ from migration_reviewer.schema.model import (
     Trigger,
 )
 
-# Printed names and expressions depend on search_path: fix it so that public objects print bare and the
-# others qualified, whatever the migrations set.
-_SEARCH_PATH = "pg_catalog, public"
-
 
 def _user_schema(nspname: str) -> str:
     return f"{nspname} !~ '^pg_' AND {nspname} <> 'information_schema'"
@@ -57,6 +55,12 @@ def _hash(text: str) -> str:
     tables and columns by OID and number) tell an edit from a rename, which only changes printed forms."""
     return f"encode(sha256(textsend({text})), 'hex')"
 
+
+# Printed names and expressions depend on search_path: fix it so that public objects print bare and the
+# others qualified, whatever the migrations set. Returns the caller's, to put back.
+_SET_SEARCH_PATH = (
+    "SELECT current_setting('search_path'), set_config('search_path', 'pg_catalog, public', true)"
+)
 
 # --- first batch: the relations, and what stands outside them ---------------------------------------------
 
@@ -180,7 +184,7 @@ _INDEXES = """
 SELECT x.indrelid, x.indexrelid, ic.relname, pg_get_indexdef(x.indexrelid), am.amname,
        x.indnkeyatts, x.indkey::int2[],
        CASE WHEN x.indexprs IS NOT NULL THEN
-           ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
+           ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, false)
                  FROM generate_series(1, x.indnatts) k WHERE x.indkey[k - 1] = 0 ORDER BY k)
        END,
        pg_get_expr(x.indpred, x.indrelid), x.indisunique, x.indisprimary, x.indisvalid,
@@ -239,7 +243,7 @@ _TRIGGER_BEFORE = 1 << 1
 _TRIGGER_INSTEAD = 1 << 6
 _TRIGGER_EVENTS = ((1 << 2, "INSERT"), (1 << 4, "UPDATE"), (1 << 3, "DELETE"), (1 << 5, "TRUNCATE"))
 
-Row = tuple[Any, ...]
+_Row = tuple[Any, ...]
 _T = TypeVar("_T")
 
 
@@ -249,21 +253,21 @@ def introspect(conn: psycopg.Connection[Any]) -> SchemaSnapshot:
     Runs in its own transaction, or in a savepoint when the connection is already inside one, and leaves
     the session as it found it (search_path included).
     """
-    with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(
-            "SELECT current_setting('search_path'), set_config('search_path', %s, true)", (_SEARCH_PATH,)
+    in_callers_transaction = conn.info.transaction_status is not TransactionStatus.IDLE
+    # One pipeline for everything: BEGIN and the first batch go together, then the second batch, then the
+    # COMMIT; three round trips in all.
+    with _pipeline(conn), conn.transaction():
+        search_path, schemas, extensions, tables, enums, functions, sequences = _run(
+            conn, (_SET_SEARCH_PATH, _SCHEMAS, _EXTENSIONS, _TABLES, _ENUMS, _FUNCTIONS, _SEQUENCES)
         )
-        saved = cur.fetchone()
-        assert saved is not None
-        schemas, extensions, tables, enums, functions, sequences = _run(
-            conn, (_SCHEMAS, _EXTENSIONS, _TABLES, _ENUMS, _FUNCTIONS, _SEQUENCES)
-        )
-        params = {"relations": [row[0] for row in tables]}
+        # An array literal: psycopg would inspect each item of a list, for every query.
+        params = {"relations": "{" + ",".join(str(row[0]) for row in tables) + "}"}
         columns, constraints, indexes, triggers, policies = _run(
             conn, (_COLUMNS, _CONSTRAINTS, _INDEXES, _TRIGGERS, _POLICIES), params
         )
-        # Inside a caller's transaction our SET LOCAL would outlive the savepoint: put theirs back.
-        cur.execute("SELECT set_config('search_path', %s, true)", (saved[0],))
+        if in_callers_transaction:
+            # Our SET LOCAL would outlive the savepoint and last until the caller's commit.
+            conn.execute("SELECT set_config('search_path', %s, true)", (search_path[0][0],))
 
     attnames: defaultdict[int, dict[int, str]] = defaultdict(dict)
     for row in columns:
@@ -295,13 +299,12 @@ def introspect(conn: psycopg.Connection[Any]) -> SchemaSnapshot:
 
 def _run(
     conn: psycopg.Connection[Any], queries: tuple[str, ...], params: Mapping[str, Any] | None = None
-) -> list[list[Row]]:
-    """Run `queries` in one round trip where libpq supports pipelines, and return their rows."""
-    with _pipeline(conn):
-        cursors = [conn.cursor(row_factory=tuple_row) for _ in queries]
-        for cursor, query in zip(cursors, queries, strict=True):
-            cursor.execute(query, params)
-        results = [cursor.fetchall() for cursor in cursors]
+) -> list[list[_Row]]:
+    """Send all `queries` before reading any result (in pipeline mode that is one round trip)."""
+    cursors = [conn.cursor(row_factory=tuple_row) for _ in queries]
+    for cursor, query in zip(cursors, queries, strict=True):
+        cursor.execute(query, params)
+    results = [cursor.fetchall() for cursor in cursors]
     for cursor in cursors:
         cursor.close()
     return results
@@ -309,6 +312,7 @@ def _run(
 
 @contextmanager
 def _pipeline(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    # libpq before 14 has no pipeline mode: the same queries then go one by one.
     if psycopg.Pipeline.is_supported():
         with conn.pipeline():
             yield
@@ -316,7 +320,7 @@ def _pipeline(conn: psycopg.Connection[Any]) -> Iterator[None]:
         yield
 
 
-def _group(rows: list[Row], make: Callable[[Row], _T]) -> dict[int, tuple[_T, ...]]:
+def _group(rows: list[_Row], make: Callable[[_Row], _T]) -> dict[int, tuple[_T, ...]]:
     """Rows whose first value is a relation's OID, made into objects and grouped by that OID."""
     grouped: defaultdict[int, list[_T]] = defaultdict(list)
     for row in rows:
@@ -325,7 +329,7 @@ def _group(rows: list[Row], make: Callable[[Row], _T]) -> dict[int, tuple[_T, ..
 
 
 def _table(
-    row: Row,
+    row: _Row,
     *,
     columns: tuple[Column, ...],
     constraints: tuple[Constraint, ...],
@@ -371,7 +375,7 @@ def _table(
     )
 
 
-def _column(row: Row) -> Column:
+def _column(row: _Row) -> Column:
     _, ordinal, name, type_, notnull, expression, fingerprint, identity, generated, collation, inherited = row
     return Column(
         name=name,
@@ -389,7 +393,7 @@ def _column(row: Row) -> Column:
     )
 
 
-def _constraint(row: Row, attnames: Mapping[int, str]) -> Constraint:
+def _constraint(row: _Row, attnames: Mapping[int, str]) -> Constraint:
     (
         _,
         oid,
@@ -426,7 +430,7 @@ def _constraint(row: Row, attnames: Mapping[int, str]) -> Constraint:
     )
 
 
-def _index(row: Row, attnames: Mapping[int, str], constraints: tuple[Constraint, ...]) -> Index:
+def _index(row: _Row, attnames: Mapping[int, str], constraints: tuple[Constraint, ...]) -> Index:
     (
         _,
         oid,
@@ -460,7 +464,7 @@ def _index(row: Row, attnames: Mapping[int, str], constraints: tuple[Constraint,
     )
 
 
-def _trigger(row: Row, attnames: Mapping[int, str]) -> Trigger:
+def _trigger(row: _Row, attnames: Mapping[int, str]) -> Trigger:
     _, name, function, tgtype, attnums, enabled, definition, inherited = row
     timing = "INSTEAD OF" if tgtype & _TRIGGER_INSTEAD else "BEFORE" if tgtype & _TRIGGER_BEFORE else "AFTER"
     return Trigger(
@@ -476,7 +480,7 @@ def _trigger(row: Row, attnames: Mapping[int, str]) -> Trigger:
     )
 
 
-def _policy(row: Row) -> Policy:
+def _policy(row: _Row) -> Policy:
     _, name, command, permissive, roles, using, with_check, fingerprint = row
     return Policy(
         name=name,
@@ -489,7 +493,7 @@ def _policy(row: Row) -> Policy:
     )
 
 
-def _function(row: Row) -> Function:
+def _function(row: _Row) -> Function:
     schema, name, arguments, prokind, result, language, secdef, config, volatility, definition_hash = row
     return Function(
         schema=schema,
@@ -505,7 +509,7 @@ def _function(row: Row) -> Function:
     )
 
 
-def _sequence(row: Row) -> Sequence:
+def _sequence(row: _Row) -> Sequence:
     schema, name, type_, owner_schema, owner_table, owner_column = row
     return Sequence(
         schema=schema,
