@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,9 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # CI cancels a job with SIGTERM: unwind like Ctrl-C, so every server and scratch database is removed.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -137,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  hint: rerun with MIGRATION_REVIEWER_DEBUG=1 for the traceback, and report it", file=sys.stderr
         )
         return EXIT_REVIEW_FAILED
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, SqlScript, Wrapping
+from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay import observe
 from migration_reviewer.replay.providers.base import Database, Server
 from migration_reviewer.replay.result import (
@@ -95,9 +96,20 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             for hint in rename_hints(script.text)
         ]
         result.changes = diff(result.before, result.after, hints)
-    finally:
-        server.drop_database(base)
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        _drop_quietly(server, base)
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"lost the throwaway database during the replay: {message}") from None
+    except BaseException:
+        _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
+        raise
+    server.drop_database(base)
     return result
+
+
+def _drop_quietly(server: Server, database: Database) -> None:
+    with suppress(DatabaseUnavailable, psycopg.Error):
+        server.drop_database(database)
 
 
 @contextmanager
@@ -113,8 +125,10 @@ def _copy_of(server: Server, base: Database, options: ReplayOptions) -> Iterator
     try:
         with _connect(database, options) as conn:
             yield conn
-    finally:
-        server.drop_database(database)
+    except BaseException:
+        _drop_quietly(server, database)
+        raise
+    server.drop_database(database)
 
 
 def _seeded_experiment(
@@ -403,4 +417,17 @@ def _replay_error(exc: psycopg.Error, statement: Statement) -> ReplayError:
         line = statement.line_of_offset(int(diag.statement_position) - 1)
     detail = "\n".join(part for part in (diag.message_detail, diag.message_hint) if part) or None
     message = diag.message_primary or str(exc).splitlines()[0]
-    return ReplayError(message, statement.path, line, statement.text, exc.sqlstate, detail)
+    table = diag.table_name
+    if table and diag.schema_name and diag.schema_name != "public":
+        table = f"{diag.schema_name}.{table}"
+    return ReplayError(
+        message,
+        statement.path,
+        line,
+        statement.text,
+        exc.sqlstate,
+        detail,
+        table=table,
+        column=diag.column_name,
+        constraint=diag.constraint_name,
+    )

@@ -33,6 +33,9 @@ class ReplayError:
     statement: str
     sqlstate: str | None = None
     detail: str | None = None  # the server's DETAIL/HINT lines, when any
+    table: str | None = None  # the objects the server names in the error, when it does
+    column: str | None = None
+    constraint: str | None = None
 
 
 @dataclass

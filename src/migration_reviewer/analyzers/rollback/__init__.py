@@ -1,0 +1,1 @@
+"""RB: whether down really undoes up, checked by running it."""

@@ -1,0 +1,79 @@
+"""A review stopped half way (Ctrl-C, a cancelled CI job, a server that dies) leaves nothing behind and
+says what happened in one line."""
+
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gitrepo import make_repo
+
+BASE = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int);\n"}
+SLOW = {"db/migrations/002_slow.up.sql": "SELECT pg_sleep(60);\n"}
+
+
+def _our_clusters() -> set[str]:
+    return set(glob.glob("/dev/shm/migration-reviewer-pg-*")) | set(glob.glob("/tmp/migration-reviewer-pg-*"))
+
+
+def _start_review(repo: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "migration_reviewer", "review", "--repo", str(repo), "--base", "main",
+         "--head", "feature", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for_the_slow_statement(process: subprocess.Popen[str], clusters_before: set[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        if _our_clusters() - clusters_before:
+            time.sleep(1.5)  # the cluster is up; give the replay time to reach pg_sleep
+            return
+        time.sleep(0.05)
+    pytest.fail("the review never started its database")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "ci-cancel"])
+def test_stopping_a_review_removes_its_database(tmp_path: Path, sig: signal.Signals) -> None:
+    repo = make_repo(tmp_path / "r", BASE, SLOW)
+    before = _our_clusters()
+    process = _start_review(repo)
+    _wait_for_the_slow_statement(process, before)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert _our_clusters() - before == set()
+
+
+def test_a_statement_past_the_timeout_is_reported_not_waited_for(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", BASE, SLOW)
+    started = time.monotonic()
+    process = _start_review(repo, "--statement-timeout", "1s", "--no-color")
+    out, err = process.communicate(timeout=60)
+    assert time.monotonic() - started < 30
+    assert process.returncode == 1, err
+    assert "canceling statement due to statement timeout" in out
+    assert "db/migrations/002_slow.up.sql:1" in out
+
+
+def test_a_server_that_dies_mid_replay_is_a_clear_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", BASE, SLOW)
+    before = _our_clusters()
+    process = _start_review(repo)
+    _wait_for_the_slow_statement(process, before)
+    [cluster] = _our_clusters() - before
+    postmaster = int(Path(cluster, "data", "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGKILL)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 3
+    assert err.startswith("migration-reviewer: ") and "Traceback" not in err
+    assert _our_clusters() - before == set()
