@@ -11,17 +11,12 @@ written inside a migration file behaves exactly as it would under the real runne
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
-
-import psycopg
-from psycopg.pq import TransactionStatus
 
 from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, SqlScript, Wrapping
 from migration_reviewer.errors import DatabaseUnavailable
-from migration_reviewer.replay import observe
 from migration_reviewer.replay.providers.base import Database, Server
 from migration_reviewer.replay.result import (
     LockTaken,
@@ -34,7 +29,8 @@ from migration_reviewer.replay.result import (
     SetReplay,
     StatementRun,
 )
-from migration_reviewer.replay.seed import seed
+from migration_reviewer.replay.sessions import open_session
+from migration_reviewer.replay.sessions.base import RelationMap, Session, StatementError, TxState, rewritten
 from migration_reviewer.replay.statements import (
     Statement,
     is_transaction_control,
@@ -44,11 +40,8 @@ from migration_reviewer.replay.statements import (
     split_scripts,
 )
 from migration_reviewer.schema.diff import diff
-from migration_reviewer.schema.introspectors import get_introspector
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
 from migration_reviewer.schema.renames import rename_hints
-
-Connection = psycopg.Connection[Any]
 
 
 @dataclass(frozen=True)
@@ -68,26 +61,25 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
-    introspect = get_introspector(migration_set.dialect.value)
     new = migration_set.new_migrations
     base = server.create_database()
     try:
-        with _connect(base, options) as conn:
+        with open_session(base, options.statement_timeout_ms) as session:
             started = time.perf_counter()
-            result.base_runs = _apply_base_history(conn, migration_set.base_migrations, migration_set.dialect)
+            result.base_runs = _apply_base_history(
+                session, migration_set.base_migrations, migration_set.dialect
+            )
             result.base_duration_ms = (time.perf_counter() - started) * 1000
-            result.before = introspect(conn)
+            result.before = session.introspect()
         # Copies are made while the base database has no session: PostgreSQL requires it of a template.
         touched = referenced_tables(s for m in new for s in split_scripts(m.up, migration_set.dialect))
         if options.seed_rows and new and touched:
             result.seeded = _seeded_experiment(server, base, migration_set, touched, options, result.before)
         if options.check_rollback and any(m.down is not None for m in new):
-            result.rollback = _rollback_experiment(
-                server, base, migration_set, options, introspect, result.before
-            )
-        with _connect(base, options) as conn:
-            result.runs = _Runner(conn, migration_set.dialect).run(new)
-            result.after = introspect(conn)
+            result.rollback = _rollback_experiment(server, base, migration_set, options, result.before)
+        with open_session(base, options.statement_timeout_ms) as session:
+            result.runs = _Runner(session, migration_set.dialect).run(new)
+            result.after = session.introspect()
         hints = [
             hint
             for run in result.runs
@@ -96,10 +88,6 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             for hint in rename_hints(script.text)
         ]
         result.changes = diff(result.before, result.after, hints)
-    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-        _drop_quietly(server, base)
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"lost the throwaway database during the replay: {message}") from None
     except BaseException:
         _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
         raise
@@ -108,23 +96,16 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
 
 
 def _drop_quietly(server: Server, database: Database) -> None:
-    with suppress(DatabaseUnavailable, psycopg.Error):
+    with suppress(DatabaseUnavailable):
         server.drop_database(database)
 
 
 @contextmanager
-def _connect(database: Database, options: ReplayOptions) -> Iterator[Connection]:
-    with psycopg.connect(database.conninfo, autocommit=True) as conn:
-        conn.execute(f"SET statement_timeout = {int(options.statement_timeout_ms)}")
-        yield conn
-
-
-@contextmanager
-def _copy_of(server: Server, base: Database, options: ReplayOptions) -> Iterator[Connection]:
+def _copy_of(server: Server, base: Database, options: ReplayOptions) -> Iterator[Session]:
     database = server.create_database(template=base)
     try:
-        with _connect(database, options) as conn:
-            yield conn
+        with open_session(database, options.statement_timeout_ms) as session:
+            yield session
     except BaseException:
         _drop_quietly(server, database)
         raise
@@ -138,14 +119,16 @@ def _seeded_experiment(
     touched: set[ObjectName],
     options: ReplayOptions,
     before: SchemaSnapshot,
-) -> SeededReplay:
+) -> SeededReplay | None:
     """The change again, on a copy of the base whose touched tables hold rows: failures that need data,
     and timings that mean something."""
-    with _copy_of(server, base, options) as conn:
-        rows = seed(conn, before, touched, options.seed_rows)
+    with _copy_of(server, base, options) as session:
+        rows = session.seed(before, touched, options.seed_rows)
+        if rows is None:
+            return None
         # Past a failure the runner would stop; here every migration still gets its turn, so one data
         # problem does not hide the next (the analysis tells data failures from their knock-on effects).
-        runs = _Runner(conn, migration_set.dialect).run(migration_set.new_migrations, keep_going=True)
+        runs = _Runner(session, migration_set.dialect).run(migration_set.new_migrations, keep_going=True)
     return SeededReplay(rows, runs)
 
 
@@ -154,7 +137,6 @@ def _rollback_experiment(
     base: Database,
     migration_set: MigrationSet,
     options: ReplayOptions,
-    introspect: Callable[[Any], SchemaSnapshot],
     before: SchemaSnapshot,
 ) -> RollbackReplay:
     """On a copy of the base: each migration up (a snapshot after each), then each down in reverse order,
@@ -162,16 +144,16 @@ def _rollback_experiment(
     must work for the down to be a usable rollback."""
     new = migration_set.new_migrations
     replay = RollbackReplay()
-    with _copy_of(server, base, options) as conn:
-        up = _Runner(conn, migration_set.dialect, observe=False)
+    with _copy_of(server, base, options) as session:
+        up = _Runner(session, migration_set.dialect, observe=False)
         snapshots = [before]
         for migration in new:
             run = up.run([migration])[0]
             replay.up_runs.append(run)
             if run.outcome is not Outcome.APPLIED:
                 return replay  # up itself fails: the main replay reports it
-            snapshots.append(introspect(conn))
-        down = _Runner(conn, migration_set.dialect, observe=False, down=True)
+            snapshots.append(session.introspect())
+        down = _Runner(session, migration_set.dialect, observe=False, down=True)
         for index in range(len(new) - 1, -1, -1):
             migration = new[index]
             if migration.down is None:
@@ -182,7 +164,7 @@ def _rollback_experiment(
             replay.steps.append(step)
             if run.outcome is not Outcome.APPLIED:
                 return replay
-            step.leftovers = diff(snapshots[index], introspect(conn), [])
+            step.leftovers = diff(snapshots[index], session.introspect(), [])
         replay.up_again_runs = up.run(new)
     return replay
 
@@ -193,7 +175,7 @@ _CHUNK_CHARS = 4_000_000
 
 
 def _apply_base_history(
-    conn: Connection, migrations: Sequence[Migration], dialect: Dialect
+    session: Session, migrations: Sequence[Migration], dialect: Dialect
 ) -> list[MigrationRun]:
     """Base migrations already ran in production: replay them as fast as the server allows. Consecutive
     migrations go to the server as one multi-statement query (one round trip, one implicit transaction);
@@ -207,14 +189,14 @@ def _apply_base_history(
     def flush() -> None:
         nonlocal chunk, size
         if chunk:
-            runs.extend(_apply_chunk(conn, chunk, dialect))
+            runs.extend(_apply_chunk(session, chunk, dialect))
         chunk, size = [], 0
 
     for migration in migrations:
         text = _script_text(migration)
         if may_need_own_transaction(text):
             flush()
-            runs.extend(_Runner(conn, dialect, observe=False).run([migration]))
+            runs.extend(_Runner(session, dialect, observe=False).run([migration]))
             continue
         if len(chunk) >= _CHUNK_MIGRATIONS or size + len(text) > _CHUNK_CHARS:
             flush()
@@ -224,16 +206,16 @@ def _apply_base_history(
     return runs
 
 
-def _apply_chunk(conn: Connection, chunk: Sequence[Migration], dialect: Dialect) -> list[MigrationRun]:
+def _apply_chunk(session: Session, chunk: Sequence[Migration], dialect: Dialect) -> list[MigrationRun]:
     started = time.perf_counter()
     try:
         # The separating semicolons end a statement a file left unterminated; empty statements are no-ops.
-        conn.execute(";\n".join(_script_text(m) for m in chunk), prepare=False)
-    except psycopg.Error:
-        _rollback(conn)
+        session.run_script(";\n".join(_script_text(m) for m in chunk))
+    except StatementError:
+        _rollback(session)
         if len(chunk) == 1:
-            return _Runner(conn, dialect, observe=False).run(chunk)
-        return [run for migration in chunk for run in _apply_chunk(conn, [migration], dialect)]
+            return _Runner(session, dialect, observe=False).run(chunk)
+        return [run for migration in chunk for run in _apply_chunk(session, [migration], dialect)]
     share = (time.perf_counter() - started) * 1000 / len(chunk)
     return [MigrationRun(migration, Outcome.APPLIED, duration_ms=share) for migration in chunk]
 
@@ -242,9 +224,9 @@ def _script_text(migration: Migration) -> str:
     return ";\n".join(script.text for script in migration.up)
 
 
-def _rollback(conn: Connection) -> None:
-    if conn.info.transaction_status is not TransactionStatus.IDLE:
-        conn.execute("ROLLBACK")
+def _rollback(session: Session) -> None:
+    if session.state() is not TxState.IDLE:
+        session.execute("ROLLBACK")
 
 
 @dataclass
@@ -258,9 +240,9 @@ class _Runner:
     """Executes migrations statement by statement, imitating the runner's transaction wrapping."""
 
     def __init__(
-        self, conn: Connection, dialect: Dialect, *, observe: bool = True, down: bool = False
+        self, session: Session, dialect: Dialect, *, observe: bool = True, down: bool = False
     ) -> None:
-        self.conn = conn
+        self.session = session
         self.dialect = dialect
         self.observe = observe
         self.down = down  # run each migration's down scripts instead of its up scripts
@@ -276,9 +258,9 @@ class _Runner:
             run = self._run_one(migration, batch=migration.wrapping is Wrapping.BATCH)
             runs.append(run)
             failed = run.outcome is Outcome.FAILED
-        if self._status() is TransactionStatus.INTRANS:  # a batch still open: the runner commits it
+        if self._status() is TxState.OPEN:  # a batch still open: the runner commits it
             self._end(commit=True)
-        elif self._status() is TransactionStatus.INERROR:
+        elif self._status() is TxState.FAILED:
             self._end(commit=False)
         return runs
 
@@ -324,55 +306,52 @@ class _Runner:
         return run
 
     def _execute(self, statement: Statement) -> StatementRun:
-        before = observe.relations(self.conn) if self.observe else {}
+        before = self.session.relations() if self.observe else {}
         held = self._locks(before)
         started = time.perf_counter()
         step = StatementRun(statement, Outcome.APPLIED, in_transaction=self.tx is not None)
         try:
-            cursor = self.conn.execute(statement.text, prepare=False)
-            step.rows = (
-                cursor.rowcount if cursor.rowcount >= 0 and _reports_rows(cursor.statusmessage) else None
-            )
-        except psycopg.Error as exc:
+            step.rows = self.session.execute(statement.text)
+        except StatementError as exc:
             step.outcome = Outcome.FAILED
             step.error = _replay_error(exc, statement)
         step.duration_ms = (time.perf_counter() - started) * 1000
         self._follow_transaction(statement, step, started)
         if self.observe and step.error is None:
-            after = observe.relations(self.conn)
-            step.rewrites = observe.rewritten(before, after)
+            after = self.session.relations()
+            step.rewrites = rewritten(before, after)
             step.locks = tuple(
                 sorted(self._locks({**after, **before}) - held, key=lambda lock: lock.relation)
             )
         return step
 
-    def _locks(self, known: observe.RelationMap) -> set[LockTaken]:
-        if not self.observe or self._status() is not TransactionStatus.INTRANS:
+    def _locks(self, known: RelationMap) -> set[LockTaken]:
+        if not self.observe or self._status() is not TxState.OPEN:
             return set()
-        return observe.own_locks(self.conn, known)
+        return self.session.own_locks(known)
 
     def _follow_transaction(self, statement: Statement, step: StatementRun, started: float) -> None:
         """Keep our idea of the open transaction in line with the server's after a statement the
         migration's author wrote (BEGIN, COMMIT, ROLLBACK)."""
         status = self._status()
-        if self.tx is None and status is TransactionStatus.INTRANS:
+        if self.tx is None and status is TxState.OPEN:
             self.tx = _OpenTransaction(started)
         if self.tx is not None:
             self.tx.statements.append((step, started))
-            if status is TransactionStatus.IDLE:  # the author's COMMIT or ROLLBACK ended it
+            if status is TxState.IDLE:  # the author's COMMIT or ROLLBACK ended it
                 self._close(committed=statement.text.split(None, 1)[0].upper() in ("COMMIT", "END"))
 
     def _begin(self) -> None:
-        self.conn.execute("BEGIN")
+        self.session.execute("BEGIN")
         self.tx = _OpenTransaction(time.perf_counter())
 
     def _end(self, *, commit: bool) -> None:
         status = self._status()
-        if status is TransactionStatus.INERROR or (status is TransactionStatus.INTRANS and not commit):
-            self.conn.execute("ROLLBACK")
+        if status is TxState.FAILED or (status is TxState.OPEN and not commit):
+            self.session.execute("ROLLBACK")
             commit = False
-        elif status is TransactionStatus.INTRANS:
-            self.conn.execute("COMMIT")
+        elif status is TxState.OPEN:
+            self.session.execute("COMMIT")
         self._close(committed=commit)
 
     def _close(self, *, committed: bool) -> None:
@@ -390,8 +369,8 @@ class _Runner:
                 if run.outcome is Outcome.APPLIED:
                     run.outcome = Outcome.ROLLED_BACK
 
-    def _status(self) -> TransactionStatus:
-        return self.conn.info.transaction_status
+    def _status(self) -> TxState:
+        return self.session.state()
 
     def _not_run(self, migration: Migration) -> list[StatementRun]:
         return [
@@ -399,35 +378,16 @@ class _Runner:
         ]
 
 
-def _reports_rows(status: str | None) -> bool:
-    return status is not None and status.split(None, 1)[0] in {
-        "INSERT",
-        "UPDATE",
-        "DELETE",
-        "MERGE",
-        "COPY",
-        "SELECT",
-    }
-
-
-def _replay_error(exc: psycopg.Error, statement: Statement) -> ReplayError:
-    diag = exc.diag
-    line = statement.line
-    if diag.statement_position:
-        line = statement.line_of_offset(int(diag.statement_position) - 1)
-    detail = "\n".join(part for part in (diag.message_detail, diag.message_hint) if part) or None
-    message = diag.message_primary or str(exc).splitlines()[0]
-    table = diag.table_name
-    if table and diag.schema_name and diag.schema_name != "public":
-        table = f"{diag.schema_name}.{table}"
+def _replay_error(exc: StatementError, statement: Statement) -> ReplayError:
+    line = statement.line if exc.position is None else statement.line_of_offset(exc.position)
     return ReplayError(
-        message,
+        exc.message,
         statement.path,
         line,
         statement.text,
-        exc.sqlstate,
-        detail,
-        table=table,
-        column=diag.column_name,
-        constraint=diag.constraint_name,
+        exc.code,
+        exc.detail,
+        table=exc.table,
+        column=exc.column,
+        constraint=exc.constraint,
     )

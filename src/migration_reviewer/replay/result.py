@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from migration_reviewer.adapters.base import Migration, MigrationSet
-from migration_reviewer.replay.seed import SeedResult
 from migration_reviewer.replay.statements import Statement
 from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
 
@@ -58,6 +57,22 @@ class MigrationRun:
     statements: list[StatementRun] = field(default_factory=list)
     duration_ms: float = 0.0
     error: ReplayError | None = None
+
+
+@dataclass(frozen=True)
+class SeededTable:
+    table: str  # "name" or "schema.name"
+    rows: int
+    duration_ms: float
+
+
+@dataclass
+class SeedResult:
+    tables: list[SeededTable] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # table → why it holds no rows
+
+    def rows_of(self, table: str) -> int:
+        return next((t.rows for t in self.tables if t.table == table), 0)
 
 
 @dataclass

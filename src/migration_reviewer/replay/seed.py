@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from migration_reviewer.replay.result import SeededTable, SeedResult
 from migration_reviewer.schema.model import (
     Constraint,
     ConstraintKind,
@@ -39,22 +39,6 @@ Connection = psycopg.Connection[Any]
 
 # Tables the change only reaches through a foreign key get fewer rows: enough to reference, cheap to make.
 PARENT_ROWS = 1_000
-
-
-@dataclass(frozen=True)
-class SeededTable:
-    table: str  # "name" or "schema.name"
-    rows: int
-    duration_ms: float
-
-
-@dataclass
-class SeedResult:
-    tables: list[SeededTable] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # table → why it holds no rows
-
-    def rows_of(self, table: str) -> int:
-        return next((t.rows for t in self.tables if t.table == table), 0)
 
 
 def seed(conn: Connection, snapshot: SchemaSnapshot, touched: Iterable[ObjectName], rows: int) -> SeedResult:

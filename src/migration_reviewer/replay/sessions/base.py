@@ -1,0 +1,96 @@
+"""A connection to a scratch database, seen the way the replay needs it, whatever the dialect.
+
+The replay engine drives transactions itself and reads the server's own transaction state after every
+statement; a session exposes exactly that, plus what can be observed about a statement (locks held,
+storage rewritten) and the schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
+
+
+class TxState(Enum):
+    IDLE = "idle"  # no transaction open: the next statement commits on its own
+    OPEN = "open"
+    FAILED = "failed"  # an error aborted the open transaction; only ROLLBACK is accepted
+
+
+class StatementError(Exception):
+    """The server rejected a statement. `position` is the 0-based character offset of the error inside
+    the statement, where the server says."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        position: int | None = None,
+        detail: str | None = None,
+        table: str | None = None,
+        column: str | None = None,
+        constraint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.position = position
+        self.detail = detail
+        self.table = table
+        self.column = column
+        self.constraint = constraint
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str  # "table" or "schema.table"
+    relkind: str  # "table", "index", "sequence"…
+    storage: int  # changes when the relation's storage is rewritten (PostgreSQL: relfilenode)
+
+
+RelationMap = dict[int, Relation]  # by the server's stable identifier of the relation
+
+
+class Session(Protocol):
+    def execute(self, sql: str) -> int | None:
+        """Run one statement; the rows it reports (INSERT, UPDATE…), else None. Raises StatementError."""
+        ...
+
+    def run_script(self, sql: str) -> None:
+        """Run several statements in one round trip. Raises StatementError."""
+        ...
+
+    def state(self) -> TxState: ...
+
+    def relations(self) -> RelationMap:
+        """The user relations and their storage identity (empty where the dialect cannot tell)."""
+        ...
+
+    def own_locks(self, known: RelationMap) -> set[LockTaken]:
+        """The relation locks this session holds now (empty where the dialect cannot tell)."""
+        ...
+
+    def introspect(self) -> SchemaSnapshot: ...
+
+    def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
+        """Fill the touched tables with synthetic rows; None where the dialect has no seeder yet."""
+        ...
+
+
+def rewritten(before: RelationMap, after: RelationMap) -> tuple[str, ...]:
+    """Relations that existed before and after with different storage: rewritten in full."""
+    return tuple(
+        sorted(
+            after[key].name
+            for key, relation in before.items()
+            if key in after
+            and after[key].storage != relation.storage
+            and relation.storage != 0
+            and relation.relkind != "toast table"
+        )
+    )

@@ -1,0 +1,152 @@
+"""The PostgreSQL session: psycopg in autocommit mode, so that BEGIN and COMMIT are ours (or the
+migration author's) to send, and libpq's transaction status tells the truth after every statement.
+
+Locks come from `pg_locks` for our own backend: read inside the statement's transaction, they are exactly
+the locks the migration holds at that moment. Rewrites come from `pg_class.relfilenode`: a table or index
+whose storage file changed was rewritten in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay.providers.base import Database
+from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.replay.seed import seed
+from migration_reviewer.replay.sessions.base import Relation, RelationMap, StatementError, TxState
+from migration_reviewer.schema.introspectors import get_introspector
+from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
+
+_RELKINDS = {
+    "r": "table",
+    "p": "partitioned table",
+    "i": "index",
+    "I": "partitioned index",
+    "S": "sequence",
+    "v": "view",
+    "m": "materialized view",
+    "f": "foreign table",
+    "t": "toast table",
+    "c": "type",
+}
+
+_USER_RELATIONS = """
+SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, c.relfilenode::bigint
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+  AND n.nspname NOT LIKE 'pg\\_temp%'
+"""
+
+_OWN_LOCKS = """
+SELECT l.relation::bigint, l.mode FROM pg_locks l
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation IS NOT NULL
+"""
+
+_STATES = {
+    TransactionStatus.IDLE: TxState.IDLE,
+    TransactionStatus.INTRANS: TxState.OPEN,
+    TransactionStatus.ACTIVE: TxState.OPEN,
+    TransactionStatus.INERROR: TxState.FAILED,
+}
+
+# Status tags of the commands whose row count means something.
+_COUNTED = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SELECT"}
+
+
+def qualified(schema: str, name: str) -> str:
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+class PostgresSession:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str) -> int | None:
+        try:
+            cursor = self.conn.execute(sql, prepare=False)
+        except psycopg.Error as exc:
+            raise self._statement_error(exc) from None
+        status = cursor.statusmessage
+        if cursor.rowcount >= 0 and status and status.split(None, 1)[0] in _COUNTED:
+            return cursor.rowcount
+        return None
+
+    def run_script(self, sql: str) -> None:
+        self.execute(sql)  # without parameters psycopg sends a multi-statement simple query
+
+    def state(self) -> TxState:
+        return _STATES.get(self.conn.info.transaction_status, TxState.IDLE)
+
+    def relations(self) -> RelationMap:
+        rows = self._query(_USER_RELATIONS)
+        return {
+            oid: Relation(qualified(nsp, rel), _RELKINDS.get(kind, kind), node)
+            for oid, nsp, rel, kind, node in rows
+        }
+
+    def own_locks(self, known: RelationMap) -> set[LockTaken]:
+        # A relation the transaction dropped is gone from pg_class: its name comes from `known`, read
+        # before the statement ran.
+        taken = set()
+        for oid, mode in self._query(_OWN_LOCKS):
+            relation = known.get(oid)
+            if relation is not None:
+                taken.add(LockTaken(relation.name, mode, relation.relkind))
+        return taken
+
+    def introspect(self) -> SchemaSnapshot:
+        try:
+            return get_introspector("postgresql")(self.conn)
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+
+    def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
+        try:
+            return seed(self.conn, snapshot, touched, rows)
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+
+    def _query(self, sql: str) -> list[Any]:
+        try:
+            return self.conn.execute(sql).fetchall()
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+
+    def _statement_error(self, exc: psycopg.Error) -> StatementError | DatabaseUnavailable:
+        if self.conn.closed or isinstance(exc, psycopg.InterfaceError):
+            return _lost(exc)
+        diag = exc.diag
+        table = diag.table_name
+        if table and diag.schema_name and diag.schema_name != "public":
+            table = f"{diag.schema_name}.{table}"
+        return StatementError(
+            diag.message_primary or str(exc).splitlines()[0],
+            code=exc.sqlstate,
+            position=int(diag.statement_position) - 1 if diag.statement_position else None,
+            detail="\n".join(part for part in (diag.message_detail, diag.message_hint) if part) or None,
+            table=table,
+            column=diag.column_name,
+            constraint=diag.constraint_name,
+        )
+
+
+def _lost(exc: Exception) -> DatabaseUnavailable:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseUnavailable(f"lost the throwaway database during the replay: {message}")
+
+
+@contextmanager
+def open_postgres(database: Database, statement_timeout_ms: int) -> Iterator[PostgresSession]:
+    try:
+        conn = psycopg.connect(database.conninfo, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise _lost(exc) from None
+    with conn:
+        conn.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+        yield PostgresSession(conn)
