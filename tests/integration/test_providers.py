@@ -453,3 +453,19 @@ def test_docker_without_a_daemon_is_reported_at_once(monkeypatch: pytest.MonkeyP
         "Docker is not available here: no daemon at unix:///var/run/docker.sock "
         "(use --database embedded, or --database url with a server you run)"
     )
+
+
+def test_the_server_sees_none_of_the_reviewers_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration can read the server's environment (COPY … FROM PROGRAM 'env' as superuser): a token
+    in the reviewer's environment must never be there."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret_for_the_test")
+    monkeypatch.setenv("ACTIONS_RUNTIME_TOKEN", "runtime_secret_for_the_test")
+    with EmbeddedProvider().start() as server:
+        database = server.create_database()
+        with psycopg.connect(database.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE TABLE leaked (line text)")
+            conn.execute("COPY leaked FROM PROGRAM 'env'")
+            lines = [row[0] for row in conn.execute("SELECT line FROM leaked")]
+        server.drop_database(database)
+    assert lines, "the server's environment should have been readable"
+    assert not any("secret_for_the_test" in line for line in lines)

@@ -489,10 +489,17 @@ class _Cluster:
         return (self.run_as.uid, self.run_as.gid) if self.run_as else None
 
     def _identity(self) -> _Identity:
+        env = server_environment()
         if self.run_as is None:
-            return {"user": None, "group": None, "extra_groups": None, "cwd": self.temp_dir}
+            return {"user": None, "group": None, "extra_groups": None, "cwd": self.temp_dir, "env": env}
         # No supplementary groups: the server must not keep root's.
-        return {"user": self.run_as.uid, "group": self.run_as.gid, "extra_groups": [], "cwd": self.temp_dir}
+        return {
+            "user": self.run_as.uid,
+            "group": self.run_as.gid,
+            "extra_groups": [],
+            "cwd": self.temp_dir,
+            "env": env,
+        }
 
 
 class _Identity(TypedDict):
@@ -502,6 +509,14 @@ class _Identity(TypedDict):
     group: int | None
     extra_groups: list[int] | None
     cwd: Path | None
+    env: dict[str, str]
+
+
+def server_environment() -> dict[str, str]:
+    """The whole environment the server and initdb get. Migrations run inside the server and can read
+    its environment (COPY … FROM PROGRAM 'env', for one): none of ours may reach it, least of all a
+    GITHUB_TOKEN."""
+    return {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "TZ": "UTC"}
 
 
 _LIVE: set[_Cluster] = set()
