@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from migration_reviewer.adapters.base import Migration, MigrationStatus, ProblemKind
 from migration_reviewer.analyzers.finding import Finding, Severity
 from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
+from migration_reviewer.report.handoff import build_handoff
 from migration_reviewer.report.model import MigrationEntry, MigrationError, Report, SetReport, Verdict
 from migration_reviewer.report.tables import table_views
 
@@ -22,6 +23,7 @@ def build_report(
         verdict=verdict_of(ordered),
         migration_sets=tuple(_set_report(replay) for replay in replays),
         findings=ordered,
+        handoff=build_handoff(replays, ordered),
     )
 
 
