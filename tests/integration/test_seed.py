@@ -1,0 +1,55 @@
+"""Synthetic rows follow the base schema: types, NOT NULL, CHECK, unique keys and foreign keys."""
+
+from __future__ import annotations
+
+import psycopg
+
+from migration_reviewer.replay.seed import PARENT_ROWS, seed
+from migration_reviewer.schema.introspectors import get_introspector
+from migration_reviewer.schema.model import ObjectName
+
+SCHEMA = """
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE teams (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code varchar(8) UNIQUE NOT NULL);
+CREATE TABLE users (
+    id serial PRIMARY KEY,
+    team_id bigint NOT NULL REFERENCES teams (id),
+    email text NOT NULL,
+    nickname text,
+    status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'banned')),
+    mood mood NOT NULL,
+    balance numeric(6,2) NOT NULL CHECK (balance >= 0),
+    settings jsonb,
+    born date,
+    seen_at timestamptz,
+    location point
+);
+CREATE UNIQUE INDEX users_lower_email ON users (lower(email));
+CREATE TABLE unseedable (id int PRIMARY KEY, shape point NOT NULL);
+"""
+
+
+def test_rows_respect_the_schema_and_leave_duplicates_and_nulls_where_allowed(scratch_pg: str) -> None:
+    with psycopg.connect(scratch_pg, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        snapshot = get_introspector("postgresql")(conn)
+        result = seed(
+            conn, snapshot, {ObjectName("public", "users"), ObjectName("public", "unseedable")}, 500
+        )
+
+        assert {t.table: t.rows for t in result.tables} == {"teams": min(500, PARENT_ROWS), "users": 500}
+        assert "unseedable" in result.skipped and "shape" in result.skipped["unseedable"]
+        count, teams, emails, null_nicknames, nicknames, statuses = conn.execute(
+            "SELECT count(*), count(DISTINCT team_id), count(DISTINCT lower(email)),"
+            " count(*) FILTER (WHERE nickname IS NULL), count(DISTINCT nickname), count(DISTINCT status)"
+            " FROM users"
+        ).fetchone()
+        assert count == 500 and teams == 500 and emails == 500
+        assert 0 < null_nicknames < 500  # nullable columns hold some NULLs
+        assert nicknames < 500 - null_nicknames  # and repeat values on purpose
+        assert statuses == 1  # the CHECK rejected generated text: the column kept its default
+        # the sequences moved past the seeded keys: the change's own inserts do not collide
+        conn.execute("INSERT INTO teams (code) VALUES ('new')")
+        conn.execute(
+            "INSERT INTO users (team_id, email, mood, balance) VALUES (1, 'new@example.com', 'sad', 1)"
+        )
