@@ -70,6 +70,18 @@ def _our_leftovers() -> set[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite keeps its initialised data folders and replayed bases to itself, not in ~/.cache."""
+    previous = os.environ.get("MIGRATION_REVIEWER_CACHE_DIR")
+    os.environ["MIGRATION_REVIEWER_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("MIGRATION_REVIEWER_CACHE_DIR", None)
+    else:
+        os.environ["MIGRATION_REVIEWER_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
 def nothing_left_behind() -> Iterator[None]:
     """After the whole suite: no server process, temp folder or scratch database of ours remains."""
     before = _our_leftovers()

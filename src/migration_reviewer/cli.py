@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from migration_reviewer import __version__
-from migration_reviewer.config import Settings, load_settings, parse_seconds
+from migration_reviewer.action import exit_code
+from migration_reviewer.adapters.base import Wrapping
+from migration_reviewer.config import Settings, load_settings, parse_pg_version, parse_seconds
 from migration_reviewer.errors import (
-    EXIT_CLEAN,
-    EXIT_FINDINGS,
     EXIT_REVIEW_FAILED,
     EXIT_USAGE,
     ReviewerError,
+    UsageError,
 )
-from migration_reviewer.pipeline import review
+from migration_reviewer.pipeline import lint, review
 from migration_reviewer.renderers import comment, json, terminal
 from migration_reviewer.report.model import Report
 
@@ -43,11 +44,29 @@ def build_parser() -> argparse.ArgumentParser:
     review_cmd = commands.add_parser("review", help="review the migrations changed between two revisions")
     add_review_arguments(review_cmd)
 
+    lint_cmd = commands.add_parser(
+        "lint", help="check SQL files with the rules alone: no git, no replay (standard input with -)"
+    )
+    add_lint_arguments(lint_cmd)
+
     demo = commands.add_parser("demo", help="review a small bundled example project, to see the tool work")
     demo.add_argument("--format", choices=["terminal", "json", "markdown"], help="output format")
     demo.add_argument("--database", choices=["embedded", "url", "docker"], help="throwaway database provider")
     demo.add_argument("--database-url", help="server for --database url")
     demo.add_argument("--keep", action="store_true", help="keep the example repository and print its path")
+
+    commands.add_parser(
+        "github",
+        help="what the GitHub Action runs: review the event's change and publish (settings from INPUT_*)",
+    )
+    publish = commands.add_parser(
+        "publish",
+        help="publish a stored JSON report: job summary and pull-request comment (fork-safe second stage)",
+    )
+    publish.add_argument("--report", required=True, help="the JSON report (review --format json)")
+    publish.add_argument("--pr", type=int, help="the pull request (default: the workflow run's)")
+    publish.add_argument("--comment", choices=["update", "new", "off"], help="default: update")
+    publish.add_argument("--template", help="a Jinja2 template for the comment (may extend comment.md.j2)")
     return parser
 
 
@@ -88,7 +107,14 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
         help="PostgreSQL server binaries for --database embedded, e.g. "
         "/usr/lib/postgresql/16/bin (default: the bundled server)",
     )
+    db.add_argument("--seed-rows", type=int, metavar="N",
+                    help="synthetic rows per table the change touches, for the seeded replay (0: off)")
+    db.add_argument("--cache-dir", help="where replayed base histories are kept between runs "
+                    "(default: $MIGRATION_REVIEWER_CACHE_DIR, else ~/.cache/migration-reviewer)")
+    db.add_argument("--no-cache", dest="cache", action="store_false", default=None,
+                    help="replay the base history even when an earlier run kept it")
     db.add_argument("--statement-timeout", help="stop a statement after this long, e.g. 30s (default 5m)")
+    add_rule_arguments(parser)
 
     out = parser.add_argument_group("output")
     out.add_argument(
@@ -110,6 +136,51 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
     color.add_argument("--no-color", dest="color", action="store_false", help="never colour the output")
 
 
+def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
+    rules = parser.add_argument_group("rules")
+    rules.add_argument(
+        "--pg-version",
+        metavar="MAJOR",
+        help="production's PostgreSQL major version, for the rules that depend on it "
+        "(default: the replay server's; lint: 18)",
+    )
+    rules.add_argument(
+        "--stats-from",
+        metavar="URL",
+        help="a production database to read table row estimates and sizes from (pg_class only, "
+        "read-only), for time estimates",
+    )
+
+
+def add_lint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="SQL files, in the order they run (- or none: stdin)"
+    )
+    parser.add_argument("--stdin-filepath", metavar="PATH", help="the name findings give standard input")
+    parser.add_argument(
+        "--wrapping",
+        choices=[w.value for w in Wrapping],
+        default=Wrapping.NONE.value,
+        help="how the runner wraps each file in transactions (default none: each statement commits on "
+        "its own unless the file says BEGIN)",
+    )
+    parser.add_argument(
+        "--config", help="the config file (default: .migration-reviewer.toml or pyproject.toml here)"
+    )
+    add_rule_arguments(parser)
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=["terminal", "json", "markdown"], help="default: terminal")
+    out.add_argument("--output", "-o", help="write the report to this file instead of standard output")
+    out.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "never"],
+        help="exit 1 when a finding is at least this severe (default: error)",
+    )
+    color = out.add_mutually_exclusive_group()
+    color.add_argument("--color", dest="color", action="store_true", default=None, help="colour the output")
+    color.add_argument("--no-color", dest="color", action="store_false", help="never colour the output")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -120,10 +191,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if args.command == "github":
+            from migration_reviewer.action import run_github
+
+            return run_github()
+        if args.command == "publish":
+            from migration_reviewer.action import run_publish
+
+            return run_publish(args.report, pr=args.pr, comment=args.comment, template=args.template)
         if args.command == "demo":
             from migration_reviewer.demo import run_demo
 
             return run_demo(args, run_review)
+        if args.command == "lint":
+            return run_lint(args)
         settings = load_settings(args.repo, _flags(args))
         return run_review(settings)
     except ReviewerError as exc:
@@ -161,6 +242,10 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "postgres_image": args.postgres_image,
         "pg_bin_dir": args.pg_bin_dir,
         "fail_on": args.fail_on,
+        "seed_rows": args.seed_rows,
+        "cache_dir": args.cache_dir,
+        "cache": args.cache,
+        **_rule_flags(args),
     }
     if args.statement_timeout:
         flags["statement_timeout"] = parse_seconds(args.statement_timeout, "--statement-timeout")
@@ -173,9 +258,35 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return flags
 
 
+def _rule_flags(args: argparse.Namespace) -> dict[str, Any]:
+    flags: dict[str, Any] = {"stats_from": args.stats_from}
+    if args.pg_version:
+        flags["pg_version"] = parse_pg_version(args.pg_version, "--pg-version")
+    return flags
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    flags = {"format": args.format, "output": args.output, "color": args.color, "fail_on": args.fail_on}
+    settings = load_settings(".", {**flags, **_rule_flags(args)}, config_file=args.config)
+    sources = []
+    for name in args.files or ["-"]:
+        if name == "-":
+            sources.append((args.stdin_filepath or "<stdin>", sys.stdin.read()))
+            continue
+        try:
+            sources.append((name, Path(name).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {name}: {exc}") from None
+    return _emit(lint(sources, settings, Wrapping(args.wrapping)), settings)
+
+
 def run_review(settings: Settings) -> int:
     progress = _progress_printer() if settings.format in (None, "terminal") and not settings.output else None
-    report = review(settings, progress)
+    return _emit(review(settings, progress), settings)
+
+
+def _emit(report: Report, settings: Settings) -> int:
+    """Render the report where the settings say, and the exit code it earns."""
     text = render(report, settings)
     if settings.output:
         Path(settings.output).write_text(text, encoding="utf-8")
@@ -192,7 +303,7 @@ def render(report: Report, settings: Settings) -> str:
     if settings.format == "json":
         return json.render(report)
     if settings.format == "markdown":
-        return comment.render(report, settings.template)
+        return comment.render_comment(report, settings.template)
     color = settings.color if settings.color is not None else _wants_color(settings)
     return terminal.render(report, color=color)
 
@@ -209,13 +320,6 @@ def _progress_printer() -> Any:
         print(f"\x1b[2m… {message}\x1b[0m", file=sys.stderr)
 
     return say
-
-
-def exit_code(report: Report, fail_on: str) -> int:
-    if fail_on == "never":
-        return EXIT_CLEAN
-    threshold = {"error": ("error",), "warning": ("error", "warning")}[fail_on]
-    return EXIT_FINDINGS if any(f.severity.value in threshold for f in report.findings) else EXIT_CLEAN
 
 
 __all__ = ["main"]

@@ -34,6 +34,16 @@ class MigrationDir:
 
 
 @dataclass(frozen=True)
+class RuleSetting:
+    """What the configuration says about one rule (checked against the registry by the analyzers)."""
+
+    rule: str  # code or name, as written
+    enabled: bool = True
+    severity: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     repo: str = "."
     base: str | None = None  # None: the merge-base with the default branch
@@ -50,6 +60,13 @@ class Settings:
     fail_on: str = "error"
     migrations: tuple[MigrationDir, ...] = ()  # empty: detect every framework's folders
     exclude: tuple[str, ...] = ()  # globs of paths never treated as migrations
+    pg_version: int | None = None  # the production major version the rules judge for; None: the replay's
+    stats_from: str | None = None  # a production database to read table sizes from (read-only)
+    table_rows: tuple[tuple[str, int], ...] = ()  # production row counts by table, for estimates
+    rules: tuple[RuleSetting, ...] = ()  # per-rule configuration: disable, severity, options
+    cache: bool = True  # keep replayed base histories for the next run (embedded database only)
+    cache_dir: str | None = None  # default: MIGRATION_REVIEWER_CACHE_DIR, else ~/.cache/migration-reviewer
+    seed_rows: int = 10_000  # synthetic rows per touched table in the seeded replay; 0 turns it off
     config_file: str | None = field(default=None, compare=False)  # where file settings came from
 
 
@@ -67,14 +84,27 @@ _KEYS: dict[str, str] = {
     "fail-on": "str",
     "migrations": "dirs",
     "exclude": "list",
+    "pg-version": "int",
+    "stats-from": "str",
+    "table-rows": "rows",
+    "rules": "rules",
+    "cache": "bool",
+    "cache-dir": "str",
+    "seed-rows": "count",
 }
 
 
-def load_settings(repo: str, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
-    """`flags` holds only what the user passed on the command line (snake_case field names)."""
+def load_settings(
+    repo: str,
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    config_file: str | None = None,
+) -> Settings:
+    """`flags` holds only what the user passed on the command line (snake_case field names).
+    `config_file` replaces the files looked for at the repository root."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {"repo": repo}
-    file_values, source = _read_config_file(Path(repo))
+    file_values, source = _read_config_file(Path(repo), config_file)
     values.update(file_values)
     values.update(_from_environment(environ))
     values.update({k: v for k, v in flags.items() if v is not None})
@@ -86,17 +116,24 @@ def load_settings(repo: str, flags: Mapping[str, Any], environ: Mapping[str, str
     return settings
 
 
-def _read_config_file(repo: Path) -> tuple[dict[str, Any], str | None]:
+def _read_config_file(repo: Path, named: str | None = None) -> tuple[dict[str, Any], str | None]:
+    if named is not None:
+        if not Path(named).is_file():
+            raise ConfigError(f"config file {named} does not exist")
+        return _read_table(Path(named), in_pyproject=Path(named).name == "pyproject.toml")
     dedicated = repo / ".migration-reviewer.toml"
     pyproject = repo / "pyproject.toml"
     if dedicated.is_file():
-        table = _load_toml(dedicated)
-        source = dedicated
-    elif pyproject.is_file():
-        table = _load_toml(pyproject).get("tool", {}).get("migration-reviewer", {})
-        source = pyproject
-    else:
-        return {}, None
+        return _read_table(dedicated, in_pyproject=False)
+    if pyproject.is_file():
+        return _read_table(pyproject, in_pyproject=True)
+    return {}, None
+
+
+def _read_table(source: Path, *, in_pyproject: bool) -> tuple[dict[str, Any], str]:
+    table = _load_toml(source)
+    if in_pyproject:
+        table = table.get("tool", {}).get("migration-reviewer", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{source.name}: the migration-reviewer settings must be a table")
     return {_field(key, source.name): _convert(key, value, source.name) for key, value in table.items()}, str(
@@ -120,6 +157,8 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             raw: Any = environ[name]
             if kind in ("list", "dirs"):
                 raw = [part.strip() for part in raw.split(",") if part.strip()]
+            elif kind in ("rows", "rules"):  # name=value,name=value
+                raw = dict(part.split("=", 1) for part in raw.split(",") if "=" in part)
             values[_field(key, name)] = _convert(key, raw, name)
     return values
 
@@ -139,6 +178,26 @@ def _convert(key: str, value: Any, source: str) -> Any:
         return value
     if kind == "seconds":
         return parse_seconds(value, f"{source}: '{key}'")
+    if kind == "int":
+        return parse_pg_version(value, f"{source}: '{key}'")
+    if kind == "bool":
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: '{key}' must be true or false, not {value!r}")
+        return value
+    if kind == "count":
+        try:
+            count = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{source}: '{key}' must be a whole number, not {value!r}") from None
+        if count < 0 or isinstance(value, bool):
+            raise ConfigError(f"{source}: '{key}' must be a whole number of 0 or more, not {value!r}")
+        return count
+    if kind == "rows":
+        return parse_table_rows(value, f"{source}: '{key}'")
+    if kind == "rules":
+        return parse_rules(value, f"{source}: '{key}'")
     if kind == "list":
         if isinstance(value, str):
             value = [value]
@@ -163,6 +222,52 @@ def parse_migration_dir(entry: Any, source: str) -> MigrationDir:
             )
         return MigrationDir(entry["path"].strip("/"), entry.get("framework"), entry.get("dialect"))
     raise ConfigError(f"{source}: 'migrations' entries are strings or tables, not {entry!r}")
+
+
+def parse_pg_version(value: Any, what: str) -> int:
+    """`15`, `"15"`, `"15.4"` → 15."""
+    text = str(value).strip()
+    major = text.split(".", 1)[0]
+    if isinstance(value, bool) or not major.isdigit() or not 9 <= int(major) <= 99:
+        raise ConfigError(f"{what} must be a PostgreSQL major version such as 15, not {value!r}")
+    return int(major)
+
+
+def parse_table_rows(value: Any, what: str) -> tuple[tuple[str, int], ...]:
+    """`{orders = 50_000_000}` (or `orders=50000000` from the environment) → (("orders", 50000000),)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what} must be a table of row counts, e.g. {{ orders = 50_000_000 }}")
+    rows = []
+    for table, count in value.items():
+        text = str(count).replace("_", "").strip()
+        if isinstance(count, bool) or not text.isdigit():
+            raise ConfigError(f"{what}: the row count of '{table}' must be a whole number, not {count!r}")
+        rows.append((str(table), int(text)))
+    return tuple(rows)
+
+
+def parse_rules(value: Any, what: str) -> tuple[RuleSetting, ...]:
+    """Per rule (by code or name): "off", a severity ("error", "warning", "info"), or a table with
+    `enabled`, `severity` and the rule's own options."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'{what} must be a table, e.g. {{ LK001 = "error", LK013 = "off" }}')
+    settings = []
+    for name, entry in value.items():
+        if isinstance(entry, str):
+            off = entry.strip().lower() in ("off", "false", "disable", "disabled")
+            settings.append(RuleSetting(str(name), enabled=not off, severity=None if off else entry.strip()))
+        elif isinstance(entry, bool):
+            settings.append(RuleSetting(str(name), enabled=entry))
+        elif isinstance(entry, dict):
+            options = {k: v for k, v in entry.items() if k not in ("enabled", "severity")}
+            enabled = entry.get("enabled", True)
+            severity = entry.get("severity")
+            if not isinstance(enabled, bool) or not (severity is None or isinstance(severity, str)):
+                raise ConfigError(f"{what}.{name}: 'enabled' is true or false, 'severity' a string")
+            settings.append(RuleSetting(str(name), enabled, severity, tuple(options.items())))
+        else:
+            raise ConfigError(f'{what}.{name} must be "off", a severity or a table, not {entry!r}')
+    return tuple(settings)
 
 
 def parse_seconds(value: Any, what: str) -> float:

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
+
+import psycopg
 
 from migration_reviewer import __version__
 from migration_reviewer.adapters import detect_sets, load_plan
-from migration_reviewer.adapters.base import Dialect, MigrationSet
+from migration_reviewer.adapters.base import (
+    Dialect,
+    Migration,
+    MigrationSet,
+    MigrationStatus,
+    SqlScript,
+    Wrapping,
+)
 from migration_reviewer.analyzers import run_rules
-from migration_reviewer.analyzers.context import AnalysisContext
+from migration_reviewer.analyzers.context import AnalysisContext, RuleOptions, TableStats
+from migration_reviewer.analyzers.registry import rule_options
 from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
-from migration_reviewer.errors import ConfigError
-from migration_reviewer.replay.engine import ReplayOptions, not_replayed, replay_set
+from migration_reviewer.errors import ConfigError, UsageError
+from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
 from migration_reviewer.replay.providers import provider_from_settings
+from migration_reviewer.replay.providers.base import mask_password
 from migration_reviewer.replay.result import SetReplay
 from migration_reviewer.report.build import build_report
 from migration_reviewer.report.model import Report
@@ -25,13 +38,14 @@ Progress = Callable[[str], None]
 
 def review(settings: Settings, progress: Progress | None = None) -> Report:
     say = progress or (lambda _message: None)
+    options = _rule_options(settings, say)
     changes = discover(settings.repo, settings.base, settings.head)
     sets = select_sets(changes, settings)
     replays = replay_sets(sets, settings, say)
     findings = [
         finding
         for migration_set, replay in zip(sets, replays, strict=True)
-        for finding in run_rules(AnalysisContext(migration_set, replay, changes.changed_paths))
+        for finding in run_rules(AnalysisContext(migration_set, replay, changes.changed_paths, options))
     ]
     return build_report(
         tool_version=__version__,
@@ -82,13 +96,23 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
     replayable = [s for s in sets if s.dialect is Dialect.POSTGRESQL]
     if not replayable:
         return [not_replayed(s, f"replay of {s.dialect} migrations is not supported yet") for s in sets]
+    # One key for the base histories of every set: the cluster that holds them is kept as a whole.
+    cache_key = (
+        hashlib.sha256("".join(sorted(base_key(s) for s in replayable)).encode()).hexdigest()
+        if settings.cache
+        else None
+    )
     provider = provider_from_settings(
         settings.database,
         url=settings.database_url,
         image=settings.postgres_image,
         bin_dir=settings.pg_bin_dir,
+        cache_dir=settings.cache_dir,
+        base_cache_key=cache_key if settings.database == "embedded" else None,
     )
-    options = ReplayOptions(statement_timeout_ms=int(settings.statement_timeout * 1000))
+    options = ReplayOptions(
+        statement_timeout_ms=int(settings.statement_timeout * 1000), seed_rows=settings.seed_rows
+    )
     replays = []
     say(f"starting the {settings.database} PostgreSQL server")
     with provider.start() as server:
@@ -103,3 +127,72 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
             say(f"replaying {migration_set.root or '.'} ({index}/{len(sets)})")
             replays.append(replay_set(migration_set, server, options))
     return replays
+
+
+def lint(
+    sources: Sequence[tuple[str, str]], settings: Settings, wrapping: Wrapping = Wrapping.NONE
+) -> Report:
+    """The rules over plain SQL files, without git or a replay: each (path, text) is one migration of
+    one PostgreSQL set, wrapped in transactions as `wrapping` says, in the order given."""
+    options = _rule_options(settings, lambda _message: None)
+    migrations = tuple(
+        Migration(
+            id=path,
+            name=PurePosixPath(path).stem,
+            path=path,
+            status=MigrationStatus.ADDED,
+            up=(SqlScript(path, text),),
+            wrapping=wrapping,
+        )
+        for path, text in sources
+    )
+    context = AnalysisContext(
+        MigrationSet("", "sql", Dialect.POSTGRESQL, (), migrations),
+        None,
+        frozenset(path for path, _ in sources),
+        options,
+    )
+    version = context.pg_version
+    note = f"linted without a replay, for PostgreSQL {version}; transactions: {wrapping.value}"
+    migration_set = dataclasses.replace(context.migration_set, notes=(note,))
+    return build_report(
+        tool_version=__version__,
+        base="",
+        head="",
+        replays=[not_replayed(migration_set, "linted only")],
+        findings=run_rules(context),
+    )
+
+
+def _rule_options(settings: Settings, say: Progress) -> RuleOptions:
+    production: Mapping[str, TableStats] = {}
+    if settings.stats_from:
+        say("reading table sizes from the --stats-from database")
+        production = production_stats(settings.stats_from)
+    return rule_options(settings, production)
+
+
+# Sizes only: reltuples is the planner's row estimate, kept up to date by VACUUM and ANALYZE.
+_TABLE_STATS = """
+SELECT n.nspname, c.relname, greatest(c.reltuples, 0)::bigint, pg_table_size(c.oid)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%'
+"""
+
+
+def production_stats(url: str) -> dict[str, TableStats]:
+    """Row estimates and sizes of a production database's tables, read in a read-only transaction."""
+    try:
+        with psycopg.connect(
+            url, connect_timeout=10, options="-c default_transaction_read_only=on"
+        ) as conn:
+            conn.read_only = True
+            rows = conn.execute(_TABLE_STATS).fetchall()
+    except psycopg.Error as exc:
+        message = mask_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        raise UsageError(f"--stats-from: cannot read table sizes: {message}") from None
+    return {
+        (name if schema == "public" else f"{schema}.{name}"): TableStats(int(count), int(size))
+        for schema, name, count, size in rows
+    }

@@ -35,7 +35,8 @@ def render(report: Report, *, color: bool = False) -> str:
         if s.base_migration_count:
             lines.append(
                 paint(
-                    f"  base history: {s.base_migration_count} migrations in {format_ms(s.base_duration_ms)}",
+                    f"  base history: {s.base_migration_count} migrations "
+                    + ("kept from an earlier run" if s.base_cached else f"in {format_ms(s.base_duration_ms)}"),
                     "dim",
                 )
             )

@@ -10,6 +10,7 @@ written inside a migration file behaves exactly as it would under the real runne
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -55,29 +56,59 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
     return SetReplay(migration_set, provider="", server_version="", error=reason)
 
 
+def base_key(migration_set: MigrationSet) -> str:
+    """What the replayed base history depends on: the framework, the dialect and every base migration's
+    id, wrapping and text. Any edit to any of them gives another key."""
+    digest = hashlib.sha256()
+    for part in (migration_set.framework, migration_set.dialect.value):
+        digest.update(part.encode() + b"\0")
+    for migration in migration_set.base_migrations:
+        digest.update(f"{migration.id}\0{migration.wrapping.value}\0".encode())
+        for script in migration.up:
+            digest.update(script.text.encode() + b"\0")
+    return digest.hexdigest()
+
+
 def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
     """The base history once, then each experiment on a copy of it: the change with seeded rows, the
-    change up/down/up, and last the change itself on the replayed base (the schema diff comes from it)."""
+    change up/down/up, and the change itself (the schema diff comes from it).
+
+    Where the server keeps named databases between runs, the replayed base is kept under a name derived
+    from `base_key`, and a later run with the same base history starts from it instead of replaying."""
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
     new = migration_set.new_migrations
-    base = server.create_database()
+    keep = server.keeps_named_databases
+    name = f"mr_base_{base_key(migration_set)[:32]}" if keep else None
+    base = server.find_database(name) if name else None
+    result.base_cached = base is not None
+    created = base is None
+    if base is None:
+        base = server.create_database(name=name)
     try:
         with open_session(base, options.statement_timeout_ms) as session:
-            started = time.perf_counter()
-            result.base_runs = _apply_base_history(
-                session, migration_set.base_migrations, migration_set.dialect
-            )
-            result.base_duration_ms = (time.perf_counter() - started) * 1000
+            if created:
+                started = time.perf_counter()
+                result.base_runs = _apply_base_history(
+                    session, migration_set.base_migrations, migration_set.dialect
+                )
+                result.base_duration_ms = (time.perf_counter() - started) * 1000
             result.before = session.introspect()
+        if result.base_failures:
+            keep = False  # a base that did not replay cleanly is not worth keeping
         # Copies are made while the base database has no session: PostgreSQL requires it of a template.
         touched = referenced_tables(s for m in new for s in split_scripts(m.up, migration_set.dialect))
         if options.seed_rows and new and touched:
             result.seeded = _seeded_experiment(server, base, migration_set, touched, options, result.before)
         if options.check_rollback and any(m.down is not None for m in new):
             result.rollback = _rollback_experiment(server, base, migration_set, options, result.before)
-        with open_session(base, options.statement_timeout_ms) as session:
+        # A kept base must stay as it is: then the change runs on a copy too.
+        with (
+            _copy_of(server, base, options)
+            if keep
+            else open_session(base, options.statement_timeout_ms) as session
+        ):
             result.runs = _Runner(session, migration_set.dialect).run(new)
             result.after = session.introspect()
         hints = [
@@ -91,7 +122,8 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     except BaseException:
         _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
         raise
-    server.drop_database(base)
+    if not keep:
+        server.drop_database(base)
     return result
 
 

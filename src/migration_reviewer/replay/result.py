@@ -122,6 +122,7 @@ class SetReplay:
     after: SchemaSnapshot | None = None
     changes: list[SchemaChange] = field(default_factory=list)
     base_duration_ms: float = 0.0
+    base_cached: bool = False  # the base history came from an earlier run's cluster, not a replay
     seeded: SeededReplay | None = None
     rollback: RollbackReplay | None = None
     error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)

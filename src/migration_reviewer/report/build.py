@@ -72,6 +72,7 @@ def _set_report(replay: SetReplay) -> SetReport:
         replayed=replay.error is None,
         base_migration_count=len(mset.base_migrations),
         base_duration_ms=replay.base_duration_ms,
+        base_cached=replay.base_cached,
         tables=table_views(replay.before, replay.after, replay.changes),
     )
 

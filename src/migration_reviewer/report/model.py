@@ -112,6 +112,7 @@ class SetReport:
     replayed: bool = True
     base_migration_count: int = 0
     base_duration_ms: float = 0.0
+    base_cached: bool = False  # the base history was kept from an earlier run, not replayed
     tables: tuple[TableView, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

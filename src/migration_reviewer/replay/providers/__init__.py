@@ -27,10 +27,14 @@ class ProviderOptions:
     url: str | None = None
     image: str | None = None
     bin_dir: str | None = None
+    cache_dir: str | None = None
+    base_cache_key: str | None = None  # embedded only: start from, and keep, replayed base histories
 
 
 def _embedded(options: ProviderOptions) -> DatabaseProvider:
-    return EmbeddedProvider(options.bin_dir)
+    return EmbeddedProvider(
+        options.bin_dir, cache_dir=options.cache_dir, base_cache_key=options.base_cache_key
+    )
 
 
 def _url(options: ProviderOptions) -> DatabaseProvider:
@@ -54,7 +58,13 @@ PROVIDERS: Final[Mapping[str, Callable[[ProviderOptions], DatabaseProvider]]] = 
 
 
 def provider_from_settings(
-    name: str | None, *, url: str | None, image: str | None, bin_dir: str | None
+    name: str | None,
+    *,
+    url: str | None,
+    image: str | None,
+    bin_dir: str | None,
+    cache_dir: str | None = None,
+    base_cache_key: str | None = None,
 ) -> DatabaseProvider:
     """The provider for `--database NAME`. No name (None or "") means "url" when a URL is given, else
     "embedded". `image` is ignored by the providers that run no image: settings always carry a default."""
@@ -74,4 +84,8 @@ def provider_from_settings(
             f"--pg-bin-dir only applies to --database embedded, not {name}",
             hint="drop --pg-bin-dir, or use --database embedded",
         )
-    return factory(ProviderOptions(url=url, image=image, bin_dir=bin_dir))
+    return factory(
+        ProviderOptions(
+            url=url, image=image, bin_dir=bin_dir, cache_dir=cache_dir, base_cache_key=base_cache_key
+        )
+    )

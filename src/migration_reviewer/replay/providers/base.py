@@ -54,8 +54,14 @@ class Server(Protocol):
     server_version: str
     server_version_num: int
 
-    def create_database(self, template: Database | None = None) -> Database:
-        """A new empty database (or a copy of `template`), with a name no one else uses."""
+    keeps_named_databases: bool  # databases created with a name may be kept for later runs
+
+    def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
+        """A new empty database (or a copy of `template`), with a name no one else uses, or `name`."""
+        ...
+
+    def find_database(self, name: str) -> Database | None:
+        """A named database kept from an earlier run, where the server keeps them."""
         ...
 
     def drop_database(self, database: Database) -> None: ...

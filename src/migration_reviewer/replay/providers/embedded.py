@@ -217,7 +217,8 @@ class EmbeddedProvider:
     `temp_root`: where the cluster's folder goes (default: tmpfs when it has room, else the temp dir).
     `cache_dir`: where initialised data folders are kept (default: MIGRATION_REVIEWER_CACHE_DIR, else the
     user's cache folder). `install_dir`: where binaries the unprivileged user cannot reach are copied to,
-    when we run as root.
+    when we run as root. `base_cache_key`: keep this run's cluster, with the base databases the replay
+    created by name, under that key for the next run with the same key.
 
     The server is tied to the thread that starts it (PR_SET_PDEATHSIG follows the creating thread): start
     and use it in a thread that outlives the block.
@@ -233,6 +234,7 @@ class EmbeddedProvider:
         cache_dir: str | os.PathLike[str] | None = None,
         install_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = 30.0,
+        base_cache_key: str | None = None,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
         if self.bin_dir is not None:
@@ -243,6 +245,9 @@ class EmbeddedProvider:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.install_dir = Path(install_dir) if install_dir is not None else SHARED_INSTALL_DIR
         self.start_timeout = start_timeout
+        # Names the replayed base histories this review needs: their cluster is kept in the cache after a
+        # clean run and started from there next time, so an unchanged history is never replayed twice.
+        self.base_cache_key = base_cache_key
 
     def __repr__(self) -> str:
         return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"
@@ -267,7 +272,7 @@ class EmbeddedProvider:
             if death is not None and isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable):
                 raise death from exc
             raise
-        death = cluster.stop()
+        death = cluster.stop(save=cluster.save_to)
         if death is not None:
             raise death
 
@@ -293,6 +298,8 @@ class EmbeddedServer(ScratchServer):
             drop_on_close=False,
             hint="the embedded server is up and refused: the message says why",
         )
+        self.keeps_named_databases = cluster.provider.base_cache_key is not None
+        self.warm = cluster.warm_from is not None
 
     def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
         return self._cluster.death() or super()._unavailable(what, exc)
@@ -308,6 +315,8 @@ class _Cluster:
         self.temp_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.cached_data: Path | None = None  # the cached data folder this run was copied from
+        self.warm_from: Path | None = None  # a cached cluster with replayed base histories, when one fits
+        self.save_to: Path | None = None  # where to keep this cluster after a clean run
         self._lock_fd: int | None = None
 
     @property
@@ -345,7 +354,16 @@ class _Cluster:
         key = hashlib.sha256(
             "\0".join((version, str(self.installation.bin_dir), *INITDB_ARGS, *LOCALES)).encode()
         ).hexdigest()[:12]
-        cached = (self.provider.cache_dir or default_cache_dir()) / f"pgdata-{version_tag(version)}-{key}"
+        cache_dir = self.provider.cache_dir or default_cache_dir()
+        cached = cache_dir / f"pgdata-{version_tag(version)}-{key}"
+        if self.provider.base_cache_key:
+            warm = cache_dir / "bases" / f"{version_tag(version)}-{key}-{self.provider.base_cache_key[:32]}"
+            if (warm / "PG_VERSION").is_file():
+                _copy_tree(warm, data, self._owner())
+                os.utime(warm)  # recently used: kept longest
+                self.warm_from = warm
+                return
+            self.save_to = warm
         if (cached / "PG_VERSION").is_file():
             _copy_tree(cached, data, self._owner())
             self.cached_data = cached
@@ -436,13 +454,17 @@ class _Cluster:
             hint="run the review again; if it stops every time, a migration crashes the server (see the log)",
         )
 
-    def stop(self) -> DatabaseUnavailable | None:
-        """Stop the server and remove the folder. Returns the error to report if the server had died."""
+    def stop(self, save: Path | None = None) -> DatabaseUnavailable | None:
+        """Stop the server and remove the folder. Returns the error to report if the server had died.
+        `save`: after a clean shutdown, keep a copy of the data folder there for later runs."""
         death = None
         if self.process is not None:
             if self.process.poll() is not None or not self._shut_down():
                 death = self.death()
                 self._kill()  # its backends may outlive it for a moment
+            elif save is not None and self.temp_dir is not None:
+                _cache_data_folder(self.temp_dir / "data", save)
+                _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
             try:
@@ -520,6 +542,8 @@ def server_environment() -> dict[str, str]:
 
 
 _LIVE: set[_Cluster] = set()
+
+KEPT_BASE_CLUSTERS = 4  # cached clusters of replayed base histories (a few branches' worth)
 
 
 @atexit.register
@@ -600,6 +624,20 @@ def _cache_data_folder(data: Path, cached: Path) -> None:
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the `keep` most recently used cached clusters in `folder`."""
+    try:
+        kept = sorted(
+            (p for p in folder.iterdir() if not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+    except OSError:
+        return
+    for old in kept[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _relocate(installation: Installation, version: str, root: Path, user: RunAs) -> Installation:

@@ -77,8 +77,12 @@ class ScratchServer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.provider!r}, {self.display!r})"
 
-    def create_database(self, template: Database | None = None) -> Database:
-        name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+    # Whether databases named with `create_database(name=…)` may outlive the run (a server of our own
+    # whose data folder is kept between runs). A server we share with others never keeps anything.
+    keeps_named_databases = False
+
+    def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
+        name = name or f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template.name))
@@ -88,7 +92,26 @@ class ScratchServer:
             self._admin.execute(query)
         except psycopg.Error as exc:
             raise self._unavailable("could not create a scratch database", exc) from None
-        database = Database(
+        database = self._database(name)
+        self._created[name] = database
+        return database
+
+    def find_database(self, name: str) -> Database | None:
+        """A database kept from an earlier run on this server, if it is there."""
+        if not self.keeps_named_databases:
+            return None
+        try:
+            found = self._admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        except psycopg.Error as exc:
+            raise self._unavailable("could not list the databases", exc) from None
+        if found is None:
+            return None
+        database = self._database(name)
+        self._created[name] = database
+        return database
+
+    def _database(self, name: str) -> Database:
+        return Database(
             name=name,
             conninfo=make_conninfo(self.admin_conninfo, dbname=name),
             dialect=self.dialect,
@@ -96,8 +119,6 @@ class ScratchServer:
             server_version=self.server_version,
             server_version_num=self.server_version_num,
         )
-        self._created[name] = database
-        return database
 
     def drop_database(self, database: Database) -> None:
         if database.name not in self._created:
