@@ -51,10 +51,12 @@ class DbmateAdapter:
     name = "dbmate"
 
     def detect(self, tree: RepoTree) -> list[str]:
+        # Every dbmate migration has the marker: a few files of a folder tell, without reading a long
+        # history of another framework's files.
         return [
             folder
             for folder, names in files_by_dir(tree).items()
-            if any(_FILE.fullmatch(n) and _has_up_marker(tree, join(folder, n)) for n in names)
+            if any(_has_up_marker(tree, join(folder, n)) for n in sorted(filter(_FILE.fullmatch, names))[:3])
         ]
 
     def load(self, root: str, changes: ChangeSet) -> MigrationSet:

@@ -88,7 +88,7 @@ def merge_base(repo: str, base: str, head: str) -> str:
     return done.stdout.decode().strip()
 
 
-def tree_at(repo: str, revision: str) -> RepoTree:
+def tree_at(repo: str, revision: str, reader: _BlobReader | None = None) -> RepoTree:
     """The regular files of a commit. Links and submodules are left out: never followed."""
     listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", revision).stdout
     blobs: dict[str, str] = {}
@@ -100,7 +100,7 @@ def tree_at(repo: str, revision: str) -> RepoTree:
         if kind == b"blob" and mode in (b"100644", b"100755"):
             blobs[raw_path.decode(errors="surrogateescape")] = sha.decode()
 
-    reader = _BlobReader(repo)
+    reader = reader or _BlobReader(repo)
     return RepoTree(revision, frozenset(blobs), lambda path: reader.read(blobs[path]))
 
 
@@ -110,8 +110,14 @@ class _BlobReader:
     def __init__(self, repo: str) -> None:
         self.repo = repo
         self.process: subprocess.Popen[bytes] | None = None
+        self.blobs: dict[str, bytes] = {}  # by object id: a file both sides share is read once
 
     def read(self, sha: str) -> bytes:
+        if sha not in self.blobs:
+            self.blobs[sha] = self._fetch(sha)
+        return self.blobs[sha]
+
+    def _fetch(self, sha: str) -> bytes:
         if self.process is None:
             self.process = subprocess.Popen(
                 ["git", "-C", self.repo, "cat-file", "--batch"],
@@ -198,12 +204,13 @@ def discover(repo: str, base: str | None, head: str) -> ChangeSet:
     base_ref = base or default_branch(root)
     base_sha = resolve(root, base_ref)
     fork_point = merge_base(root, base_sha, resolve(root, "HEAD") if head_sha == WORKTREE else head_sha)
-    head_tree = worktree(root) if head_sha == WORKTREE else tree_at(root, head_sha)
+    reader = _BlobReader(root)
+    head_tree = worktree(root) if head_sha == WORKTREE else tree_at(root, head_sha, reader)
     return ChangeSet(
         repo_root=root,
         base_sha=fork_point,
         head_sha=head_sha,
-        base=tree_at(root, fork_point),
+        base=tree_at(root, fork_point, reader),
         head=head_tree,
         files=changed_files(root, fork_point, head_sha),
     )

@@ -62,7 +62,9 @@ INITDB_TIMEOUT_S = 300.0
 STALE_AFTER_S = 60.0  # a folder younger than this may belong to a reviewer still setting it up
 _BIN_HINT = "point --pg-bin-dir at a folder holding PostgreSQL's postgres and initdb"
 
-INITDB_ARGS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "-N")
+# 1 MB WAL segments: a data folder that is copied for every review, and kept with replayed bases, carries
+# one small segment instead of 16 MB ones.
+INITDB_ARGS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "-N", "--wal-segsize=1")
 LOCALES = ("--locale=C.UTF-8", "--no-locale")  # the second where the C.UTF-8 locale is missing
 
 # A socket in our own folder and no port; no durability, which buys nothing on a cluster thrown away.
@@ -82,6 +84,10 @@ SERVER_OPTIONS = {
     "huge_pages": "off",
     # No background work competing for two cores, and no vacuum locks among the ones a replay observes.
     "autovacuum": "off",
+    # Recycle WAL down to a few segments at each checkpoint (the one at shutdown included), so a kept
+    # cluster is mostly data, not log.
+    "min_wal_size": "2MB",
+    "max_wal_size": "64MB",
 }
 
 _PR_SET_PDEATHSIG = 1
