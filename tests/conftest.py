@@ -9,10 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pymysql
 import pytest
+
+from migration_reviewer.replay.providers.mysql import connect as mysql_connect
 
 # The server tests may create scratch databases on. Only the scratch database is ever written to.
 LOCAL_PG_URL = os.environ.get("MIGRATION_REVIEWER_TEST_PG_URL", "postgresql://127.0.0.1:5432/postgres")
+# The machine's MariaDB: scratch databases are created beside `test`, never inside it.
+LOCAL_MYSQL_URL = os.environ.get("MIGRATION_REVIEWER_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 
 
 def _local_pg_available() -> str | None:
@@ -21,6 +26,24 @@ def _local_pg_available() -> str | None:
             return None
     except psycopg.Error as exc:
         return f"no PostgreSQL at {LOCAL_PG_URL}: {exc}".splitlines()[0]
+
+
+def _local_mysql_available() -> str | None:
+    try:
+        mysql_connect(LOCAL_MYSQL_URL).close()
+        return None
+    except pymysql.MySQLError as exc:
+        return f"no MySQL or MariaDB at {LOCAL_MYSQL_URL}: {exc}".splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def local_mysql_url() -> str:
+    reason = _local_mysql_available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return LOCAL_MYSQL_URL
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +77,7 @@ def _our_leftovers() -> set[str]:
     found = set()
     for root in ("/dev/shm", tempfile.gettempdir()):
         found |= set(glob.glob(f"{root}/migration-reviewer-pg-*"))
+        found |= set(glob.glob(f"{root}/migration-reviewer-sqlite-*"))
     for pid_dir in glob.glob("/proc/[0-9]*"):
         try:
             raw = Path(pid_dir, "cmdline").read_bytes()
@@ -66,6 +90,10 @@ def _our_leftovers() -> set[str]:
         with psycopg.connect(LOCAL_PG_URL) as conn:
             rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_%'").fetchall()
             found |= {f"database {name}" for (name,) in rows}
+    if _local_mysql_available() is None:
+        with mysql_connect(LOCAL_MYSQL_URL) as conn, conn.cursor() as cursor:
+            cursor.execute("SHOW DATABASES LIKE 'mr\\_%'")
+            found |= {f"MySQL database {name}" for (name,) in cursor.fetchall()}
     return found
 
 

@@ -92,16 +92,20 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
     db = parser.add_argument_group("throwaway database")
     db.add_argument(
         "--database",
-        choices=["embedded", "url", "docker"],
+        choices=["embedded", "url", "docker", "mysql", "sqlite"],
         help="embedded: a private PostgreSQL started for the review (default); url: scratch "
-        "databases on a server you name; docker: a container image",
+        "databases on a server you name; docker: a container image. SQLite (and D1) migrations always "
+        "replay in temporary files; MySQL ones on the server of a mysql:// URL, or with docker",
     )
     db.add_argument(
         "--database-url",
-        help="server for --database url, e.g. postgresql://postgres@localhost/postgres "
-        "(only a scratch database is written to)",
+        help="server for --database url, e.g. postgresql://postgres@localhost/postgres or "
+        "mysql://root@127.0.0.1:3306/test (only a scratch database is written to)",
     )
     db.add_argument("--postgres-image", help="image for --database docker (default postgres:17)")
+    db.add_argument(
+        "--mysql-image", help="image for MySQL migrations with --database docker (default mysql:8.4)"
+    )
     db.add_argument(
         "--pg-bin-dir",
         help="PostgreSQL server binaries for --database embedded, e.g. "
@@ -240,6 +244,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "database": args.database,
         "database_url": args.database_url,
         "postgres_image": args.postgres_image,
+        "mysql_image": args.mysql_image,
         "pg_bin_dir": args.pg_bin_dir,
         "fail_on": args.fail_on,
         "seed_rows": args.seed_rows,

@@ -20,7 +20,7 @@ from migration_reviewer.errors import ConfigError
 
 FORMATS = ("terminal", "json", "markdown")
 FAIL_ON = ("error", "warning", "never")
-DATABASES = ("embedded", "url", "docker")
+DATABASES = ("embedded", "url", "docker", "mysql", "sqlite")
 ENV_PREFIX = "MIGRATION_REVIEWER_"
 
 
@@ -55,6 +55,7 @@ class Settings:
     database: str = "embedded"
     database_url: str | None = None
     postgres_image: str = "postgres:17"
+    mysql_image: str = "mysql:8.4"  # for MySQL migrations with --database docker (mariadb:11 works too)
     pg_bin_dir: str | None = None  # PostgreSQL server binaries to use instead of the bundled ones
     statement_timeout: float = 300.0  # seconds, per statement
     fail_on: str = "error"
@@ -79,6 +80,7 @@ _KEYS: dict[str, str] = {
     "database": "str",
     "database-url": "str",
     "postgres-image": "str",
+    "mysql-image": "str",
     "pg-bin-dir": "str",
     "statement-timeout": "seconds",
     "fail-on": "str",
@@ -295,6 +297,8 @@ def _validate(settings: Settings) -> None:
         value = getattr(settings, name)
         if value is not None and value not in allowed:
             raise ConfigError(f"{name.replace('_', '-')} must be one of {', '.join(allowed)}, not '{value}'")
+    if settings.database == "mysql" and not (settings.database_url or "").startswith(("mysql://", "mariadb://")):
+        raise ConfigError("--database mysql needs --database-url mysql://user@host:3306/database")
     if settings.database == "url" and not settings.database_url:
         raise ConfigError("--database url needs --database-url (e.g. postgresql://user@host:5432/postgres)")
 

@@ -27,7 +27,7 @@ from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
 from migration_reviewer.errors import ConfigError, UsageError
 from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
-from migration_reviewer.replay.providers import provider_from_settings
+from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import mask_password
 from migration_reviewer.replay.result import SetReplay
 from migration_reviewer.report.build import build_report
@@ -93,40 +93,40 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
 
 
 def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress) -> list[SetReplay]:
-    replayable = [s for s in sets if s.dialect is Dialect.POSTGRESQL]
-    if not replayable:
-        return [not_replayed(s, f"replay of {s.dialect} migrations is not supported yet") for s in sets]
-    # One key for the base histories of every set: the cluster that holds them is kept as a whole.
-    cache_key = (
-        hashlib.sha256("".join(sorted(base_key(s) for s in replayable)).encode()).hexdigest()
-        if settings.cache
-        else None
-    )
-    provider = provider_from_settings(
-        settings.database,
-        url=settings.database_url,
-        image=settings.postgres_image,
-        bin_dir=settings.pg_bin_dir,
-        cache_dir=settings.cache_dir,
-        base_cache_key=cache_key if settings.database == "embedded" else None,
-    )
+    """Each dialect's sets on one server of that dialect, started once."""
     options = ReplayOptions(
         statement_timeout_ms=int(settings.statement_timeout * 1000), seed_rows=settings.seed_rows
     )
-    replays = []
-    say(f"starting the {settings.database} PostgreSQL server")
-    with provider.start() as server:
-        for index, migration_set in enumerate(sets, 1):
-            if migration_set.dialect is not Dialect.POSTGRESQL:
-                replays.append(
-                    not_replayed(
-                        migration_set, f"replay of {migration_set.dialect} migrations is not supported yet"
-                    )
-                )
-                continue
-            say(f"replaying {migration_set.root or '.'} ({index}/{len(sets)})")
-            replays.append(replay_set(migration_set, server, options))
-    return replays
+    replays: dict[int, SetReplay] = {}
+    for dialect in dict.fromkeys(s.dialect for s in sets):
+        members = [(index, s) for index, s in enumerate(sets) if s.dialect is dialect]
+        provider = provider_for_dialect(
+            dialect,
+            settings.database,
+            url=settings.database_url,
+            image=settings.postgres_image,
+            mysql_image=settings.mysql_image,
+            bin_dir=settings.pg_bin_dir,
+            cache_dir=settings.cache_dir,
+            base_cache_key=_cache_key([s for _, s in members], settings),
+        )
+        if provider is None:
+            replays.update((index, not_replayed(s, NO_MYSQL_SERVER)) for index, s in members)
+            continue
+        say(f"starting the {provider.name} database for the {dialect} migrations")
+        with provider.start() as server:
+            for index, migration_set in members:
+                say(f"replaying {migration_set.root or '.'} ({index + 1}/{len(sets)})")
+                replays[index] = replay_set(migration_set, server, options)
+    return [replays[index] for index in range(len(sets))]
+
+
+def _cache_key(sets: Sequence[MigrationSet], settings: Settings) -> str | None:
+    """One key for the base histories of every PostgreSQL set: the embedded cluster that holds them is
+    kept as a whole."""
+    if not settings.cache or settings.database != "embedded" or sets[0].dialect is not Dialect.POSTGRESQL:
+        return None
+    return hashlib.sha256("".join(sorted(base_key(s) for s in sets)).encode()).hexdigest()
 
 
 def lint(

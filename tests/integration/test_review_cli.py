@@ -16,7 +16,9 @@ from migration_reviewer.cli import main
 BASE = {
     "db/migrations/001_users.up.sql": "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);\n"
 }
-GOOD = {"db/migrations/002_email.up.sql": "ALTER TABLE users ADD COLUMN email text;\n"}
+# Safe as written: a short lock_timeout, then a nullable column (no rewrite, no scan).
+GOOD = {"db/migrations/002_email.up.sql": "SET lock_timeout = '2s';\nALTER TABLE users ADD email text;"}
+SCRATCH_DATABASES = "SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'"
 BROKEN = {"db/migrations/002_email.up.sql": "ALTER TABLE users ADD email text;\nALTER TABLE nope ADD x int;"}
 
 
@@ -103,7 +105,7 @@ def test_url_provider_replays_in_a_scratch_database_and_drops_it(
 ) -> None:
     repo = make_repo(tmp_path / "r", BASE, GOOD)
     with psycopg.connect(local_pg_url) as conn:
-        before = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'")}
+        before = {r[0] for r in conn.execute(SCRATCH_DATABASES)}
     code, out, _ = run(
         capsys,
         "review",
@@ -124,7 +126,7 @@ def test_url_provider_replays_in_a_scratch_database_and_drops_it(
     assert report["migration_sets"][0]["database"]["server_version"].startswith("15")
     assert report["migration_sets"][0]["schema_changes"][0]["kind"] == "column_added"
     with psycopg.connect(local_pg_url) as conn:
-        after = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'")}
+        after = {r[0] for r in conn.execute(SCRATCH_DATABASES)}
         # the database named in the URL was only where we connected: nothing was created in it
         assert conn.execute("SELECT to_regclass('public.users')").fetchone() == (None,)
     assert after == before

@@ -195,6 +195,12 @@ def test_row_estimates_and_sizes(db: psycopg.Connection[Any]) -> None:
     assert analysed.size_bytes is not None and analysed.size_bytes > 5000 * 200
 
 
+def test_a_check_on_a_system_column(db: psycopg.Connection[Any]) -> None:
+    db.execute("CREATE TABLE t (a int CHECK (tableoid <> 0))")
+    (check,) = table(introspect(db), "t").constraints
+    assert check.columns == ("tableoid",)
+
+
 def test_objects_of_extensions_are_left_out(db: psycopg.Connection[Any]) -> None:
     changes = migrate(db, "CREATE EXTENSION citext")
     assert [(c.kind, c.name) for c in changes] == [("extension_added", "citext")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from migration_reviewer.adapters._common import is_inside
 from migration_reviewer.adapters.base import FrameworkAdapter, MigrationPlan
+from migration_reviewer.adapters.d1 import D1Adapter
 from migration_reviewer.adapters.dbmate import DbmateAdapter
 from migration_reviewer.adapters.drizzle import DrizzleAdapter
 from migration_reviewer.adapters.golang_migrate import GolangMigrateAdapter
@@ -19,6 +20,7 @@ ADAPTERS: dict[str, FrameworkAdapter] = {
     adapter.name: adapter
     for adapter in (
         PrismaAdapter(),
+        D1Adapter(),  # before Drizzle: wrangler, not drizzle's migrator, runs a folder its config names
         DrizzleAdapter(),
         DbmateAdapter(),
         SupabaseAdapter(),

@@ -1,8 +1,9 @@
 """golang-migrate: `{version}_{title}.up.sql` and `.down.sql` files in one folder.
 
 The runner parses the version as an unsigned 64-bit integer, orders numerically, and applies only the
-versions above the database's current one. The postgres driver sends each file as one multi-statement query
-(an implicit transaction); there is no record of the database type in the folder.
+versions above the database's current one. The postgres and mysql drivers send each file as one
+multi-statement query (an implicit transaction on PostgreSQL only); the sqlite3 driver wraps each file in a
+transaction. There is no record of the database type in the folder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from migration_reviewer.adapters._common import (
     join,
 )
 from migration_reviewer.adapters.base import (
+    Dialect,
     Migration,
     MigrationSet,
     MigrationStatus,
@@ -53,19 +55,20 @@ class GolangMigrateAdapter:
 
     def load(self, root: str, changes: ChangeSet) -> MigrationSet:
         dialect = dialect_from_path(root)
+        wrapping = Wrapping.PER_MIGRATION if dialect is Dialect.SQLITE else Wrapping.SCRIPT
         return build_set(
             root=root,
             framework=self.name,
             dialect=dialect,
-            base=_read_side(changes.base, root),
-            head=_read_side(changes.head, root),
+            base=_read_side(changes.base, root, wrapping),
+            head=_read_side(changes.head, root, wrapping),
             words=_WORDS,
             notes=(f"golang-migrate does not record the database type: assumed {dialect} from the folder "
                    "path",),
         )
 
 
-def _read_side(tree: RepoTree, root: str) -> Side:
+def _read_side(tree: RepoTree, root: str, wrapping: Wrapping) -> Side:
     side = Side()
     # version → (file name, title) of its up files and of its down files, in name order
     ups: dict[int, list[tuple[str, str]]] = {}
@@ -114,7 +117,7 @@ def _read_side(tree: RepoTree, root: str) -> Side:
                 status=MigrationStatus.BASE,
                 up=up,
                 down=side.script(tree, down_path, migration_id) if down_path else None,
-                wrapping=Wrapping.SCRIPT,
+                wrapping=wrapping,
                 files=(up_path, down_path) if down_path else (up_path,),
             ),
             (version,),

@@ -1,6 +1,7 @@
 """The analyzers: rules over what the change says and what the replay saw. Importing this package
 registers every rule."""
 
+from migration_reviewer.analyzers.backfill import add_required_column  # noqa: F401
 from migration_reviewer.analyzers.drift import (  # noqa: F401
     applied_migration_deleted,
     applied_migration_edited,
@@ -11,6 +12,41 @@ from migration_reviewer.analyzers.drift import (  # noqa: F401
     out_of_order_migration,
     unreadable_migration,
 )
+from migration_reviewer.analyzers.lock_risk import (  # noqa: F401
+    add_column_rewrite,
+    column_type_change_rewrite,
+    concurrently_in_transaction,
+    constraint_without_not_valid,
+    create_index_without_concurrently,
+    detach_partition_without_concurrently,
+    drop_column,
+    drop_index_without_concurrently,
+    drop_table,
+    enum_value_in_transaction,
+    exclusion_constraint,
+    exclusive_locks_on_several_tables,
+    lock_table,
+    missing_lock_timeout,
+    missing_statement_timeout,
+    reindex_without_concurrently,
+    rename_column,
+    rename_table,
+    set_not_null_without_check,
+    slow_statement_under_exclusive_lock,
+    table_rewrite_observed,
+    truncate_table,
+    unique_without_using_index,
+    vacuum_full_or_cluster,
+    validate_in_same_transaction,
+)
+from migration_reviewer.analyzers.mysql import (  # noqa: F401
+    alter_blocks_writes,
+    charset_conversion,
+    enum_set_change,
+    large_table_alter,
+    metadata_lock_wait,
+)
+from migration_reviewer.analyzers.mysql import not_null_without_default as mysql_not_null  # noqa: F401
 from migration_reviewer.analyzers.registry import RULES, run_rules
 from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
     base_history_fails,
@@ -24,5 +60,13 @@ from migration_reviewer.analyzers.rollback import (  # noqa: F401
     missing_down,
     not_reapplicable_after_down,
 )
+from migration_reviewer.analyzers.sqlite import (  # noqa: F401
+    foreign_key_violations,
+    foreign_keys_off_in_transaction,
+    rebuild_drops_objects,
+    unsupported_alter,
+)
+from migration_reviewer.analyzers.sqlite import not_null_without_default as sqlite_not_null  # noqa: F401
+from migration_reviewer.analyzers.suppression import unused_ignore  # noqa: F401
 
 __all__ = ["RULES", "run_rules"]

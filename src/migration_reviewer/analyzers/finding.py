@@ -24,6 +24,7 @@ class Category(StrEnum):
     SECURITY = "security"
     REPLAY = "replay"
     DRIFT = "drift"
+    SUPPRESSION = "suppression"  # about the review's own ignore directives
 
 
 @dataclass(frozen=True)

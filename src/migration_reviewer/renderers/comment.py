@@ -8,17 +8,22 @@ of each table), so a table is shortened by whole rows, never cut in the middle.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from migration_reviewer.analyzers.finding import Finding
-from migration_reviewer.renderers import mermaid
-from migration_reviewer.renderers.jinja import load_template
+from migration_reviewer.renderers import escape, mermaid
+from migration_reviewer.renderers.jinja import FIELD_LIMIT, clip, load_template
 from migration_reviewer.replay.result import LockTaken
 from migration_reviewer.report.model import Report
 
 MARKER = "<!-- migration-reviewer:comment -->"
+DIGEST = re.compile(r"<!-- migration-reviewer:digest ([0-9a-f]{16}) -->")
+_TIMINGS = re.compile(r"<1 ms|\b\d+(?:\.\d+)? (?:ms|s)\b")
 COMMENT_LIMIT = 65_000  # characters, a margin under GitHub's 65,536
 SUMMARY_LIMIT = 1_000_000  # bytes, a margin under the runner's 1 MiB per step
 
@@ -94,9 +99,10 @@ def render(
     measure: Callable[[str], int] = len,
 ) -> str:
     """The comment (or, with `summary`, the job summary) at the most detailed level under `limit`."""
-    text = ""
+    compiled = load_template("comment.md.j2", template)
+    context = _context(report)
     for fold in FOLDS:
-        text = _render(report, template, fold, summary)
+        text = compiled.render(context, fold=fold, summary=summary)
         if limit is None or measure(text) <= limit:
             return text
     # Only an override template that prints unbounded text gets here: say so rather than cut.
@@ -105,9 +111,12 @@ def render(
 
 
 def render_comment(report: Report, template: str | None = None) -> str:
-    body = render(report, template, limit=COMMENT_LIMIT)
-    # The marker finds the comment again on the next run, whatever an override template printed.
-    return body if body.startswith(MARKER) else f"{MARKER}\n{body}"
+    """The comment, starting with the marker that finds it again on the next run (whatever an override
+    template printed) and a digest of what it says apart from timings, which vary from run to run: a
+    re-run that found the same thing need not edit the comment."""
+    body = render(report, template, limit=COMMENT_LIMIT).removeprefix(MARKER).lstrip("\n")
+    digest = hashlib.sha256(_TIMINGS.sub("", body).encode()).hexdigest()[:16]
+    return f"{MARKER}\n<!-- migration-reviewer:digest {digest} -->\n{body}"
 
 
 def render_summary(report: Report, template: str | None = None) -> str:
@@ -116,13 +125,22 @@ def render_summary(report: Report, template: str | None = None) -> str:
     )
 
 
-def _render(report: Report, template: str | None, fold: Fold, summary: bool) -> str:
+def review_comment(finding: Finding) -> str:
+    """The text of a line comment on the finding's statement."""
+    icon = SEVERITY_ICONS[finding.severity.value]
+    text = f"{icon} {escape.code(finding.rule)} {escape.text(finding.name)}: "
+    text += escape.message(clip(finding.message, FIELD_LIMIT))
+    if finding.fix:
+        text += f"\n\n**Fix:** {escape.message(clip(finding.fix, FIELD_LIMIT))}"
+    return text
+
+
+def _context(report: Report) -> dict[str, Any]:
+    """What the template sees besides `fold` and `summary`."""
     kinds = Counter(change.kind for s in report.migration_sets for change in s.schema_changes)
-    return load_template("comment.md.j2", template).render(
+    return dict(
         report=report,
         marker=MARKER,
-        summary=summary,
-        fold=fold,
         verdict_line=VERDICT_LINES[report.verdict.value],
         dialect_names=DIALECT_NAMES,
         severity_icons=SEVERITY_ICONS,

@@ -36,7 +36,9 @@ def render(report: Report, *, color: bool = False) -> str:
             lines.append(
                 paint(
                     f"  base history: {s.base_migration_count} migrations "
-                    + ("kept from an earlier run" if s.base_cached else f"in {format_ms(s.base_duration_ms)}"),
+                    + (
+                        "kept from an earlier run" if s.base_cached else f"in {format_ms(s.base_duration_ms)}"
+                    ),
                     "dim",
                 )
             )

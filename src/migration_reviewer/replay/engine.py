@@ -98,7 +98,9 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         if result.base_failures:
             keep = False  # a base that did not replay cleanly is not worth keeping
         # Copies are made while the base database has no session: PostgreSQL requires it of a template.
-        touched = referenced_tables(s for m in new for s in split_scripts(m.up, migration_set.dialect))
+        touched = referenced_tables(
+            (s for m in new for s in split_scripts(m.up, migration_set.dialect)), migration_set.dialect
+        )
         if options.seed_rows and new and touched:
             result.seeded = _seeded_experiment(server, base, migration_set, touched, options, result.before)
         if options.check_rollback and any(m.down is not None for m in new):
@@ -160,8 +162,13 @@ def _seeded_experiment(
             return None
         # Past a failure the runner would stop; here every migration still gets its turn, so one data
         # problem does not hide the next (the analysis tells data failures from their knock-on effects).
-        runs = _Runner(session, migration_set.dialect).run(migration_set.new_migrations, keep_going=True)
-    return SeededReplay(rows, runs)
+        # Each statement runs the least disruptive way the server accepts, which it says (MySQL's
+        # ALGORITHM): the server picks that way itself by default, so the timings stay those of the text.
+        runs = _Runner(session, migration_set.dialect, cheapest=True).run(
+            migration_set.new_migrations, keep_going=True
+        )
+        violations = session.violations()
+    return SeededReplay(rows, runs, violations)
 
 
 def _rollback_experiment(
@@ -226,7 +233,8 @@ def _apply_base_history(
 
     for migration in migrations:
         text = _script_text(migration)
-        if may_need_own_transaction(text):
+        # Where a failed script leaves its first statements applied, it cannot be retried one by one.
+        if not session.scripts_are_atomic or may_need_own_transaction(text):
             flush()
             runs.extend(_Runner(session, dialect, observe=False).run([migration]))
             continue
@@ -272,12 +280,19 @@ class _Runner:
     """Executes migrations statement by statement, imitating the runner's transaction wrapping."""
 
     def __init__(
-        self, session: Session, dialect: Dialect, *, observe: bool = True, down: bool = False
+        self,
+        session: Session,
+        dialect: Dialect,
+        *,
+        observe: bool = True,
+        down: bool = False,
+        cheapest: bool = False,
     ) -> None:
         self.session = session
         self.dialect = dialect
         self.observe = observe
         self.down = down  # run each migration's down scripts instead of its up scripts
+        self.cheapest = cheapest  # ask the server for the least disruptive way (Session.execute_cheapest)
         self.tx: _OpenTransaction | None = None
 
     def run(self, migrations: Sequence[Migration], *, keep_going: bool = False) -> list[MigrationRun]:
@@ -303,8 +318,10 @@ class _Runner:
         statements = split_scripts(self._scripts(migration), self.dialect)
         wrapping = migration.wrapping
         if wrapping is Wrapping.SCRIPT:
-            # One multi-statement query is an implicit transaction; a lone statement is not.
-            wrapping = Wrapping.PER_MIGRATION if len(statements) > 1 else Wrapping.NONE
+            # One multi-statement query is an implicit transaction where the server makes it one; a lone
+            # statement is not.
+            atomic = len(statements) > 1 and self.session.scripts_are_atomic
+            wrapping = Wrapping.PER_MIGRATION if atomic else Wrapping.NONE
         run = MigrationRun(migration, Outcome.APPLIED)
         started = time.perf_counter()
         if wrapping in (Wrapping.PER_MIGRATION, Wrapping.BATCH) and self.tx is None:
@@ -318,6 +335,7 @@ class _Runner:
             own_tx = (
                 wrapping is Wrapping.NONE
                 and self.tx is None
+                and self.session.sees_locks
                 and not runs_outside_transaction(statement)
                 and not is_transaction_control(statement)
             )
@@ -343,7 +361,10 @@ class _Runner:
         started = time.perf_counter()
         step = StatementRun(statement, Outcome.APPLIED, in_transaction=self.tx is not None)
         try:
-            step.rows = self.session.execute(statement.text)
+            if self.cheapest:
+                step.rows, step.form = self.session.execute_cheapest(statement.text)
+            else:
+                step.rows = self.session.execute(statement.text)
         except StatementError as exc:
             step.outcome = Outcome.FAILED
             step.error = _replay_error(exc, statement)
@@ -370,8 +391,9 @@ class _Runner:
             self.tx = _OpenTransaction(started)
         if self.tx is not None:
             self.tx.statements.append((step, started))
-            if status is TxState.IDLE:  # the author's COMMIT or ROLLBACK ended it
-                self._close(committed=statement.text.split(None, 1)[0].upper() in ("COMMIT", "END"))
+            if status is TxState.IDLE:  # the author's COMMIT or ROLLBACK ended it, or MySQL's DDL
+                # committed it implicitly: only a rollback does not commit
+                self._close(committed=statement.text.split(None, 1)[0].upper() not in ("ROLLBACK", "ABORT"))
 
     def _begin(self) -> None:
         self.session.execute("BEGIN")

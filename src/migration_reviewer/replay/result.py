@@ -48,6 +48,7 @@ class StatementRun:
     rows: int | None = None  # rows the statement reported (INSERT/UPDATE/DELETE…)
     error: ReplayError | None = None
     lock_hold_ms: float | None = None  # from this statement until its transaction ended
+    form: str | None = None  # the least disruptive way the server accepted it, where asked (see Session)
 
 
 @dataclass
@@ -81,6 +82,9 @@ class SeededReplay:
 
     rows: SeedResult
     runs: list[MigrationRun]
+    # Rows the server finds breaking a constraint once the change ran, where it can check constraints it
+    # did not enforce meanwhile (SQLite: PRAGMA foreign_key_check), e.g. "orders row 7: no parent in users".
+    violations: tuple[str, ...] = ()
 
 
 @dataclass

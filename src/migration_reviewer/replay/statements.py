@@ -8,17 +8,19 @@ line, when it runs.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pglast
+import sqlglot
 from pglast import parser as pg_parser
 from pglast.visitors import Visitor
 
 from migration_reviewer.adapters.base import Dialect, SqlScript
-from migration_reviewer.schema.model import ObjectName
+from migration_reviewer.schema.model import PUBLIC, ObjectName
 
 
 @dataclass(frozen=True)
@@ -48,25 +50,28 @@ def split_sql(
     text: str, path: str = "<sql>", first_line: int = 1, dialect: Dialect = Dialect.POSTGRESQL
 ) -> list[Statement]:
     if dialect is not Dialect.POSTGRESQL:
-        spans = list(_generic_spans(text))
+        spans = list(_generic_spans(text, dialect))
     else:
         spans = _postgres_spans_tolerant(text)
     statements = []
+    # Lines are counted as the spans advance, never from the top again: a 5,000-statement file stays
+    # linear.
+    line, counted_to = first_line, 0
     for start, end in spans:
-        statement = _make_statement(text, start, end, path, first_line)
+        chunk = text[start:end]
+        code_start = _skip_comments(chunk)
+        line += text.count("\n", counted_to, start + code_start)
+        counted_to = start + code_start
+        statement = _make_statement(chunk, code_start, path, line)
         if statement is not None:
             statements.append(statement)
     return statements
 
 
-def _make_statement(text: str, start: int, end: int, path: str, first_line: int) -> Statement | None:
-    chunk = text[start:end]
-    code_start = _skip_comments(chunk)
+def _make_statement(chunk: str, code_start: int, path: str, line: int) -> Statement | None:
     body = chunk[code_start:].rstrip()
     if not body:
         return None
-    absolute = start + code_start
-    line = first_line + text.count("\n", 0, absolute)
     return Statement(
         text=body,
         path=path,
@@ -76,7 +81,8 @@ def _make_statement(text: str, start: int, end: int, path: str, first_line: int)
     )
 
 
-_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
+# `#` starts a comment in MySQL only, but no statement of another dialect starts with one.
+_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|\#[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 
 
 def _skip_comments(chunk: str) -> int:
@@ -125,25 +131,44 @@ def _postgres_spans(text: str) -> Iterator[tuple[int, int]]:
         yield start, len(text)
 
 
-_GENERIC_TOKEN = re.compile(
-    r"""--[^\n]*|\#[^\n]*|/\*.*?\*/|'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`[^`]*`|;""", re.S
+# Comments and quoted text, in which a delimiter ends nothing. MySQL escapes with backslashes inside
+# quotes and also comments with `#`; SQLite does neither, and quotes names with brackets too.
+_QUOTED = {
+    Dialect.MYSQL: r"""--[^\n]*|\#[^\n]*|/\*.*?\*/|'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`[^`]*`""",
+    Dialect.SQLITE: r"""--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]""",
+}
+# The mysql client's DELIMITER command (dumps use it around routines and triggers): not SQL, never sent.
+_DELIMITER_COMMAND = r"(?im:^[ \t]*DELIMITER[ \t]+(?P<delimiter>\S+)[^\n]*$)"
+_COMPOUND_START = re.compile(
+    r"\s*CREATE\b(?:(?!\bBEGIN\b).)*?\b(?:TRIGGER|PROCEDURE|FUNCTION|EVENT)\b", re.I | re.S
 )
-_TRIGGER_START = re.compile(r"\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\b", re.I)
-_BEGIN_WORD = re.compile(r"\bBEGIN\b", re.I)
-_END_WORD = re.compile(r"\bEND\b", re.I)
+# Words that open and close blocks inside a compound body: END IF, END LOOP… close what no counted word
+# opened; END CASE closes a CASE statement, a bare END a BEGIN or a CASE expression.
+_BLOCK_WORD = re.compile(r"\b(BEGIN|CASE|END(?:\s+(?:IF|LOOP|WHILE|REPEAT|CASE))?)\b", re.I)
 
 
-def _generic_spans(text: str) -> Iterator[tuple[int, int]]:
-    """MySQL and SQLite: split on semicolons outside quotes and comments, keeping trigger bodies
-    (`CREATE TRIGGER … BEGIN …; END`) whole."""
-    start = 0
-    for match in _GENERIC_TOKEN.finditer(text):
-        if match.group() != ";":
+def _generic_spans(text: str, dialect: Dialect) -> Iterator[tuple[int, int]]:
+    """MySQL and SQLite: split on the delimiter outside quotes and comments, keeping compound bodies
+    (`CREATE TRIGGER … BEGIN …; END`, MySQL routines and events) whole, and following MySQL's DELIMITER."""
+    quoted = _QUOTED[dialect]
+    delimiter = ";"
+
+    def tokens(delimiter: str) -> re.Pattern[str]:
+        command = f"|{_DELIMITER_COMMAND}" if dialect is Dialect.MYSQL else ""
+        return re.compile(f"{quoted}{command}|{re.escape(delimiter)}", re.S)
+
+    pattern = tokens(delimiter)
+    start = position = 0
+    while (match := pattern.search(text, position)) is not None:
+        position = match.end()
+        if match.lastgroup == "delimiter":
+            if _LEADING_NOISE.fullmatch(text, start, match.start()):  # only where a statement may start
+                delimiter, start = match.group("delimiter"), match.end()
+                pattern = tokens(delimiter)
             continue
-        candidate = _strip_quoted(text[start : match.start()])
-        if _TRIGGER_START.search(candidate) and len(_BEGIN_WORD.findall(candidate)) > len(
-            _END_WORD.findall(candidate)
-        ):
+        if match.group() != delimiter:
+            continue
+        if delimiter == ";" and _inside_compound_body(re.sub(quoted, " ", text[start : match.start()])):
             continue
         yield start, match.start()
         start = match.end()
@@ -151,8 +176,17 @@ def _generic_spans(text: str) -> Iterator[tuple[int, int]]:
         yield start, len(text)
 
 
-def _strip_quoted(chunk: str) -> str:
-    return _GENERIC_TOKEN.sub(lambda m: " " if m.group() != ";" else ";", chunk)
+def _inside_compound_body(code: str) -> bool:
+    if not _COMPOUND_START.match(code):
+        return False
+    depth = 0
+    for word in _BLOCK_WORD.findall(code):
+        word = word.upper()
+        if word in ("BEGIN", "CASE"):
+            depth += 1
+        elif word == "END" or word.split()[-1] == "CASE":
+            depth -= 1
+    return depth > 0
 
 
 # Statements PostgreSQL refuses inside a transaction block. A script containing one cannot be sent to
@@ -199,9 +233,13 @@ class _RangeVars(Visitor):
         self.found.add(ObjectName(node.schemaname or "public", node.relname))
 
 
-def referenced_tables(statements: Iterable[Statement]) -> set[ObjectName]:
-    """Every relation the statements name (unqualified names taken as public). Statements that do not
-    parse are passed over: the server reports them."""
+def referenced_tables(
+    statements: Iterable[Statement], dialect: Dialect = Dialect.POSTGRESQL
+) -> set[ObjectName]:
+    """Every relation the statements name (unqualified names taken as public: for MySQL and SQLite, the
+    database connected to). Statements that do not parse are passed over: the server reports them."""
+    if dialect is not Dialect.POSTGRESQL:
+        return {name for statement in statements for name in _tables_named(statement.text, dialect)}
     visitor = _RangeVars()
     for statement in statements:
         try:
@@ -209,3 +247,29 @@ def referenced_tables(statements: Iterable[Statement]) -> set[ObjectName]:
         except pg_parser.ParseError:
             continue
     return visitor.found
+
+
+# sqlglot leaves statements it does not know as an opaque Command (and logs it): name their table here.
+_ALTERED_TABLE = re.compile(
+    r"\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?([`\"\w.$]+)", re.I
+)
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+def parse_other(text: str, dialect: Dialect) -> sqlglot.exp.Expr | None:
+    """A MySQL or SQLite statement's sqlglot tree; None where sqlglot cannot read it."""
+    try:
+        return sqlglot.parse_one(text, read=dialect.value)
+    except sqlglot.errors.SqlglotError:
+        return None
+
+
+def _tables_named(text: str, dialect: Dialect) -> Iterator[ObjectName]:
+    tree = parse_other(text, dialect)
+    if tree is not None and not isinstance(tree, sqlglot.exp.Command):
+        for table in tree.find_all(sqlglot.exp.Table):
+            if table.name:
+                yield ObjectName(table.db or PUBLIC, table.name)
+    elif match := _ALTERED_TABLE.match(text):
+        *database, name = (part.strip('`"') for part in match.group(1).split("."))
+        yield ObjectName(database[0] if database else PUBLIC, name)

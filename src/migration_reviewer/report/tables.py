@@ -55,9 +55,7 @@ def table_views(
     for name, table in drawn.items():
         snapshot = then if touched[name] == "dropped" else now
         neighbours.update(_referenced(table))
-        neighbours.update(
-            other_name for other_name, other in snapshot.items() if name in _referenced(other)
-        )
+        neighbours.update(other_name for other_name, other in snapshot.items() if name in _referenced(other))
     neighbours -= set(drawn)
 
     views = [

@@ -672,7 +672,9 @@ def _trigger_detail(trigger: Trigger) -> str:
     events = " OR ".join(trigger.events)
     if trigger.columns:
         events += f" OF {', '.join(trigger.columns)}"
-    detail = f"{trigger.timing} {events} FOR EACH {trigger.level} → {trigger.function}()"
+    detail = f"{trigger.timing} {events} FOR EACH {trigger.level}"
+    if trigger.function:  # MySQL and SQLite triggers have a body of their own, not a function
+        detail += f" → {trigger.function}()"
     return detail if trigger.enabled == "enabled" else f"{detail} ({trigger.enabled})"
 
 
@@ -700,7 +702,7 @@ def _policy_change(old: Policy, new: Policy) -> str:
     elif old.roles != new.roles:
         parts.append(f"TO {', '.join(old.roles)} → {', '.join(new.roles)}")
     # The expressions name columns, which a rename changes; the fingerprint tells an edit from that.
-    if not old.fingerprint or old.fingerprint != new.fingerprint:
+    if old.fingerprint is None or old.fingerprint != new.fingerprint:
         if old.using != new.using:
             parts.append("USING changed")
         if old.with_check != new.with_check:

@@ -148,7 +148,7 @@ class Policy:
     roles: tuple[str, ...] = ("public",)
     using: str | None = None
     with_check: str | None = None
-    fingerprint: str = ""  # of USING and WITH CHECK as stored: columns by number, so renames keep it
+    fingerprint: str | None = None  # of USING and WITH CHECK as stored, as Table.fingerprint
 
 
 @dataclass(frozen=True)
@@ -172,12 +172,8 @@ class Table:
     partition_of: ObjectName | None = None
     partition_bound: str | None = None  # "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')"
     partition_key: str | None = None  # of a partitioned table: "RANGE (created_at)"
-    row_estimate: int | None = None  # reltuples; None when the table was never analysed or vacuumed
+    row_estimate: int | None = None  # reltuples; None until analysed or vacuumed (0 before PostgreSQL 14)
     size_bytes: int | None = None  # heap and TOAST data, no indexes; None for relations without storage
-
-    @property
-    def qualified(self) -> ObjectName:
-        return ObjectName(self.schema, self.name)
 
     @property
     def primary_key(self) -> Constraint | None:

@@ -16,7 +16,7 @@ URL = "postgresql://reviewer:s3cr%40t@db.example:5432/app"
 
 
 def test_registry_names_every_provider() -> None:
-    assert set(PROVIDERS) == {"embedded", "url", "docker"}
+    assert set(PROVIDERS) == {"embedded", "url", "docker", "mysql", "sqlite"}
 
 
 def test_default_is_embedded_and_a_url_alone_means_url() -> None:
@@ -34,9 +34,9 @@ def test_each_name_builds_its_provider() -> None:
 
 
 def test_unknown_name_lists_the_choices() -> None:
-    with pytest.raises(UsageError, match="unknown database provider 'mysql'") as caught:
-        provider_from_settings("mysql", url=None, image=None, bin_dir=None)
-    assert caught.value.hint == "--database takes embedded, url, docker"
+    with pytest.raises(UsageError, match="unknown database provider 'oracle'") as caught:
+        provider_from_settings("oracle", url=None, image=None, bin_dir=None)
+    assert caught.value.hint == "--database takes embedded, url, docker, mysql, sqlite"
 
 
 def test_url_provider_needs_a_url() -> None:

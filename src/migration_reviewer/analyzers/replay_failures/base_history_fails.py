@@ -29,7 +29,7 @@ def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     Review on a server that matches production: `--database docker --postgres-image postgis/postgis:16-3.4`,
     `--database url` with a server you run, or `--pg-bin-dir` with the system's PostgreSQL binaries.
     """
-    for run in ctx.replay.base_failures:
+    for run in ctx.replay.base_failures if ctx.replay else ():
         if run.error is None:
             continue
         yield Issue(

@@ -47,12 +47,13 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     ```
     (alone in its own migration)
     """
-    for run in ctx.replay.runs:
+    runs = ctx.replay.runs if ctx.replay else []
+    for run in runs:
         if run.outcome is not Outcome.FAILED or run.error is None:
             continue
         undone = [
             other.migration.name
-            for other in ctx.replay.runs
+            for other in runs
             if other.outcome is Outcome.ROLLED_BACK and other is not run
         ]
         message = f"`{run.migration.name}` fails: {run.error.message}"

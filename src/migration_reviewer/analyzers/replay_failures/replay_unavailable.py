@@ -25,7 +25,7 @@ def replay_unavailable(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Use instead
     Point the review at a server of that dialect (`--database url --database-url mysql://…`).
     """
-    if ctx.replay.error:
+    if ctx.replay is not None and ctx.replay.error:
         yield Issue(
             message=f"`{ctx.migration_set.root or '.'}` was not replayed: {ctx.replay.error}",
             path=ctx.migration_set.root or None,

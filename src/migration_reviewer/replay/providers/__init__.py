@@ -6,18 +6,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import UsageError
 from migration_reviewer.replay.providers.base import Database, DatabaseProvider, Server
 from migration_reviewer.replay.providers.docker import DEFAULT_IMAGE, DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider
+from migration_reviewer.replay.providers.mysql import MySqlDockerProvider, MySqlProvider, is_mysql_url
+from migration_reviewer.replay.providers.sqlite import SqliteProvider
 from migration_reviewer.replay.providers.url import UrlProvider
 
 __all__ = [
+    "NO_MYSQL_SERVER",
     "PROVIDERS",
     "Database",
     "DatabaseProvider",
     "ProviderOptions",
     "Server",
+    "provider_for_dialect",
     "provider_from_settings",
 ]
 
@@ -43,7 +48,13 @@ def _url(options: ProviderOptions) -> DatabaseProvider:
             "--database url needs --database-url",
             hint="e.g. --database-url postgresql://user@localhost:5432/postgres",
         )
-    return UrlProvider(options.url)
+    return MySqlProvider(options.url) if is_mysql_url(options.url) else UrlProvider(options.url)
+
+
+def _mysql(options: ProviderOptions) -> DatabaseProvider:
+    if not options.url:
+        raise UsageError("--database mysql needs --database-url", hint="e.g. mysql://root@localhost:3306/test")
+    return MySqlProvider(options.url)
 
 
 def _docker(options: ProviderOptions) -> DatabaseProvider:
@@ -54,7 +65,43 @@ PROVIDERS: Final[Mapping[str, Callable[[ProviderOptions], DatabaseProvider]]] = 
     "embedded": _embedded,
     "url": _url,
     "docker": _docker,
+    "mysql": _mysql,
+    "sqlite": lambda _options: SqliteProvider(),
 }
+
+NO_MYSQL_SERVER = (
+    "MySQL migrations are replayed on a MySQL or MariaDB server: give --database-url "
+    "mysql://user@host:3306/db (a scratch database is created beside that one), or --database docker "
+    "where a Docker daemon runs"
+)
+
+
+def provider_for_dialect(
+    dialect: Dialect,
+    name: str | None,
+    *,
+    url: str | None,
+    image: str | None,
+    mysql_image: str | None,
+    bin_dir: str | None,
+    cache_dir: str | None = None,
+    base_cache_key: str | None = None,
+) -> DatabaseProvider | None:
+    """The provider that replays `dialect`'s sets (None: the settings name none, see NO_MYSQL_SERVER).
+    SQLite (and D1) always runs in temporary files. MySQL runs on the server a mysql:// URL names, or in a
+    container with --database docker. PostgreSQL follows `provider_from_settings`; a MySQL URL or
+    provider is not for it, so it gets its default, the embedded server."""
+    if dialect is Dialect.SQLITE:
+        return SqliteProvider()
+    if dialect is Dialect.MYSQL:
+        if is_mysql_url(url):
+            return MySqlProvider(url or "")
+        return MySqlDockerProvider(mysql_image) if name == "docker" and mysql_image else None
+    if is_mysql_url(url) or name in ("mysql", "sqlite"):
+        name, url = (None if name in ("url", "mysql", "sqlite") else name), None
+    return provider_from_settings(
+        name, url=url, image=image, bin_dir=bin_dir, cache_dir=cache_dir, base_cache_key=base_cache_key
+    )
 
 
 def provider_from_settings(
@@ -69,12 +116,14 @@ def provider_from_settings(
     """The provider for `--database NAME`. No name (None or "") means "url" when a URL is given, else
     "embedded". `image` is ignored by the providers that run no image: settings always carry a default."""
     name = name or ("url" if url else "embedded")
+    if name == "url" and is_mysql_url(url):
+        name = "mysql"  # the URL's scheme names the server
     factory = PROVIDERS.get(name)
     if factory is None:
         raise UsageError(
             f"unknown database provider {name!r}", hint=f"--database takes {', '.join(PROVIDERS)}"
         )
-    if url and name != "url":
+    if url and name not in ("url", "mysql"):
         raise UsageError(
             f"--database-url only applies to --database url, not {name}",
             hint="drop --database-url, or use --database url",

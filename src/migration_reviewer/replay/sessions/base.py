@@ -57,8 +57,22 @@ RelationMap = dict[int, Relation]  # by the server's stable identifier of the re
 
 
 class Session(Protocol):
+    # Whether the server runs a multi-statement query as one implicit transaction (PostgreSQL), so that a
+    # failed script leaves nothing behind; MySQL and SQLite commit each statement of it on its own.
+    scripts_are_atomic: bool
+    # Whether `own_locks` can see anything. Where it can, a statement that commits on its own is sent
+    # between BEGIN and COMMIT to look at its locks; where it cannot, it is sent alone, as the runner does
+    # (SQLite ignores some PRAGMAs inside a transaction).
+    sees_locks: bool
+
     def execute(self, sql: str) -> int | None:
         """Run one statement; the rows it reports (INSERT, UPDATE…), else None. Raises StatementError."""
+        ...
+
+    def execute_cheapest(self, sql: str) -> tuple[int | None, str | None]:
+        """Run one statement the least disruptive way the server accepts for it, as `execute` does: the
+        rows, and how it ran where the server was asked (MySQL: "ALGORITHM=INPLACE, LOCK=NONE"), else
+        None. Only used on copies of the base: the change itself runs as written."""
         ...
 
     def run_script(self, sql: str) -> None:
@@ -76,6 +90,11 @@ class Session(Protocol):
         ...
 
     def introspect(self) -> SchemaSnapshot: ...
+
+    def violations(self) -> tuple[str, ...]:
+        """Rows that break a constraint the server did not enforce while the migration ran, where it can
+        check them afterwards (SQLite's foreign keys, switched off by PRAGMA); empty elsewhere."""
+        ...
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         """Fill the touched tables with synthetic rows; None where the dialect has no seeder yet."""

@@ -64,6 +64,9 @@ def qualified(schema: str, name: str) -> str:
 
 
 class PostgresSession:
+    scripts_are_atomic = True
+    sees_locks = True
+
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
 
@@ -76,6 +79,9 @@ class PostgresSession:
         if cursor.rowcount >= 0 and status and status.split(None, 1)[0] in _COUNTED:
             return cursor.rowcount
         return None
+
+    def execute_cheapest(self, sql: str) -> tuple[int | None, str | None]:
+        return self.execute(sql), None  # a statement's lock is in its text (CONCURRENTLY): nothing to ask
 
     def run_script(self, sql: str) -> None:
         self.execute(sql)  # without parameters psycopg sends a multi-statement simple query
@@ -99,6 +105,9 @@ class PostgresSession:
             if relation is not None:
                 taken.add(LockTaken(relation.name, mode, relation.relkind))
         return taken
+
+    def violations(self) -> tuple[str, ...]:
+        return ()  # PostgreSQL enforces every valid constraint; NOT VALID ones are in the snapshot
 
     def introspect(self) -> SchemaSnapshot:
         try:

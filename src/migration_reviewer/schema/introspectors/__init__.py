@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from migration_reviewer.schema.introspectors import postgres
+from migration_reviewer.schema.introspectors import mysql, postgres, sqlite
 from migration_reviewer.schema.model import SchemaSnapshot
 
 # Keyed by dialect name (adapters.base.Dialect values). The connection type is the dialect driver's own
-# (psycopg for PostgreSQL), hence Any.
+# (psycopg for PostgreSQL, PyMySQL, sqlite3), hence Any.
 Introspector = Callable[[Any], SchemaSnapshot]
 
 INTROSPECTORS: Mapping[str, Introspector] = {
     "postgresql": postgres.introspect,
+    "mysql": mysql.introspect,
+    "sqlite": sqlite.introspect,
 }
 
 

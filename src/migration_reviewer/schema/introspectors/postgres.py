@@ -237,6 +237,8 @@ _POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d"
 _FUNCTION_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _VOLATILITIES = {"i": "immutable", "s": "stable", "v": "volatile"}
 
+_SYSTEM_COLUMNS = {-1: "ctid", -2: "xmin", -3: "cmin", -4: "xmax", -5: "cmax", -6: "tableoid"}
+
 # pg_trigger.tgtype bits (catalog/pg_trigger.h)
 _TRIGGER_ROW = 1 << 0
 _TRIGGER_BEFORE = 1 << 1
@@ -328,6 +330,11 @@ def _group(rows: list[_Row], make: Callable[[_Row], _T]) -> dict[int, tuple[_T, 
     return {relid: tuple(items) for relid, items in grouped.items()}
 
 
+def _column_name(attnames: Mapping[int, str], attnum: int) -> str:
+    # A CHECK constraint may name tableoid, a system column: those have negative numbers.
+    return attnames.get(attnum) or _SYSTEM_COLUMNS[attnum]
+
+
 def _table(
     row: _Row,
     *,
@@ -416,7 +423,7 @@ def _constraint(row: _Row, attnames: Mapping[int, str]) -> Constraint:
         name=name,
         kind=_CONSTRAINT_KINDS[contype],
         definition=definition,
-        columns=tuple(attnames[n] for n in attnums or ()),
+        columns=tuple(_column_name(attnames, n) for n in attnums or ()),
         validated=validated,
         references=ObjectName(ref_schema, ref_table) if ref_table is not None else None,
         referenced_columns=tuple(ref_columns or ()),
@@ -447,7 +454,7 @@ def _index(row: _Row, attnames: Mapping[int, str], constraints: tuple[Constraint
         inherited,
     ) = row
     printed = iter(expressions or ())
-    columns = tuple(attnames[n] if n else next(printed) for n in attnums)
+    columns = tuple(_column_name(attnames, n) if n else next(printed) for n in attnums)
     return Index(
         name=name,
         definition=definition,
@@ -473,7 +480,7 @@ def _trigger(row: _Row, attnames: Mapping[int, str]) -> Trigger:
         timing=timing,
         events=tuple(event for bit, event in _TRIGGER_EVENTS if tgtype & bit),
         level="ROW" if tgtype & _TRIGGER_ROW else "STATEMENT",
-        columns=tuple(attnames[n] for n in attnums),
+        columns=tuple(_column_name(attnames, n) for n in attnums),
         enabled=_TRIGGER_ENABLED[enabled],
         definition=definition,
         inherited=inherited,

@@ -1,0 +1,1 @@
+"""BF: statements whose outcome depends on the rows already in the table."""

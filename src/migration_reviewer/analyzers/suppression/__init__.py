@@ -1,0 +1,1 @@
+"""SP: the review's own ignore directives."""

@@ -1,0 +1,162 @@
+"""Replay on SQLite files: the runner's transactions as SQLite has them (a PRAGMA that does nothing inside
+one), copies of a replayed base, foreign keys checked after the change, and the schema read back."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from migration_reviewer.adapters.base import (
+    Dialect,
+    Migration,
+    MigrationSet,
+    MigrationStatus,
+    SqlScript,
+    Wrapping,
+)
+from migration_reviewer.analyzers import run_rules
+from migration_reviewer.analyzers.context import AnalysisContext
+from migration_reviewer.replay.engine import ReplayOptions, replay_set
+from migration_reviewer.replay.providers.sqlite import SqliteFiles, sqlite_files
+from migration_reviewer.replay.result import Outcome, SetReplay
+from migration_reviewer.replay.sessions import open_session
+
+BASE = """
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE members (
+  id INTEGER PRIMARY KEY,
+  team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  email TEXT NOT NULL CHECK (length(email) > 1)
+);
+CREATE INDEX members_team ON members (team_id);
+CREATE TRIGGER teams_lower AFTER INSERT ON teams BEGIN
+  UPDATE teams SET name = lower(NEW.name) WHERE id = NEW.id;
+END;
+CREATE VIEW team_sizes AS SELECT team_id, count(*) AS size FROM members GROUP BY team_id;
+"""
+
+REBUILD = """
+PRAGMA foreign_keys = OFF;
+CREATE TABLE __new_teams (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, plan TEXT NOT NULL DEFAULT 'free'
+);
+INSERT INTO __new_teams (name) SELECT name FROM teams WHERE name <> 'v1';
+DROP TABLE teams;
+ALTER TABLE __new_teams RENAME TO teams;
+UPDATE members SET email = lower(email);
+PRAGMA foreign_keys = ON;
+"""
+
+
+def migration(
+    number: int, sql: str, wrapping: Wrapping, status: MigrationStatus = MigrationStatus.ADDED
+) -> Migration:
+    path = f"migrations/{number:04d}.sql"
+    return Migration(str(number), f"m{number}", path, status, (SqlScript(path, sql),), wrapping=wrapping)
+
+
+def replay(server: SqliteFiles, framework: str, *new: Migration, seed_rows: int = 50) -> SetReplay:
+    base = (migration(1, BASE, Wrapping.NONE, MigrationStatus.BASE),)
+    migration_set = MigrationSet("migrations", framework, Dialect.SQLITE, base, base + new)
+    return replay_set(migration_set, server, ReplayOptions(statement_timeout_ms=30_000, seed_rows=seed_rows))
+
+
+def rules_fired(result: SetReplay) -> set[str]:
+    return {f.rule for f in run_rules(AnalysisContext(result.migration_set, result))}
+
+
+@pytest.fixture
+def server() -> Iterator[SqliteFiles]:
+    with sqlite_files() as files:
+        yield files
+
+
+def test_foreign_keys_off_is_ignored_inside_the_runners_transaction(server: SqliteFiles) -> None:
+    # Drizzle runs every pending migration in one transaction: the PRAGMA does nothing, so the DROP
+    # deletes the members through ON DELETE CASCADE.
+    result = replay(server, "drizzle", migration(2, REBUILD, Wrapping.BATCH))
+    [run] = result.runs
+    assert run.outcome is Outcome.APPLIED
+    assert all(step.in_transaction for step in run.statements)
+    assert {"BF201", "SD201"} <= rules_fired(result)
+
+
+def test_foreign_keys_off_works_outside_a_transaction_and_the_orphans_are_found(server: SqliteFiles) -> None:
+    # Prisma runs the file without a transaction: the PRAGMA works, the ids are not copied, and
+    # PRAGMA foreign_key_check finds the members whose team is gone.
+    result = replay(server, "prisma", migration(2, REBUILD, Wrapping.SCRIPT))
+    assert not any(step.in_transaction for step in result.runs[0].statements)
+    assert result.seeded is not None
+    assert {t.table: t.rows for t in result.seeded.rows.tables} == {"members": 50, "teams": 50}
+    assert result.seeded.violations  # one team left out and the rest renumbered: team 50 is gone
+    assert all("no parent row in teams" in v for v in result.seeded.violations)
+    fired = rules_fired(result)
+    assert "BF203" in fired and "BF201" not in fired
+
+
+def test_the_rebuild_loses_the_trigger_and_the_diff_says_so(server: SqliteFiles) -> None:
+    result = replay(
+        server,
+        "prisma",
+        migration(2, REBUILD.replace("UPDATE members SET email = lower(email);", ""), Wrapping.SCRIPT),
+    )
+    changes = {(c.kind, c.table, c.name) for c in result.changes}
+    assert changes == {("column_added", "teams", "plan"), ("trigger_dropped", "teams", "teams_lower")}
+
+
+def test_unsupported_alter_and_not_null_columns(server: SqliteFiles) -> None:
+    result = replay(
+        server,
+        "d1",
+        migration(2, "ALTER TABLE members ADD COLUMN role TEXT NOT NULL;", Wrapping.PER_MIGRATION),
+        migration(3, "ALTER TABLE members ALTER COLUMN email DROP NOT NULL;", Wrapping.PER_MIGRATION),
+    )
+    # Empty, the table takes the NOT NULL column; with rows it does not.
+    assert [r.outcome for r in result.runs] == [Outcome.APPLIED, Outcome.FAILED]
+    assert result.seeded is not None and result.seeded.runs[0].outcome is Outcome.FAILED
+    assert {"BF202", "SD202", "RP001"} <= rules_fired(result)
+
+
+def test_a_copy_is_the_same_database(server: SqliteFiles) -> None:
+    base = server.create_database()
+    with open_session(base, 1000) as session:
+        session.run_script(BASE)
+        session.execute("INSERT INTO teams (name) VALUES ('A')")
+        original = session.introspect()
+    copy = server.create_database(template=base)
+    with open_session(copy, 1000) as session:
+        assert session.introspect() == original
+    assert {t.name for t in original.tables} == {"teams", "members", "team_sizes"}
+    members = original.table("public", "members")
+    assert members is not None
+    assert [c.definition for c in members.constraints] == [
+        "PRIMARY KEY (id)",
+        "FOREIGN KEY (team_id) REFERENCES teams(id) ON DELETE CASCADE",
+        "CHECK (LENGTH(email) > 1)",
+    ]
+    assert [i.name for i in original.table("public", "teams").indexes] == ["teams_name_key"]  # type: ignore[union-attr]
+    server.drop_database(copy)
+    server.drop_database(base)
+    assert not list(server.folder.iterdir())
+
+
+def test_a_runaway_statement_is_stopped(server: SqliteFiles) -> None:
+    database = server.create_database()
+    with open_session(database, 50) as session:
+        with pytest.raises(Exception, match="interrupted"):
+            session.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
+            )
+        assert session.execute("SELECT 1") is None  # later statements get their own time
+
+
+def test_the_folder_is_removed_whatever_ends_the_review() -> None:
+    with pytest.raises(RuntimeError), sqlite_files() as files:
+        database = files.create_database()
+        sqlite3.connect(database.conninfo).close()
+        folder = files.folder
+        raise RuntimeError
+    assert not Path(folder).exists()

@@ -1,0 +1,6 @@
+CREATE TABLE customers (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  email VARCHAR(190) NOT NULL,
+  name VARCHAR(100) CHARACTER SET latin1 NULL,
+  UNIQUE KEY customers_email (email)
+);
