@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from migration_reviewer.config import load_settings, parse_migration_dir
-from migration_reviewer.errors import EXIT_CLEAN, EXIT_FINDINGS, ReviewerError, UsageError
+from migration_reviewer.errors import EXIT_CLEAN, ReviewerError, UsageError
 from migration_reviewer.github_env import (
     FORK_PR_DOC,
     ActionInputs,
@@ -44,16 +44,9 @@ from migration_reviewer.renderers import json as json_renderer
 from migration_reviewer.renderers.annotations import render as render_annotations
 from migration_reviewer.renderers.escape import text
 from migration_reviewer.report.load import load_report
-from migration_reviewer.report.model import Report
+from migration_reviewer.report.model import Report, exit_code
 
 _DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9.+-]+")
-
-
-def exit_code(report: Report, fail_on: str) -> int:
-    if fail_on == "never":
-        return EXIT_CLEAN
-    threshold = {"error": ("error",), "warning": ("error", "warning")}[fail_on]
-    return EXIT_FINDINGS if any(f.severity.value in threshold for f in report.findings) else EXIT_CLEAN
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from migration_reviewer import __version__
-from migration_reviewer.action import exit_code
 from migration_reviewer.adapters.base import Wrapping
 from migration_reviewer.config import Settings, load_settings, parse_pg_version, parse_seconds
 from migration_reviewer.errors import (
@@ -27,7 +26,7 @@ from migration_reviewer.errors import (
 )
 from migration_reviewer.pipeline import lint, review
 from migration_reviewer.renderers import comment, json, terminal
-from migration_reviewer.report.model import Report
+from migration_reviewer.report.model import Report, exit_code
 
 EXIT_INTERRUPTED = 130
 

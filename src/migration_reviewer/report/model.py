@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from migration_reviewer.analyzers.finding import Finding
+from migration_reviewer.errors import EXIT_CLEAN, EXIT_FINDINGS
 from migration_reviewer.replay.result import StatementRun
 from migration_reviewer.schema.model import SchemaChange
 
@@ -191,3 +192,11 @@ class Report:
     @property
     def changed_migration_count(self) -> int:
         return sum(1 for s in self.migration_sets for m in s.migrations if m.status != "base")
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """0 when no finding reaches `fail_on` (error, warning, never), else 1."""
+    if fail_on == "never":
+        return EXIT_CLEAN
+    threshold = {"error": ("error",), "warning": ("error", "warning")}[fail_on]
+    return EXIT_FINDINGS if any(f.severity.value in threshold for f in report.findings) else EXIT_CLEAN
