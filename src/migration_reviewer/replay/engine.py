@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, SqlScript, Wrapping
@@ -77,6 +78,12 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     from `base_key`, and a later run with the same base history starts from it instead of replaying."""
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
+    if migration_set.runner is not None:
+        # The framework's own runner executes the project's code (Alembic); imported here because that
+        # module builds on this one.
+        from migration_reviewer.replay.alembic import replay_revisions
+
+        return replay_revisions(migration_set, server, options)
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
     new = migration_set.new_migrations
     keep = server.keeps_named_databases
@@ -97,22 +104,12 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             result.before = session.introspect()
         if result.base_failures:
             keep = False  # a base that did not replay cleanly is not worth keeping
-        # Copies are made while the base database has no session: PostgreSQL requires it of a template.
         touched = referenced_tables(
             (s for m in new for s in split_scripts(m.up, migration_set.dialect)), migration_set.dialect
         )
-        if options.seed_rows and new and touched:
-            result.seeded = _seeded_experiment(server, base, migration_set, touched, options, result.before)
-        if options.check_rollback and any(m.down is not None for m in new):
-            result.rollback = _rollback_experiment(server, base, migration_set, options, result.before)
-        # A kept base must stay as it is: then the change runs on a copy too.
-        with (
-            _copy_of(server, base, options)
-            if keep
-            else open_session(base, options.statement_timeout_ms) as session
-        ):
-            result.runs = _Runner(session, migration_set.dialect).run(new)
-            result.after = session.introspect()
+        seeding = bool(options.seed_rows and new and touched)
+        rolling_back = options.check_rollback and any(m.down is not None for m in new)
+        _run_experiments(server, base, migration_set, options, result, touched, seeding, rolling_back, keep)
         hints = [
             hint
             for run in result.runs
@@ -120,6 +117,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             for script in run.migration.up
             for hint in rename_hints(script.text)
         ]
+        assert result.after is not None
         result.changes = diff(result.before, result.after, hints)
     except BaseException:
         _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
@@ -129,26 +127,76 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     return result
 
 
-def _drop_quietly(server: Server, database: Database) -> None:
-    with suppress(DatabaseUnavailable):
+def _run_experiments(
+    server: Server,
+    base: Database,
+    migration_set: MigrationSet,
+    options: ReplayOptions,
+    result: SetReplay,
+    touched: set[ObjectName],
+    seeding: bool,
+    rolling_back: bool,
+    keep: bool,
+) -> None:
+    """The experiments run side by side, each on its own copy of the base: the server does the work in
+    separate backends, so they overlap on several cores. Copies are made first, while the base has no
+    session (PostgreSQL requires it of a template). A kept base must stay as it is: then the change
+    itself runs on a copy too."""
+    assert result.before is not None
+    before = result.before
+    copies: list[Database] = []
+
+    def copy() -> Database:
+        copies.append(server.create_database(template=base))
+        return copies[-1]
+
+    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="experiment")
+    failed = True
+    try:
+        seeded = (
+            pool.submit(_seeded_experiment, copy(), migration_set, touched, options, before)
+            if seeding
+            else None
+        )
+        rollback = (
+            pool.submit(_rollback_experiment, copy(), migration_set, options, before)
+            if rolling_back
+            else None
+        )
+        main = pool.submit(_change_experiment, copy() if keep else base, migration_set, options)
+        result.seeded = seeded.result() if seeded else None
+        result.rollback = rollback.result() if rollback else None
+        result.runs, result.after = main.result()
+        failed = False
+    finally:
+        if failed:
+            # Dropping a copy ends its sessions: experiments still running stop at once instead of
+            # finishing a long statement before the error (or Ctrl-C) gets out.
+            for database in copies:
+                _drop_quietly(server, database)
+            if not keep:
+                _drop_quietly(server, base)
+        pool.shutdown(wait=True, cancel_futures=True)
+    for database in copies:
         server.drop_database(database)
 
 
-@contextmanager
-def _copy_of(server: Server, base: Database, options: ReplayOptions) -> Iterator[Session]:
-    database = server.create_database(template=base)
-    try:
-        with open_session(database, options.statement_timeout_ms) as session:
-            yield session
-    except BaseException:
-        _drop_quietly(server, database)
-        raise
-    server.drop_database(database)
+def _change_experiment(
+    database: Database, migration_set: MigrationSet, options: ReplayOptions
+) -> tuple[list[MigrationRun], SchemaSnapshot]:
+    with open_session(database, options.statement_timeout_ms) as session:
+        runs = _Runner(session, migration_set.dialect).run(migration_set.new_migrations)
+        return runs, session.introspect()
+
+
+def _drop_quietly(server: Server, database: Database) -> None:
+    # ValueError: it is gone already (an earlier cleanup dropped it).
+    with suppress(DatabaseUnavailable, ValueError):
+        server.drop_database(database)
 
 
 def _seeded_experiment(
-    server: Server,
-    base: Database,
+    database: Database,
     migration_set: MigrationSet,
     touched: set[ObjectName],
     options: ReplayOptions,
@@ -156,7 +204,7 @@ def _seeded_experiment(
 ) -> SeededReplay | None:
     """The change again, on a copy of the base whose touched tables hold rows: failures that need data,
     and timings that mean something."""
-    with _copy_of(server, base, options) as session:
+    with open_session(database, options.statement_timeout_ms) as session:
         rows = session.seed(before, touched, options.seed_rows)
         if rows is None:
             return None
@@ -172,8 +220,7 @@ def _seeded_experiment(
 
 
 def _rollback_experiment(
-    server: Server,
-    base: Database,
+    database: Database,
     migration_set: MigrationSet,
     options: ReplayOptions,
     before: SchemaSnapshot,
@@ -183,7 +230,7 @@ def _rollback_experiment(
     must work for the down to be a usable rollback."""
     new = migration_set.new_migrations
     replay = RollbackReplay()
-    with _copy_of(server, base, options) as session:
+    with open_session(database, options.statement_timeout_ms) as session:
         up = _Runner(session, migration_set.dialect, observe=False)
         snapshots = [before]
         for migration in new:
