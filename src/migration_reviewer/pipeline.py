@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 import psycopg
@@ -25,7 +29,7 @@ from migration_reviewer.analyzers.registry import rule_options
 from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
-from migration_reviewer.errors import ConfigError, UsageError
+from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError
 from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import mask_password
@@ -37,15 +41,22 @@ Progress = Callable[[str], None]
 
 
 def review(settings: Settings, progress: Progress | None = None) -> Report:
-    say = progress or (lambda _message: None)
+    with deadline(settings.timeout):
+        return _review(settings, progress or (lambda _message: None))
+
+
+def _review(settings: Settings, say: Progress) -> Report:
     options = _rule_options(settings, say)
     changes = discover(settings.repo, settings.base, settings.head)
     sets = select_sets(changes, settings)
     replays = replay_sets(sets, settings, say)
     findings = [
         finding
-        for migration_set, replay in zip(sets, replays, strict=True)
-        for finding in run_rules(AnalysisContext(migration_set, replay, changes.changed_paths, options))
+        # The replay's view of a set: a framework that runs code (Alembic) learns its SQL from the replay.
+        for replay in replays
+        for finding in run_rules(
+            AnalysisContext(replay.migration_set, replay, changes.changed_paths, options)
+        )
     ]
     return build_report(
         tool_version=__version__,
@@ -54,6 +65,31 @@ def review(settings: Settings, progress: Progress | None = None) -> Report:
         replays=replays,
         findings=findings,
     )
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Stops the block after `seconds` by raising from SIGALRM wherever it waits, so that it unwinds as it
+    does on Ctrl-C: every server, folder and scratch database it started is removed on the way out.
+    Signals reach the main thread only; elsewhere (a test's thread) the block runs without a limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise ReviewFailed(
+            f"the review did not finish within {seconds:g} s: it was stopped, and everything it started "
+            "was removed",
+            hint="a migration may hang (a lock wait, a loop): see --statement-timeout; or raise --timeout",
+        )
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
@@ -109,15 +145,30 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
             bin_dir=settings.pg_bin_dir,
             cache_dir=settings.cache_dir,
             base_cache_key=_cache_key([s for _, s in members], settings),
+            superuser=settings.replay_role == "superuser",
         )
         if provider is None:
             replays.update((index, not_replayed(s, NO_MYSQL_SERVER)) for index, s in members)
             continue
         say(f"starting the {provider.name} database for the {dialect} migrations")
         with provider.start() as server:
-            for index, migration_set in members:
+
+            def replay_one(member: tuple[int, MigrationSet]) -> tuple[int, SetReplay]:
+                index, migration_set = member
                 say(f"replaying {migration_set.root or '.'} ({index + 1}/{len(sets)})")
-                replays[index] = replay_set(migration_set, server, options)
+                return index, replay_set(migration_set, server, options)
+
+            # Folders of a monorepo side by side on one PostgreSQL server (its sessions are separate
+            # processes); other servers' admin connections are not shared across threads. On Ctrl-C
+            # nothing waits for the workers: leaving the block stops the server, which ends their work.
+            if dialect is Dialect.POSTGRESQL and len(members) > 1:
+                pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="set")
+                try:
+                    replays.update(pool.map(replay_one, members))
+                finally:
+                    pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                replays.update(map(replay_one, members))
     return [replays[index] for index in range(len(sets))]
 
 
@@ -126,7 +177,9 @@ def _cache_key(sets: Sequence[MigrationSet], settings: Settings) -> str | None:
     kept as a whole."""
     if not settings.cache or settings.database != "embedded" or sets[0].dialect is not Dialect.POSTGRESQL:
         return None
-    return hashlib.sha256("".join(sorted(base_key(s) for s in sets)).encode()).hexdigest()
+    # The role that replayed a base owns its objects: a base kept for one role is no use to the other.
+    keys = "".join(sorted(base_key(s) for s in sets)) + settings.replay_role
+    return hashlib.sha256(keys.encode()).hexdigest()
 
 
 def lint(
@@ -184,9 +237,7 @@ WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'informat
 def production_stats(url: str) -> dict[str, TableStats]:
     """Row estimates and sizes of a production database's tables, read in a read-only transaction."""
     try:
-        with psycopg.connect(
-            url, connect_timeout=10, options="-c default_transaction_read_only=on"
-        ) as conn:
+        with psycopg.connect(url, connect_timeout=10, options="-c default_transaction_read_only=on") as conn:
             conn.read_only = True
             rows = conn.execute(_TABLE_STATS).fetchall()
     except psycopg.Error as exc:
