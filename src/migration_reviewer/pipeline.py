@@ -131,7 +131,9 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
 def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress) -> list[SetReplay]:
     """Each dialect's sets on one server of that dialect, started once."""
     options = ReplayOptions(
-        statement_timeout_ms=int(settings.statement_timeout * 1000), seed_rows=settings.seed_rows
+        statement_timeout_ms=int(settings.statement_timeout * 1000),
+        seed_rows=settings.seed_rows,
+        progress=say,
     )
     replays: dict[int, SetReplay] = {}
     for dialect in dict.fromkeys(s.dialect for s in sets):

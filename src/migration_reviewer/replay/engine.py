@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -51,6 +51,11 @@ class ReplayOptions:
     statement_timeout_ms: int = 300_000  # per statement; a runaway migration becomes a finding, not a hang
     seed_rows: int = 10_000  # rows per table the change touches in the seeded experiment; 0: no seeding
     check_rollback: bool = True  # up, down, up again where the migrations have downs
+    progress: Callable[[str], None] | None = None  # a line for the terminal at each step of a long replay
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
 
 
 def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
@@ -90,12 +95,18 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     name = f"mr_base_{base_key(migration_set)[:32]}" if keep else None
     base = server.find_database(name) if name else None
     result.base_cached = base is not None
+    root = migration_set.root or "."
+    if result.base_cached:
+        options.say(f"the base history of {root} was kept from an earlier run")
     created = base is None
     if base is None:
         base = server.create_database(name=name)
     try:
         with open_session(base, options.statement_timeout_ms) as session:
             if created:
+                options.say(
+                    f"replaying the base history of {root}: {len(migration_set.base_migrations)} migrations"
+                )
                 started = time.perf_counter()
                 result.base_runs = _apply_base_history(
                     session, migration_set.base_migrations, migration_set.dialect
@@ -109,6 +120,11 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         )
         seeding = bool(options.seed_rows and new and touched)
         rolling_back = options.check_rollback and any(m.down is not None for m in new)
+        options.say(
+            f"running the change of {root}"
+            + (", with seeded rows" if seeding else "")
+            + (", up/down/up" if rolling_back else "")
+        )
         _run_experiments(server, base, migration_set, options, result, touched, seeding, rolling_back, keep)
         hints = [
             hint
