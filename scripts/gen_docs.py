@@ -20,6 +20,8 @@ _FAMILIES = {
     "RB": "Rollback",
     "RP": "Replay failures",
     "DR": "Drift",
+    "SD": "Schema design",
+    "SC": "Security",
     "SP": "Suppressions",
 }
 

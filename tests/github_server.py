@@ -36,6 +36,17 @@ class PullRequest:
 
 
 @dataclass
+class Fault:
+    """The next `times` requests with this method (any: "*") answer `status` with this message and headers."""
+
+    method: str
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
 class FakeGitHub:
     server: HTTPServer
     repository: str = "octo/shop"
@@ -46,6 +57,7 @@ class FakeGitHub:
     read_only: bool = False
     user_login: str = "release-bot"  # who the personal token belongs to
     fail_posts: int = 0  # the next N POSTs answer 502
+    faults: list[Fault] = field(default_factory=list)
     store_failed_posts: bool = False  # ... after storing what they posted, as a timed-out write may
     requests: list[tuple[str, str]] = field(default_factory=list)
     identity: str = BOT  # who the last request's token posts as
@@ -92,6 +104,10 @@ class FakeGitHub:
         self.identity = self.user_login if token == PAT else BOT
         if request.method != "GET" and self.read_only:
             return _json({"message": "Resource not accessible by integration"}, 403)
+        fault = next((f for f in self.faults if f.times and f.method in ("*", request.method)), None)
+        if fault is not None:
+            fault.times -= 1
+            return _json({"message": fault.message}, fault.status, fault.headers)
         if request.method == "POST" and self.fail_posts:
             self.fail_posts -= 1
             if self.store_failed_posts:

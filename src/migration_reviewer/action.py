@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from migration_reviewer.config import load_settings, parse_migration_dir
+from migration_reviewer.config import load_settings, parse_migration_dir, parse_seconds
 from migration_reviewer.errors import EXIT_CLEAN, ReviewerError, UsageError
 from migration_reviewer.github_env import (
     FORK_PR_DOC,
@@ -222,6 +222,8 @@ def _flags(inputs: ActionInputs, target: Target, runner: Runner) -> dict[str, An
         flags["migrations"] = tuple(parse_migration_dir(path, "input paths") for path in inputs.paths)
     if inputs.pg_version:
         flags.update(_server_version(inputs), pg_version=int(inputs.pg_version))
+    if inputs.timeout:
+        flags["timeout"] = parse_seconds(inputs.timeout, "input timeout")
     return flags
 
 

@@ -117,6 +117,7 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
     db.add_argument("--no-cache", dest="cache", action="store_false", default=None,
                     help="replay the base history even when an earlier run kept it")
     db.add_argument("--statement-timeout", help="stop a statement after this long, e.g. 30s (default 5m)")
+    db.add_argument("--timeout", help="stop the whole review after this long, e.g. 10m (default 30m)")
     add_rule_arguments(parser)
 
     out = parser.add_argument_group("output")
@@ -253,6 +254,8 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.statement_timeout:
         flags["statement_timeout"] = parse_seconds(args.statement_timeout, "--statement-timeout")
+    if args.timeout:
+        flags["timeout"] = parse_seconds(args.timeout, "--timeout")
     if args.migrations:
         from migration_reviewer.config import parse_migration_dir
 

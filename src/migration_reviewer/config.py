@@ -21,6 +21,7 @@ from migration_reviewer.errors import ConfigError
 FORMATS = ("terminal", "json", "markdown")
 FAIL_ON = ("error", "warning", "never")
 DATABASES = ("embedded", "url", "docker", "mysql", "sqlite")
+REPLAY_ROLES = ("owner", "superuser")
 ENV_PREFIX = "MIGRATION_REVIEWER_"
 
 
@@ -58,6 +59,9 @@ class Settings:
     mysql_image: str = "mysql:8.4"  # for MySQL migrations with --database docker (mariadb:11 works too)
     pg_bin_dir: str | None = None  # PostgreSQL server binaries to use instead of the bundled ones
     statement_timeout: float = 300.0  # seconds, per statement
+    # embedded: migrations run as the owner of their database, not as a superuser (see SECURITY.md)
+    replay_role: str = "owner"
+    timeout: float = 1800.0  # seconds, the whole review: past it, it stops and removes what it started
     fail_on: str = "error"
     migrations: tuple[MigrationDir, ...] = ()  # empty: detect every framework's folders
     exclude: tuple[str, ...] = ()  # globs of paths never treated as migrations
@@ -68,6 +72,9 @@ class Settings:
     cache: bool = True  # keep replayed base histories for the next run (embedded database only)
     cache_dir: str | None = None  # default: MIGRATION_REVIEWER_CACHE_DIR, else ~/.cache/migration-reviewer
     seed_rows: int = 10_000  # synthetic rows per touched table in the seeded replay; 0 turns it off
+    # Alembic: the project's SQLAlchemy metadata ("app.models:Base.metadata"), compared with the replay
+    alembic_metadata: str | None = None
+    install: tuple[str, ...] = ()  # pip requirements the project's env.py and revisions import
     config_file: str | None = field(default=None, compare=False)  # where file settings came from
 
 
@@ -83,6 +90,8 @@ _KEYS: dict[str, str] = {
     "mysql-image": "str",
     "pg-bin-dir": "str",
     "statement-timeout": "seconds",
+    "timeout": "seconds",
+    "replay-role": "str",
     "fail-on": "str",
     "migrations": "dirs",
     "exclude": "list",
@@ -93,6 +102,8 @@ _KEYS: dict[str, str] = {
     "cache": "bool",
     "cache-dir": "str",
     "seed-rows": "count",
+    "alembic-metadata": "str",
+    "install": "list",
 }
 
 
@@ -292,7 +303,7 @@ def parse_seconds(value: Any, what: str) -> float:
 
 
 def _validate(settings: Settings) -> None:
-    choices = {"format": FORMATS, "fail_on": FAIL_ON, "database": DATABASES}
+    choices = {"format": FORMATS, "fail_on": FAIL_ON, "database": DATABASES, "replay_role": REPLAY_ROLES}
     for name, allowed in choices.items():
         value = getattr(settings, name)
         if value is not None and value not in allowed:

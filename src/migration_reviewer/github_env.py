@@ -50,6 +50,7 @@ class ActionInputs:
     database_url: str = ""
     postgres_image: str = ""
     pg_version: str = ""
+    timeout: str = ""
     fail_on: str = ""
     comment: str = "update"
     comment_author: str = ""
@@ -80,6 +81,7 @@ class ActionInputs:
             database_url=get("database-url"),
             postgres_image=get("postgres-image"),
             pg_version=pg_version,
+            timeout=get("timeout"),
             fail_on=get("fail-on"),
             comment=comment,
             comment_author=get("comment-author"),

@@ -30,6 +30,7 @@ from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
 from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError
+from migration_reviewer.replay.alembic import replay_offline
 from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import mask_password
@@ -80,7 +81,8 @@ def deadline(seconds: float) -> Iterator[None]:
         raise ReviewFailed(
             f"the review did not finish within {seconds:g} s: it was stopped, and everything it started "
             "was removed",
-            hint="a migration may hang (a lock wait, a loop): see --statement-timeout; or raise --timeout",
+            hint="--statement-timeout stops a migration that hangs (a lock wait, a loop) sooner; a very "
+            "large change may need a longer --timeout",
         )
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -123,7 +125,16 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
             except ValueError:
                 raise ConfigError(f"migrations: unknown dialect '{overrides[migration_set.root]}'") from None
             migration_set = dataclasses.replace(migration_set, dialect=dialect)
-        if migration_set.touched or any(p.path in changes.changed_paths for p in migration_set.problems):
+        if migration_set.runner is not None:
+            runner = dataclasses.replace(
+                migration_set.runner, metadata=settings.alembic_metadata, install=settings.install
+            )
+            migration_set = dataclasses.replace(migration_set, runner=runner)
+        if (
+            migration_set.touched
+            or any(p.path in changes.changed_paths for p in migration_set.problems)
+            or any(f.changed for f in migration_set.schema_files)  # models changed, maybe without a migration
+        ):
             selected.append(migration_set)
     return selected
 
@@ -150,7 +161,11 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
             superuser=settings.replay_role == "superuser",
         )
         if provider is None:
-            replays.update((index, not_replayed(s, NO_MYSQL_SERVER)) for index, s in members)
+            # Alembic can still write its SQL offline, for the static rules.
+            replays.update(
+                (index, replay_offline(s, options) if s.runner else not_replayed(s, NO_MYSQL_SERVER))
+                for index, s in members
+            )
             continue
         say(f"starting the {provider.name} database for the {dialect} migrations")
         with provider.start() as server:

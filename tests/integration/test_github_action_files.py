@@ -25,6 +25,7 @@ SAMPLES = {
     "database-url": "postgresql://localhost/postgres",
     "postgres-image": "postgres:16",
     "pg-version": "16",
+    "timeout": "10m",
     "fail-on": "warning",
     "comment": "new",
     "comment-author": "my-app[bot]",

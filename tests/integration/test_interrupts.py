@@ -11,16 +11,20 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from gitrepo import make_repo
+from migration_reviewer.replay.providers.base import run_tag
 
 BASE = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int);\n"}
 SLOW = {"db/migrations/002_slow.up.sql": "SELECT pg_sleep(60);\n"}
 
 
 def _our_clusters() -> set[str]:
-    return set(glob.glob("/dev/shm/migration-reviewer-pg-*")) | set(glob.glob("/tmp/migration-reviewer-pg-*"))
+    """This session's cluster folders (the run tag keeps other suites' out)."""
+    prefix = f"migration-reviewer-pg-{run_tag()}"
+    return set(glob.glob(f"/dev/shm/{prefix}*")) | set(glob.glob(f"/tmp/{prefix}*"))
 
 
 def _start_review(repo: Path, *extra: str) -> subprocess.Popen[str]:
@@ -77,3 +81,27 @@ def test_a_server_that_dies_mid_replay_is_a_clear_error(tmp_path: Path) -> None:
     assert process.returncode == 3
     assert err.startswith("migration-reviewer: ") and "Traceback" not in err
     assert not Path(cluster).exists()
+
+
+@pytest.mark.parametrize("provider", ["embedded", "url"])
+def test_a_migration_that_kills_its_own_session_is_a_clear_error(
+    tmp_path: Path, provider: str, request: pytest.FixtureRequest
+) -> None:
+    kill = {"db/migrations/002_kill.up.sql": "SELECT pg_terminate_backend(pg_backend_pid());\n"}
+    repo = make_repo(tmp_path / "r", BASE, kill)
+    extra = []
+    if provider == "url":
+        extra = ["--database", "url", "--database-url", request.getfixturevalue("local_pg_url")]
+    process = _start_review(repo, "--seed-rows", "0", *extra)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 3
+    assert err == (
+        "migration-reviewer: lost the throwaway database during the replay: terminating connection due to "
+        "administrator command\n"
+    )
+    assert not _our_clusters()
+    if provider == "url":
+        with psycopg.connect(extra[-1]) as conn:
+            pattern = f"mr\\_scratch\\_{run_tag()}%"
+            left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [pattern])
+            assert left.fetchall() == []

@@ -17,6 +17,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.engine import ReplayOptions, replay_set
+from migration_reviewer.replay.providers.base import run_tag
 from migration_reviewer.replay.providers.mysql import MySqlServer, connect, mysql_server
 from migration_reviewer.replay.result import Outcome, SetReplay
 from migration_reviewer.replay.sessions import open_session
@@ -83,7 +84,7 @@ def server(local_mysql_url: str) -> Iterator[MySqlServer]:
 
 def scratch_databases(url: str) -> set[str]:
     with connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute("SHOW DATABASES LIKE 'mr\\_scratch\\_%'")
+        cursor.execute(f"SHOW DATABASES LIKE 'mr\\_scratch\\_{run_tag()}%'")
         return {name for (name,) in cursor.fetchall()}
 
 

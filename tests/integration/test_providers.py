@@ -22,7 +22,7 @@ import pytest
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.providers.docker import DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, EmbeddedServer, wheel_bin_dir
-from migration_reviewer.replay.providers.url import SCRATCH_PREFIX, UrlProvider
+from migration_reviewer.replay.providers.url import REPLAY_ROLE, SCRATCH_PREFIX, UrlProvider
 
 pytestmark = pytest.mark.postgres
 
@@ -140,7 +140,7 @@ def test_embedded_cluster_runs_sql_and_leaves_nothing(
             conn.execute("INSERT INTO t VALUES (1, 'héllo')")
             version, user = conn.execute("SELECT current_setting('server_version'), current_user").fetchone()
             assert version.split()[0] == server.server_version
-            assert user == "postgres"
+            assert user == REPLAY_ROLE  # migrations run as their database's owner, not as a superuser
             assert conn.execute("SHOW fsync").fetchone() == ("off",)
         clone = server.create_database(template=database)
         with psycopg.connect(clone.conninfo) as conn:
@@ -457,10 +457,11 @@ def test_docker_without_a_daemon_is_reported_at_once(monkeypatch: pytest.MonkeyP
 
 def test_the_server_sees_none_of_the_reviewers_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A migration can read the server's environment (COPY … FROM PROGRAM 'env' as superuser): a token
-    in the reviewer's environment must never be there."""
+    in the reviewer's environment must never be there. (Replaying as the database's owner, the default,
+    COPY … PROGRAM is refused outright.)"""
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_secret_for_the_test")
     monkeypatch.setenv("ACTIONS_RUNTIME_TOKEN", "runtime_secret_for_the_test")
-    with EmbeddedProvider().start() as server:
+    with EmbeddedProvider(superuser=True).start() as server:
         database = server.create_database()
         with psycopg.connect(database.conninfo, autocommit=True) as conn:
             conn.execute("CREATE TABLE leaked (line text)")

@@ -12,13 +12,15 @@ import pytest
 
 from gitrepo import make_repo
 from migration_reviewer.cli import main
+from migration_reviewer.replay.providers.base import run_tag
 
 BASE = {
     "db/migrations/001_users.up.sql": "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);\n"
 }
 # Safe as written: a short lock_timeout, then a nullable column (no rewrite, no scan).
 GOOD = {"db/migrations/002_email.up.sql": "SET lock_timeout = '2s';\nALTER TABLE users ADD email text;"}
-SCRATCH_DATABASES = "SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_%'"
+# This session's scratch databases only: other suites may share the server.
+SCRATCH_DATABASES = f"SELECT datname FROM pg_database WHERE datname LIKE 'mr\\_scratch\\_{run_tag()}%'"
 BROKEN = {"db/migrations/002_email.up.sql": "ALTER TABLE users ADD email text;\nALTER TABLE nope ADD x int;"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from migration_reviewer.adapters._common import is_inside
+from migration_reviewer.adapters.alembic import AlembicAdapter
 from migration_reviewer.adapters.base import FrameworkAdapter, MigrationPlan
 from migration_reviewer.adapters.d1 import D1Adapter
 from migration_reviewer.adapters.dbmate import DbmateAdapter
@@ -10,6 +11,7 @@ from migration_reviewer.adapters.drizzle import DrizzleAdapter
 from migration_reviewer.adapters.golang_migrate import GolangMigrateAdapter
 from migration_reviewer.adapters.plain_sql import PlainSqlAdapter
 from migration_reviewer.adapters.prisma import PrismaAdapter
+from migration_reviewer.adapters.schema_files import with_schema_files
 from migration_reviewer.adapters.supabase import SupabaseAdapter
 from migration_reviewer.discovery.changeset import ChangeSet, RepoTree
 from migration_reviewer.errors import ConfigError
@@ -19,6 +21,7 @@ from migration_reviewer.errors import ConfigError
 ADAPTERS: dict[str, FrameworkAdapter] = {
     adapter.name: adapter
     for adapter in (
+        AlembicAdapter(),  # alembic.ini names its folder
         PrismaAdapter(),
         D1Adapter(),  # before Drizzle: wrangler, not drizzle's migrator, runs a folder its config names
         DrizzleAdapter(),
@@ -62,7 +65,9 @@ def load_plan(changes: ChangeSet, only: list[tuple[str, str]] | None = None) -> 
                               hint=f"known: {', '.join(ADAPTERS)}")
         pairs = list(dict.fromkeys((name, _normalise(root)) for name, root in only))
     pairs.sort(key=lambda pair: (pair[1], pair[0]))
-    return MigrationPlan(sets=tuple(ADAPTERS[name].load(root, changes) for name, root in pairs))
+    return MigrationPlan(
+        sets=tuple(with_schema_files(ADAPTERS[name].load(root, changes), changes) for name, root in pairs)
+    )
 
 
 def _normalise(root: str) -> str:

@@ -47,6 +47,17 @@ class SqlScript:
 
 
 @dataclass(frozen=True)
+class RevisionStep:
+    """A migration its runner executes as code (an Alembic revision): no SQL can be read from it before
+    the replay runs it, so `Migration.up` stays empty and the statements come from the replay."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    source: SqlScript  # the revision file's whole text: edits are found in it
+    has_down: bool  # `downgrade()` does something
+
+
+@dataclass(frozen=True)
 class Migration:
     id: str  # the runner's own identifier: a version number, a timestamp, a journal tag
     name: str  # human name, e.g. "add_users_email"
@@ -56,6 +67,7 @@ class Migration:
     down: tuple[SqlScript, ...] | None = None  # None: the framework has no down migrations here
     wrapping: Wrapping = Wrapping.PER_MIGRATION
     files: tuple[str, ...] = ()  # every file that belongs to this migration (up, down, sidecars)
+    step: RevisionStep | None = None  # set where the runner executes code rather than SQL files
 
 
 class ProblemKind(StrEnum):
@@ -78,6 +90,38 @@ class PlanProblem:
 
 
 @dataclass(frozen=True)
+class SchemaFile:
+    """A file outside the migrations that declares the schema too (schema.prisma, a Drizzle schema.ts,
+    generated types): the analysis compares it with the replayed schema."""
+
+    kind: str  # "prisma", "drizzle" or "supabase-types"
+    path: str
+    base_text: str | None  # None where the side lacks the file
+    head_text: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.base_text != self.head_text
+
+
+@dataclass(frozen=True)
+class CodeRunner:
+    """What replay needs to start a runner that executes the project's code (Alembic): its files on the
+    head side, its configuration, and the revisions the base branch stands at."""
+
+    config_path: str  # repository-relative, e.g. "alembic.ini"
+    section: str  # the configuration section (Alembic's `-n` name)
+    tree: RepoTree = field(compare=False, repr=False)  # the head side's files
+    base_tree: RepoTree = field(compare=False, repr=False)
+    base_heads: tuple[str, ...]
+    transaction_per_migration: bool = False
+    # From the configuration (set by the pipeline): the models to compare with the replayed schema, and
+    # pip requirements the project's code needs.
+    metadata: str | None = None
+    install: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MigrationSet:
     """One migration directory of one framework, as both sides of the change see it."""
 
@@ -88,6 +132,8 @@ class MigrationSet:
     head_migrations: tuple[Migration, ...]  # in the runner's order, as on the head revision, with statuses
     problems: tuple[PlanProblem, ...] = ()
     notes: tuple[str, ...] = field(default=())  # facts worth showing a reviewer, e.g. "dialect from the path"
+    runner: CodeRunner | None = None  # set where replay must run the framework's own runner (Alembic)
+    schema_files: tuple[SchemaFile, ...] = ()
 
     @property
     def new_migrations(self) -> tuple[Migration, ...]:

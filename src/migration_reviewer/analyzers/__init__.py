@@ -1,15 +1,25 @@
 """The analyzers: rules over what the change says and what the replay saw. Importing this package
 registers every rule."""
 
-from migration_reviewer.analyzers.backfill import add_required_column  # noqa: F401
+from migration_reviewer.analyzers.backfill import (  # noqa: F401
+    add_required_column,
+    backfill_then_set_not_null,
+    data_moved_between_tables,
+    delete_in_schema_migration,
+    unbatched_backfill,
+)
 from migration_reviewer.analyzers.drift import (  # noqa: F401
+    alembic_models_drift,
     applied_migration_deleted,
     applied_migration_edited,
+    drizzle_schema_drift,
     duplicate_version,
+    generated_types_out_of_sync,
     invalid_migration_set,
     migration_file_missing,
     migration_not_in_journal,
     out_of_order_migration,
+    prisma_schema_drift,
     unreadable_migration,
 )
 from migration_reviewer.analyzers.lock_risk import (  # noqa: F401
@@ -57,8 +67,29 @@ from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
 from migration_reviewer.analyzers.rollback import (  # noqa: F401
     down_fails,
     down_leaves_schema_changed,
+    irreversible_data_loss,
     missing_down,
     not_reapplicable_after_down,
+)
+from migration_reviewer.analyzers.schema_design import (  # noqa: F401
+    foreign_key_without_index,
+    integer_primary_key,
+    invalid_index,
+    json_instead_of_jsonb,
+    on_delete_cascade,
+    table_without_primary_key,
+    timestamp_without_time_zone,
+    varchar_length,
+)
+from migration_reviewer.analyzers.security import (  # noqa: F401
+    alter_system,
+    connection_to_another_server,
+    copy_program_or_server_file,
+    grant_to_public,
+    rls_without_policy,
+    security_definer_search_path,
+    tenant_table_without_rls,
+    untrusted_code,
 )
 from migration_reviewer.analyzers.sqlite import (  # noqa: F401
     foreign_key_violations,

@@ -38,15 +38,16 @@ def text(value: object) -> str:
     return _MENTION.sub(r"\1" + WORD_JOINER, raw)
 
 
-def message(value: object) -> str:
+def message(value: object, *, in_table: bool = False) -> str:
     """Text in which `backtick spans` become code spans (our messages quote names that way) and
-    everything else is escaped as `text`."""
+    everything else is escaped as `text`. `in_table`: the spans escape `|` too, or a name holding one
+    would end the cell and leave the rest of it outside any code span."""
     raw = _one_line(value)
     parts = []
     last = 0
     for match in _CODE_SPAN.finditer(raw):
         parts.append(text(raw[last : match.start()]) if match.start() > last else "")
-        parts.append(code(match.group(1)))
+        parts.append(code(match.group(1), in_table=in_table))
         last = match.end()
     parts.append(text(raw[last:]) if last < len(raw) else "")
     return "".join(parts)

@@ -28,6 +28,7 @@ def environment(override_dir: str | None = None) -> ImmutableSandboxedEnvironmen
     # Every field is capped, so one huge name or message cannot eat the comment's size budget.
     env.filters["md"] = lambda value: escape.text(clip(value, FIELD_LIMIT))
     env.filters["msg"] = lambda value: escape.message(clip(value, FIELD_LIMIT))
+    env.filters["msg_cell"] = lambda value: escape.message(clip(value, FIELD_LIMIT), in_table=True)
     env.filters["html"] = lambda value: escape.html(clip(value, FIELD_LIMIT))
     env.filters["code"] = lambda value: escape.code(clip(value, FIELD_LIMIT))
     env.filters["cell"] = lambda value: escape.code(clip(value, FIELD_LIMIT), in_table=True)

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from migration_reviewer.adapters.base import Migration, MigrationSet
 from migration_reviewer.replay.statements import Statement
+from migration_reviewer.schema.declared import Drift
 from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
 
 
@@ -114,6 +115,18 @@ class RollbackReplay:
 
 
 @dataclass
+class ModelDrift:
+    """The project's models (SQLAlchemy metadata) compared with the replayed schema by Alembic's
+    autogenerate, at the head and at the base (drift the base already had is not the change's)."""
+
+    source: str  # as configured: "app.models:Base.metadata"
+    path: str | None = None  # the module that defines it, repository-relative
+    drifts: list[Drift] = field(default_factory=list)
+    known: list[Drift] = field(default_factory=list)
+    error: str | None = None  # the models could not be loaded
+
+
+@dataclass
 class SetReplay:
     """The replay of one migration set on its own scratch database."""
 
@@ -130,6 +143,7 @@ class SetReplay:
     seeded: SeededReplay | None = None
     rollback: RollbackReplay | None = None
     error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)
+    model_drift: ModelDrift | None = None  # Alembic, where the configuration names the models
 
     @property
     def base_failures(self) -> list[MigrationRun]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.analyzers.finding import Category, Finding, Severity
+from migration_reviewer.analyzers.sql import Node, fields, parse, relation, strings, tag, walk
 from migration_reviewer.replay.result import Outcome, SetReplay
 from migration_reviewer.report.model import Handoff
-from migration_reviewer.schema.model import SchemaChange
+from migration_reviewer.schema.model import PUBLIC, SchemaChange, SchemaSnapshot, Table
 
 # How each framework's own tool rolls back, and what to do where it cannot.
 _ROLLBACK_COMMANDS = {
@@ -39,17 +41,18 @@ def build_handoff(replays: Sequence[SetReplay], findings: Iterable[Finding]) -> 
         if replay.error is not None or not replay.runs:
             continue
         changes = replay.changes
+        dialect = replay.migration_set.dialect
+        own = [f for f in findings if f.migration_set == replay.migration_set.root]
         deploy += _deploy_steps(replay, changes)
-        follow_ups += _follow_ups(changes)
-        monitoring += _monitoring(
-            changes, [f for f in findings if f.migration_set == replay.migration_set.root]
-        )
+        follow_ups += _follow_ups(changes) + _backfill_follow_ups(replay, own)
+        monitoring += _monitoring(dialect, changes, own)
         rollback += _rollback(replay)
     return Handoff(
         deploy_steps=_unique(deploy),
         follow_ups=_unique(follow_ups),
         monitoring=_unique(monitoring),
         rollback=_unique(rollback),
+        risk=_risk(findings) if any(r.error is None and r.runs for r in replays) else "",
     )
 
 
@@ -116,25 +119,110 @@ def _follow_ups(changes: list[SchemaChange]) -> list[str]:
     return notes
 
 
-def _monitoring(changes: list[SchemaChange], findings: list[Finding]) -> list[str]:
+def _backfill_follow_ups(replay: SetReplay, findings: list[Finding]) -> list[str]:
+    """What is left to do after the backfills the findings point at: NOT NULL enforced once the batches
+    are done, and the old column or table dropped after the contract phase."""
+    notes: list[str] = []
+    for finding in findings:
+        tree = parse(finding.statement) if finding.rule in ("BF002", "BF004") and finding.statement else None
+        kind, body = (tag(tree), fields(tree)) if tree else ("", {})
+        if kind == "UpdateStmt":
+            table = relation(body["relation"])
+            # Columns of the updated row: bare, or qualified by the table's name or alias (not a FROM's).
+            own = {
+                None,
+                body["relation"].get("relname"),
+                body["relation"].get("alias", {}).get("aliasname"),
+            }
+            for target in body.get("targetList", ()):
+                column = fields(target, "ResTarget")
+                notes += _after_column_backfill(replay, table, column.get("name", ""), column.get("val"), own)
+        elif kind == "InsertStmt":
+            target = relation(body["relation"])
+            sources = sorted(
+                {relation(n) for node_type, n in walk(body.get("selectStmt")) if node_type == "RangeVar"}
+                - {target}
+            )
+            if sources:
+                old = ", ".join(f"`{t}`" for t in sources)
+                notes.append(
+                    f"Keep the application writing both {old} and `{target}` "
+                    f"until every running release reads `{target}`; then stop the double writes and drop "
+                    "the old copy in a later migration (the contract phase)"
+                )
+    return notes
+
+
+def _after_column_backfill(
+    replay: SetReplay, table: str, column: str, value: Node | None, own: set[str | None]
+) -> list[str]:
+    head = _table(replay.after, table)
+    described = head.column(column) if head else None
+    if head is None or described is None:
+        return []
+    notes = []
+    if described.nullable:
+        notes.append(
+            f"If `{table}.{column}` must always be set, enforce NOT NULL once the batched backfill is done, "
+            f"in later migrations: `ALTER TABLE {table} ADD CONSTRAINT {head.name}_{column}_not_null "
+            f"CHECK ({column} IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT`, then `SET NOT NULL`"
+        )
+    names = [strings(ref.get("fields")) for kind, ref in walk(value) if kind == "ColumnRef"]
+    sources = {n[-1] for n in names if n and (n[-2] if len(n) > 1 else None) in own}
+    for source in sorted(name for name in sources if name != column and head.column(name)):
+        notes.append(
+            f"Drop the old column `{table}.{source}` after the contract phase, once no running release "
+            f"reads it (it was copied into `{column}`)"
+        )
+    return notes
+
+
+def _table(snapshot: SchemaSnapshot | None, name: str) -> Table | None:
+    schema, _, bare = name.rpartition(".")
+    return snapshot.table(schema or PUBLIC, bare) if snapshot else None
+
+
+# Where each server shows sessions waiting for a lock, and how far replicas lag; SQLite has neither.
+_LOCK_WAITS = {
+    Dialect.POSTGRESQL: "`SELECT pid, wait_event_type, state, query FROM pg_stat_activity WHERE "
+    "wait_event_type = 'Lock'`",
+    Dialect.MYSQL: "`SELECT * FROM performance_schema.metadata_locks WHERE LOCK_STATUS = 'PENDING'` (or "
+    "`SHOW PROCESSLIST`: 'Waiting for table metadata lock')",
+}
+_REPLICATION_LAG = {
+    Dialect.POSTGRESQL: "replication lag (`pg_stat_replication.replay_lag`) and dead tuples "
+    "(`pg_stat_user_tables.n_dead_tup`)",
+    Dialect.MYSQL: "replication lag (`Seconds_Behind_Source` in `SHOW REPLICA STATUS`)",
+}
+
+
+# Findings about statements that write many rows: what replicas must replay.
+_WRITES_ROWS = frozenset({"BF002", "BF003", "BF004", "BF005"})
+
+
+def _monitoring(dialect: Dialect, changes: list[SchemaChange], findings: list[Finding]) -> list[str]:
     notes: list[str] = []
     locked = sorted({f.table for f in findings if f.category is Category.LOCK and f.table})
-    if locked:
+    if locked and dialect in _LOCK_WAITS:
         tables = ", ".join(f"`{t}`" for t in locked)
         notes.append(
-            f"Watch lock waits on {tables} while the migration runs: `SELECT pid, wait_event_type, "
-            "state, query FROM pg_stat_activity WHERE wait_event_type = 'Lock'`; a long queue there means "
-            "the application is blocked"
+            f"Watch lock waits on {tables} while the migration runs: {_LOCK_WAITS[dialect]}; a long queue "
+            "there means the application is blocked"
         )
     new_tables = {c.table for c in changes if c.kind == "table_added"}
-    if any(c.kind == "index_added" and c.table not in new_tables for c in changes):
+    if dialect is Dialect.POSTGRESQL and any(
+        c.kind == "index_added" and c.table not in new_tables for c in changes
+    ):
         notes.append(
             "Follow index builds with `SELECT * FROM pg_stat_progress_create_index`; a CONCURRENTLY build "
             "waits for every transaction older than it"
         )
-    if any(f.category is Category.BACKFILL for f in findings):
+    backfilled = sorted({f.table for f in findings if f.rule in _WRITES_ROWS and f.table})
+    if backfilled and dialect in _REPLICATION_LAG:
+        tables = ", ".join(f"`{t}`" for t in backfilled)
         notes.append(
-            "Watch replication lag (`pg_stat_replication.replay_lag`) and dead tuples during the backfill"
+            f"Watch {_REPLICATION_LAG[dialect]} while rows of {tables} are written; pause between batches "
+            "when replicas fall behind"
         )
     if any(f.rule == "RP004" and f.severity is Severity.ERROR for f in findings):
         notes.append(
@@ -143,12 +231,47 @@ def _monitoring(changes: list[SchemaChange], findings: list[Finding]) -> list[st
     return notes
 
 
+def _risk(findings: list[Finding]) -> str:
+    """The risk in one paragraph, from the findings a reviewer must weigh (warnings and errors), each
+    reason with its rule codes; empty when there are none, because the verdict line says it all."""
+    weighed = [f for f in findings if f.severity is not Severity.INFO]
+    if not weighed:
+        return ""
+    errors = sum(1 for f in weighed if f.severity is Severity.ERROR)
+    warnings = len(weighed) - errors
+    parts: list[str] = []
+    for category, reason in _RISK_REASONS:
+        found = [f for f in weighed if f.category is category]
+        if not found:
+            continue
+        named = sorted({f.table for f in found if f.table})
+        tables = ", ".join(f"`{t}`" for t in named[:5]) + (" and more" if len(named) > 5 else "")
+        codes = ", ".join(sorted({f.rule for f in found}))
+        parts.append(reason.format(tables=tables or "the changed tables") + f" ({codes})")
+    level = "High" if errors else "Medium"
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{level} risk ({counts}): {'; '.join(parts)}."
+
+
+# Why a family of findings matters to whoever deploys, in the order a reviewer weighs them.
+_RISK_REASONS = (
+    (Category.REPLAY, "the migrations fail on the replay, or would on rows production may hold"),
+    (Category.DRIFT, "the migration history does not match what the runner expects"),
+    (Category.LOCK, "they block traffic on {tables} while they run"),
+    (Category.BACKFILL, "their outcome depends on the rows already in {tables}, or they rewrite them"),
+    (Category.ROLLBACK, "a rollback cannot restore everything for {tables}"),
+    (Category.SECURITY, "they change who can read or write {tables}"),
+    (Category.SCHEMA, "the schema they leave has problems in {tables}"),
+    (Category.SUPPRESSION, "ignore directives need attention"),
+)
+
+
 def _rollback(replay: SetReplay) -> list[str]:
     framework = replay.migration_set.framework
     new = replay.migration_set.new_migrations
     if framework in _NO_DOWN_FRAMEWORKS:
         notes = [_NO_DOWN_FRAMEWORKS[framework]]
-        notes += _reverse_ddl(replay.changes)
+        notes += _reverse_ddl(replay.changes, replay.migration_set.dialect)
         return notes
     rollback = replay.rollback
     if rollback is None:
@@ -166,39 +289,25 @@ def _rollback(replay: SetReplay) -> list[str]:
             "migrations apply again afterwards"
         ]
     notes = [f"Roll back with {command}, but see the rollback findings: the tested rollback is incomplete"]
-    notes += _reverse_ddl(replay.changes)
+    notes += _reverse_ddl(replay.changes, replay.migration_set.dialect)
     return notes
 
 
-def _reverse_ddl(changes: list[SchemaChange]) -> list[str]:
-    """SQL that undoes the schema changes, generated from the diff (marked as such), and what it cannot
-    bring back."""
+def _reverse_ddl(changes: list[SchemaChange], dialect: Dialect) -> list[str]:
+    """SQL that undoes the schema changes, generated from the diff (marked as such) in the set's
+    dialect, and what it cannot bring back."""
     statements: list[str] = []
     lost: list[str] = []
     new_tables = {c.table for c in changes if c.kind == "table_added"}
     for change in reversed(changes):
         if change.table in new_tables and change.kind != "table_added":
             continue  # dropping the table undoes its indexes and constraints too
-        table, name = _quote(change.table), _quote(change.name)
-        if change.kind == "table_added":
-            statements.append(f"DROP TABLE {table};")
-        elif change.kind == "column_added":
-            statements.append(f"ALTER TABLE {table} DROP COLUMN {name};")
-        elif change.kind == "index_added" and name:
-            statements.append(f"DROP INDEX CONCURRENTLY {name};")
-        elif change.kind == "constraint_added" and table and name and not name.endswith("_pkey"):
-            statements.append(f"ALTER TABLE {table} DROP CONSTRAINT {name};")
-        elif change.kind == "column_renamed" and " → " in change.detail:
-            old, new = change.detail.split(" → ", 1)
-            statements.append(f"ALTER TABLE {table} RENAME COLUMN {_quote(new)} TO {_quote(old)};")
-        elif change.kind == "table_renamed" and " → " in change.detail:
-            old, new = change.detail.split(" → ", 1)
-            statements.append(f"ALTER TABLE {_quote(new)} RENAME TO {_quote(old.rsplit('.', 1)[-1])};")
-        elif change.kind in ("column_dropped", "table_dropped"):
+        if change.kind in ("column_dropped", "table_dropped"):
             lost.append(f"`{'.'.join(p for p in (change.table, change.name) if p)}`")
-        elif change.kind == "column_type_changed" and " → " in change.detail:
-            old = change.detail.split(" → ", 1)[0]
-            statements.append(f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {old};")
+            continue
+        statement = _reverse(change, dialect)
+        if statement is not None:
+            statements.append(statement)
     notes = []
     if statements:
         notes.append(
@@ -210,13 +319,47 @@ def _reverse_ddl(changes: list[SchemaChange]) -> list[str]:
     return notes
 
 
+def _reverse(change: SchemaChange, dialect: Dialect) -> str | None:
+    """The statement that undoes one change, where the dialect has one that needs nothing more than the
+    diff (MySQL's MODIFY COLUMN would need the whole column definition, SQLite cannot drop a constraint)."""
+    table, name = _quote(change.table, dialect), _quote(change.name, dialect)
+    old, _, new = change.detail.partition(" → ")
+    if change.kind == "table_added":
+        return f"DROP TABLE {table};"
+    if change.kind == "column_added":
+        return f"ALTER TABLE {table} DROP COLUMN {name};"
+    if change.kind == "index_added" and name:
+        return {
+            Dialect.POSTGRESQL: f"DROP INDEX CONCURRENTLY {name};",
+            Dialect.MYSQL: f"DROP INDEX {name} ON {table};",
+        }.get(dialect, f"DROP INDEX {name};")
+    if change.kind == "constraint_added" and table and name and not name.endswith("_pkey"):
+        return None if dialect is Dialect.SQLITE else f"ALTER TABLE {table} DROP CONSTRAINT {name};"
+    if not new:
+        return None
+    if change.kind == "column_renamed":
+        return f"ALTER TABLE {table} RENAME COLUMN {_quote(new, dialect)} TO {_quote(old, dialect)};"
+    if change.kind == "table_renamed":
+        bare = _quote(old.rsplit(".", 1)[-1], dialect)
+        if dialect is Dialect.MYSQL:
+            return f"RENAME TABLE {_quote(new, dialect)} TO {bare};"
+        return f"ALTER TABLE {_quote(new, dialect)} RENAME TO {bare};"
+    if change.kind == "column_type_changed" and dialect is Dialect.POSTGRESQL:
+        return f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {old};"
+    return None
+
+
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
-def _quote(name: str | None) -> str:
-    """An identifier as SQL needs it: quoted where it has capitals or other characters (Prisma's "User")."""
+def _quote(name: str | None, dialect: Dialect) -> str:
+    """An identifier as SQL needs it: quoted where it has capitals or other characters (Prisma's "User").
+    MySQL's quotes are backticks, which would break the note's code span: its names stay bare (its
+    identifiers are case-preserving without quotes)."""
     if name is None:
         return ""
+    if dialect is Dialect.MYSQL:
+        return name
     return ".".join(
         part if _PLAIN.fullmatch(part) else '"' + part.replace('"', '""') + '"' for part in name.split(".")
     )

@@ -169,6 +169,7 @@ def _handoff(h: _Fields) -> Handoff:
         follow_ups=h.strings("follow_ups"),
         monitoring=h.strings("monitoring"),
         rollback=h.strings("rollback"),
+        risk=h.text("risk") if h.has("risk") else "",
     )
 
 

@@ -139,14 +139,18 @@ class Handoff:
     follow_ups: tuple[str, ...] = ()
     monitoring: tuple[str, ...] = ()
     rollback: tuple[str, ...] = ()
+    risk: str = ""  # the risk assessment in one paragraph; empty when no finding needs weighing
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        notes: dict[str, Any] = {
             "deploy_steps": list(self.deploy_steps),
             "follow_ups": list(self.follow_ups),
             "monitoring": list(self.monitoring),
             "rollback": list(self.rollback),
         }
+        if self.risk:  # added after schema_version 1 shipped: present only when there is a risk to state
+            notes["risk"] = self.risk
+        return notes
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ REPO = {
 
 
 def test_registry_is_keyed_by_the_names_users_type() -> None:
-    assert list(ADAPTERS) == ["prisma", "d1", "drizzle", "dbmate", "supabase", "golang-migrate", "plain-sql"]
+    assert list(ADAPTERS) == [
+        "alembic", "prisma", "d1", "drizzle", "dbmate", "supabase", "golang-migrate", "plain-sql"]
     assert all(name == adapter.name for name, adapter in ADAPTERS.items())
 
 

@@ -34,11 +34,15 @@ class ProviderOptions:
     bin_dir: str | None = None
     cache_dir: str | None = None
     base_cache_key: str | None = None  # embedded only: start from, and keep, replayed base histories
+    superuser: bool = False  # embedded only: replay as the superuser instead of the database's owner
 
 
 def _embedded(options: ProviderOptions) -> DatabaseProvider:
     return EmbeddedProvider(
-        options.bin_dir, cache_dir=options.cache_dir, base_cache_key=options.base_cache_key
+        options.bin_dir,
+        cache_dir=options.cache_dir,
+        base_cache_key=options.base_cache_key,
+        superuser=options.superuser,
     )
 
 
@@ -86,6 +90,7 @@ def provider_for_dialect(
     bin_dir: str | None,
     cache_dir: str | None = None,
     base_cache_key: str | None = None,
+    superuser: bool = False,
 ) -> DatabaseProvider | None:
     """The provider that replays `dialect`'s sets (None: the settings name none, see NO_MYSQL_SERVER).
     SQLite (and D1) always runs in temporary files. MySQL runs on the server a mysql:// URL names, or in a
@@ -100,7 +105,13 @@ def provider_for_dialect(
     if is_mysql_url(url) or name in ("mysql", "sqlite"):
         name, url = (None if name in ("url", "mysql", "sqlite") else name), None
     return provider_from_settings(
-        name, url=url, image=image, bin_dir=bin_dir, cache_dir=cache_dir, base_cache_key=base_cache_key
+        name,
+        url=url,
+        image=image,
+        bin_dir=bin_dir,
+        cache_dir=cache_dir,
+        base_cache_key=base_cache_key,
+        superuser=superuser,
     )
 
 
@@ -112,6 +123,7 @@ def provider_from_settings(
     bin_dir: str | None,
     cache_dir: str | None = None,
     base_cache_key: str | None = None,
+    superuser: bool = False,
 ) -> DatabaseProvider:
     """The provider for `--database NAME`. No name (None or "") means "url" when a URL is given, else
     "embedded". `image` is ignored by the providers that run no image: settings always carry a default."""
@@ -135,6 +147,11 @@ def provider_from_settings(
         )
     return factory(
         ProviderOptions(
-            url=url, image=image, bin_dir=bin_dir, cache_dir=cache_dir, base_cache_key=base_cache_key
+            url=url,
+            image=image,
+            bin_dir=bin_dir,
+            cache_dir=cache_dir,
+            base_cache_key=base_cache_key,
+            superuser=superuser,
         )
     )

@@ -6,12 +6,20 @@ everything it created when closed, whatever happened in between (an error, Ctrl-
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 from migration_reviewer.adapters.base import Dialect
+
+
+def run_tag() -> str:
+    """MIGRATION_REVIEWER_RUN_TAG (lowercase letters and digits) goes into the names of every temp folder
+    and scratch database a run creates, so that a test session can find its own leftovers among those of
+    others running on the same machine."""
+    return re.sub(r"[^a-z0-9]", "", os.environ.get("MIGRATION_REVIEWER_RUN_TAG", "").lower())[:16]
 
 
 @dataclass(frozen=True)

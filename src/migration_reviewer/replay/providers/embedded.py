@@ -46,8 +46,8 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.base import Server
-from migration_reviewer.replay.providers.url import ScratchServer
+from migration_reviewer.replay.providers.base import Server, run_tag
+from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,7 @@ class EmbeddedProvider:
         install_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = 30.0,
         base_cache_key: str | None = None,
+        superuser: bool = False,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
         if self.bin_dir is not None:
@@ -254,6 +255,7 @@ class EmbeddedProvider:
         # Names the replayed base histories this review needs: their cluster is kept in the cache after a
         # clean run and started from there next time, so an unchanged history is never replayed twice.
         self.base_cache_key = base_cache_key
+        self.superuser = superuser
 
     def __repr__(self) -> str:
         return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"
@@ -284,7 +286,8 @@ class EmbeddedProvider:
 
 
 class EmbeddedServer(ScratchServer):
-    """The running cluster: scratch databases over its socket, as the superuser postgres."""
+    """The running cluster: scratch databases over its socket. The superuser postgres creates them; the
+    migrations run as REPLAY_ROLE, which owns them, unless the provider says `superuser`."""
 
     def __init__(self, cluster: _Cluster) -> None:
         self._cluster = cluster  # before connecting: a failed connection asks it what happened
@@ -303,6 +306,7 @@ class EmbeddedServer(ScratchServer):
             file_copy=True,
             drop_on_close=False,
             hint="the embedded server is up and refused: the message says why",
+            replay_role=None if cluster.provider.superuser else REPLAY_ROLE,
         )
         self.keeps_named_databases = cluster.provider.base_cache_key is not None
         self.warm = cluster.warm_from is not None
@@ -345,7 +349,7 @@ class _Cluster:
             )
         _remove_stale_folders(temp_root)
         _LIVE.add(self)
-        self.temp_dir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=temp_root))
+        self.temp_dir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + run_tag(), dir=temp_root))
         self._lock_fd = os.open(self.temp_dir / "reviewer.lock", os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # held while we live: tells a later start we are alive
         if self.run_as:

@@ -25,7 +25,7 @@ import pymysql
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.base import Database, Server, mask_password
+from migration_reviewer.replay.providers.base import Database, Server, mask_password, run_tag
 from migration_reviewer.replay.providers.docker import check_docker
 from migration_reviewer.replay.providers.url import CONNECT_TIMEOUT_S, SCRATCH_PREFIX
 
@@ -119,7 +119,7 @@ class MySqlServer:
         return f"MySqlServer({self.provider!r}, {mask_password(self.url)!r})"
 
     def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
-        name = name or f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+        name = name or f"{SCRATCH_PREFIX}{run_tag()}{uuid.uuid4().hex[:12]}"
         charset = "utf8mb4"
         collation = None
         if template is not None:

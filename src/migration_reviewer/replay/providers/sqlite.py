@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 
 from migration_reviewer.adapters.base import Dialect
-from migration_reviewer.replay.providers.base import Database, Server
+from migration_reviewer.replay.providers.base import Database, Server, run_tag
 from migration_reviewer.replay.providers.embedded import TMPFS, TMPFS_MIN_FREE
 
 TEMP_PREFIX = "migration-reviewer-sqlite-"
@@ -70,7 +70,7 @@ class SqliteFiles:
 def sqlite_files() -> Iterator[SqliteFiles]:
     """A folder of database files, removed however the block ends."""
     on_tmpfs = TMPFS.is_dir() and shutil.disk_usage(TMPFS).free >= TMPFS_MIN_FREE
-    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=TMPFS if on_tmpfs else None))
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + run_tag(), dir=TMPFS if on_tmpfs else None))
     try:
         yield SqliteFiles(folder)
     finally:

@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.base import Database, Server, mask_password
+from migration_reviewer.replay.providers.base import Database, Server, mask_password, run_tag
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ SCRATCH_PREFIX = "mr_scratch_"
 URL_SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_S = 10
 URL_HINT = "check that the server is running and that --database-url points at it"
+# The role migrations run as on a server of our own: no superuser rights, so COPY … PROGRAM, untrusted
+# languages, ALTER SYSTEM and the like fail there instead of reaching the machine.
+REPLAY_ROLE = "migration_reviewer_replay"
 
 
 class ScratchServer:
@@ -36,18 +39,28 @@ class ScratchServer:
     server of our own, but it forces two checkpoints, which we do not impose on someone else's server.
     `drop_on_close`: drop the scratch databases in `close()`; pointless when the whole server goes away.
     `hint`: what to tell a user when the server fails us.
+    `replay_role`: a role (created when missing, without superuser rights) that owns every scratch
+    database and that the replay connects as; None: the replay connects as the admin connection's role.
     """
 
     dialect = Dialect.POSTGRESQL
 
     def __init__(
-        self, provider: str, conninfo: str, *, file_copy: bool, drop_on_close: bool, hint: str = URL_HINT
+        self,
+        provider: str,
+        conninfo: str,
+        *,
+        file_copy: bool,
+        drop_on_close: bool,
+        hint: str = URL_HINT,
+        replay_role: str | None = None,
     ) -> None:
         self.provider = provider
         self.admin_conninfo = conninfo
         self._file_copy = file_copy
         self._drop_on_close = drop_on_close
         self._hint = hint
+        self._replay_role = replay_role
         self._created: dict[str, Database] = {}
         self._admin = self._connect()
         try:
@@ -69,6 +82,20 @@ class ScratchServer:
                 hint=f'grant it with ALTER ROLE "{role}" CREATEDB, connect as a role that has CREATEDB,'
                 " or use --database embedded",
             )
+        if replay_role is not None:
+            self._ensure_role(replay_role)
+
+    def _ensure_role(self, role: str) -> None:
+        try:
+            if not self._admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                self._admin.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+                        sql.Identifier(role)
+                    )
+                )
+        except psycopg.Error as exc:
+            self._admin.close()
+            raise self._unavailable(f"could not create the role {role}", exc) from None
 
     @property
     def display(self) -> str:
@@ -82,12 +109,14 @@ class ScratchServer:
     keeps_named_databases = False
 
     def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
-        name = name or f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+        name = name or f"{SCRATCH_PREFIX}{run_tag()}{uuid.uuid4().hex[:12]}"
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template.name))
         if self._file_copy and self.server_version_num >= 150000:
             query += sql.SQL(" STRATEGY FILE_COPY")
+        if self._replay_role is not None:
+            query += sql.SQL(" OWNER {}").format(sql.Identifier(self._replay_role))
         try:
             self._admin.execute(query)
         except psycopg.Error as exc:
@@ -113,12 +142,15 @@ class ScratchServer:
     def _database(self, name: str) -> Database:
         return Database(
             name=name,
-            conninfo=make_conninfo(self.admin_conninfo, dbname=name),
+            conninfo=make_conninfo(self.admin_conninfo, dbname=name, **self._as_replay_role()),
             dialect=self.dialect,
             provider=self.provider,
             server_version=self.server_version,
             server_version_num=self.server_version_num,
         )
+
+    def _as_replay_role(self) -> dict[str, str]:
+        return {"user": self._replay_role} if self._replay_role else {}
 
     def drop_database(self, database: Database) -> None:
         if database.name not in self._created:

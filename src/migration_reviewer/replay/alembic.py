@@ -1,0 +1,485 @@
+"""Replays an Alembic migration set with Alembic itself, in a subprocess (replay/alembic_runner.py).
+
+The head side's project files are written to a temp folder; the runner upgrades a scratch database to the
+base heads, then (on copies) runs the experiments and the change, recording every statement a revision
+executes. Those statements become the new migrations' SQL, so every rule reads them as it reads SQL files,
+with the revision file and the line of the `op.` call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.engine import URL
+
+from migration_reviewer.adapters.base import (
+    CodeRunner,
+    Dialect,
+    Migration,
+    MigrationSet,
+    SqlScript,
+    Wrapping,
+)
+from migration_reviewer.discovery.changeset import RepoTree
+from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay.alembic_runner import OWN_ENV
+from migration_reviewer.replay.engine import ReplayOptions, not_replayed
+from migration_reviewer.replay.providers.base import Database, Server
+from migration_reviewer.replay.result import (
+    LockTaken,
+    MigrationRun,
+    ModelDrift,
+    Outcome,
+    ReplayError,
+    RollbackReplay,
+    RollbackStep,
+    SeededReplay,
+    SetReplay,
+    StatementRun,
+)
+from migration_reviewer.replay.sessions import open_session
+from migration_reviewer.replay.statements import Statement, referenced_tables, split_scripts
+from migration_reviewer.schema.declared import Drift, DriftKind
+from migration_reviewer.schema.diff import diff
+from migration_reviewer.schema.renames import rename_hints
+
+# What the runner needs of the repository: Python code, Alembic's configuration and templates.
+_PROJECT_FILES = (".py", ".ini", ".mako", ".cfg", ".toml", ".json", ".yaml", ".yml", ".sql")
+_SECRET_PREFIXES = ("GITHUB_TOKEN", "ACTIONS_", "INPUT_")
+RUN_TIMEOUT_S = 600
+# Offline mode needs only the dialect: nothing connects.
+_OFFLINE_URLS = {Dialect.POSTGRESQL: "postgresql://", Dialect.MYSQL: "mysql://", Dialect.SQLITE: "sqlite://"}
+_RUNNER = "migration_reviewer.replay.alembic_runner"
+
+
+@dataclass
+class _Outcome:
+    """What one runner invocation did."""
+
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    failure: dict[str, Any] | None = None
+    model_drift: dict[str, Any] | None = None  # what `compare` found
+
+
+class _Project:
+    """One side's files on disk, and how to run Alembic over them."""
+
+    def __init__(self, runner: CodeRunner, tree: RepoTree, folder: Path, revision_files: list[str],
+                 timeout_ms: int, site: Path | None) -> None:
+        self.runner = runner
+        self.tree = tree
+        self.folder = folder
+        self.revision_files = revision_files
+        self.timeout_ms = timeout_ms
+        self.site = site  # where the `install` requirements went
+        self.dialect = Dialect.POSTGRESQL
+        self.own_env = False
+        self.new_files: set[str] = set()  # written only once the base history ran
+        self._worker: subprocess.Popen[str] | None = None
+        self._reply: int | None = None  # the pipe the worker answers on
+
+    def add_new_revisions(self) -> None:
+        for path in self.new_files:
+            (self.folder / path).write_bytes(self.tree.read_bytes(path))
+
+    def run(
+        self, database: Database | None, commands: Sequence[tuple[str, str]], *, observe: bool
+    ) -> _Outcome:
+        """Runs `commands` against `database` (None: offline, Alembic only writes the SQL)."""
+        events = self.folder.parent / "events.jsonl"
+        events.write_text("")
+        own = self.folder.parent / "own_env"
+        if self.own_env and not own.exists():
+            own.mkdir()
+            (own / "env.py").write_text(OWN_ENV)
+        request = {
+            "events": str(events),
+            "ini": self.runner.config_path,
+            "section": self.runner.section,
+            "url": _sqlalchemy_url(database, self.timeout_ms) if database else _OFFLINE_URLS[self.dialect],
+            "own_env": self.own_env,
+            "own_script_location": str(own),
+            "version_locations": sorted({str(self.folder / Path(p).parent) for p in self.revision_files}),
+            "commands": list(commands),
+            "observe": observe,
+            "revision_files": self.revision_files,
+            "transaction_per_migration": self.runner.transaction_per_migration,
+        }
+        stopped = self._ask(request)
+        outcome = _Outcome()
+        for line in events.read_text().splitlines():
+            event = json.loads(line)
+            if event["type"] == "statement":
+                outcome.statements.append(event)
+            elif event["type"] == "model_drift":
+                outcome.model_drift = event
+            elif event["type"] == "failed":
+                outcome.failure = event
+        if stopped is not None and outcome.failure is None:
+            outcome.failure = {"message": stopped, "path": None, "line": None}
+        return outcome
+
+    def _ask(self, request: dict[str, Any]) -> str | None:
+        """Sends one request to the worker (started on first use) and waits for it; why the worker
+        stopped instead of answering, if it did."""
+        if self._worker is None:
+            self._start()
+        assert self._worker is not None and self._worker.stdin is not None and self._reply is not None
+        try:
+            self._worker.stdin.write(json.dumps(request) + "\n")
+            self._worker.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker died: reading the reply says so
+        ready, _, _ = select.select([self._reply], [], [], RUN_TIMEOUT_S)
+        if ready and os.read(self._reply, 64):
+            return None
+        timed_out = not ready
+        self.close()  # the next request starts a fresh worker
+        if timed_out:
+            return f"Alembic did not finish within {RUN_TIMEOUT_S} s"
+        log = (self.folder.parent / "worker.log").read_text(errors="replace").strip().splitlines()
+        return log[-1] if log else "the Alembic runner stopped"
+
+    def _start(self) -> None:
+        environment = _environment()
+        if self.site is not None:
+            environment["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(self.site), environment.get("PYTHONPATH")) if p)
+        reply, write_end = os.pipe()
+        log = (self.folder.parent / "worker.log").open("w")
+        try:
+            self._worker = subprocess.Popen(
+                [sys.executable, "-m", _RUNNER, str(self.folder), str(write_end)],
+                cwd=self.folder, env=environment, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                stderr=log, text=True, pass_fds=(write_end,),
+            )
+        finally:
+            os.close(write_end)
+            log.close()
+        self._reply = reply
+
+    def close(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            if worker.stdin is not None:
+                with suppress(OSError):
+                    worker.stdin.close()
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        if self._reply is not None:
+            os.close(self._reply)
+            self._reply = None
+
+
+def _environment() -> dict[str, str]:
+    """Ours, without any credential: the project's code runs in it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_SECRET_PREFIXES)}
+
+
+def replay_revisions(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
+    runner = migration_set.runner
+    assert runner is not None
+    if migration_set.dialect is Dialect.MYSQL:
+        return replay_offline(migration_set, options)
+    new = migration_set.new_migrations
+    notes: list[str] = []
+    result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
+    with tempfile.TemporaryDirectory(prefix="mr-alembic-") as temp, ExitStack() as workers:
+        site, installed = _install(runner.install, Path(temp))
+        if installed:
+            notes.append(installed)
+        project = _materialise(migration_set, runner.tree, Path(temp) / "head", options, site)
+        workers.callback(project.close)
+        base = server.create_database()
+        try:
+            started = time.perf_counter()
+            outcome = project.run(base, [("upgrade", h) for h in runner.base_heads], observe=False)
+            if _env_failed(outcome, project, notes):
+                server.drop_database(base)
+                base = server.create_database()
+                outcome = project.run(base, [("upgrade", h) for h in runner.base_heads], observe=False)
+            result.base_runs = _runs(migration_set.base_migrations, outcome, observed=False)
+            result.base_duration_ms = (time.perf_counter() - started) * 1000
+            project.add_new_revisions()
+            with open_session(base, options.statement_timeout_ms) as session:
+                result.before = session.introspect()
+            if options.check_rollback and new and all(m.down is not None for m in new):
+                result.rollback = _rollback(project, server, base, migration_set, options, result.before)
+            with _copy(server, base) as database:
+                outcome = project.run(database, [("upgrade", "heads")], observe=True)
+                result.runs = _runs(new, outcome, observed=True)
+                with open_session(database, options.statement_timeout_ms) as session:
+                    result.after = session.introspect()
+                if runner.metadata:
+                    base_project = _materialise(migration_set, runner.base_tree, Path(temp) / "base", options,
+                                                site)
+                    workers.callback(base_project.close)
+                    result.model_drift = _model_drift(runner.metadata, project.run(
+                        database, [("compare", runner.metadata)], observe=False), base_project.run(
+                        base, [("compare", runner.metadata)], observe=False))
+            hints = [hint for run in result.runs if run.outcome is Outcome.APPLIED
+                     for step in run.statements for hint in rename_hints(step.statement.text)]
+            result.changes = diff(result.before, result.after, hints)
+            result.seeded = _seeded(project, server, base, result, options)
+        finally:
+            with suppress(DatabaseUnavailable):
+                server.drop_database(base)
+    result.migration_set = _with_statements(migration_set, result.runs, notes)
+    return result
+
+
+def _env_failed(outcome: _Outcome, project: _Project, notes: list[str]) -> bool:
+    """Whether the project's env.py itself could not run (it needs the application's settings, a
+    service…); then the revisions run under a minimal env.py of ours from now on."""
+    failure = outcome.failure
+    if project.own_env or failure is None or failure.get("path") is not None:  # a revision's own failure
+        return False
+    notes.append(f"the project's env.py could not run here ({failure['message']}); the revisions ran "
+                 "under a minimal env.py (our database URL, target_metadata=None)")
+    project.own_env = True
+    return True
+
+
+def _with_statements(migration_set: MigrationSet, runs: list[MigrationRun], notes: list[str]) -> MigrationSet:
+    """The set as the rules read it: each revision's recorded statements become its SQL."""
+    recorded = {run.migration.id: run for run in runs}
+    enriched = replace(
+        migration_set,
+        head_migrations=tuple(
+            replace(m, up=_scripts(recorded[m.id])) if m.id in recorded else m
+            for m in migration_set.head_migrations
+        ),
+        notes=(*migration_set.notes, *notes),
+    )
+    by_id = {m.id: m for m in enriched.head_migrations}
+    for run in runs:
+        run.migration = by_id[run.migration.id]
+    return enriched
+
+
+def replay_offline(migration_set: MigrationSet, options: ReplayOptions) -> SetReplay:
+    """Where Alembic cannot run against a scratch database of the dialect: `alembic upgrade --sql` writes
+    the statements without running them, which the static rules can still read."""
+    runner = migration_set.runner
+    assert runner is not None
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mr-alembic-") as temp, ExitStack() as workers:
+        site, installed = _install(runner.install, Path(temp))
+        notes += [installed] if installed else []
+        project = _materialise(migration_set, runner.tree, Path(temp) / "head", options, site)
+        workers.callback(project.close)
+        project.add_new_revisions()
+        outcome = project.run(None, [("offline", "heads")], observe=True)
+        if _env_failed(outcome, project, notes):
+            outcome = project.run(None, [("offline", "heads")], observe=True)
+    runs = _runs(migration_set.new_migrations, outcome, observed=True)
+    return not_replayed(
+        _with_statements(migration_set, runs, notes),
+        f"Alembic replays {migration_set.dialect} offline only: the statements come from "
+        "`alembic upgrade --sql` and were checked by the static rules, not run",
+    )
+
+
+@contextmanager
+def _copy(server: Server, base: Database) -> Iterator[Database]:
+    database = server.create_database(template=base)
+    try:
+        yield database
+    finally:
+        with suppress(DatabaseUnavailable):  # an error on its way out matters more than the cleanup
+            server.drop_database(database)
+
+
+def _seeded(
+    project: _Project, server: Server, base: Database, result: SetReplay, options: ReplayOptions
+) -> SeededReplay | None:
+    new_scripts = [s for run in result.runs for s in _scripts(run)]
+    touched = referenced_tables(split_scripts(new_scripts, Dialect.POSTGRESQL), Dialect.POSTGRESQL)
+    if not options.seed_rows or not touched or result.before is None:
+        return None
+    with _copy(server, base) as database:
+        with open_session(database, options.statement_timeout_ms) as session:
+            rows = session.seed(result.before, touched, options.seed_rows)
+        if rows is None:
+            return None
+        outcome = project.run(database, [("upgrade", "heads")], observe=True)
+    return SeededReplay(rows, _runs([run.migration for run in result.runs], outcome, observed=True))
+
+
+def _rollback(
+    project: _Project,
+    server: Server,
+    base: Database,
+    migration_set: MigrationSet,
+    options: ReplayOptions,
+    before: Any,
+) -> RollbackReplay:
+    """Up to the new heads, down to the base heads, up again: as `alembic downgrade` would roll back a
+    deploy. The schema after the downgrade is compared with the base schema."""
+    new = migration_set.new_migrations
+    assert migration_set.runner is not None
+    replay = RollbackReplay()
+    with _copy(server, base) as database:
+        outcome = project.run(database, [("upgrade", "heads")], observe=False)
+        replay.up_runs = _runs(new, outcome, observed=False)
+        if outcome.failure is not None:
+            return replay
+        targets = migration_set.runner.base_heads or ("base",)
+        outcome = project.run(database, [("downgrade", t) for t in targets], observe=False)
+        downs = _runs(tuple(reversed(new)), outcome, observed=False)
+        replay.steps = [RollbackStep(run.migration, run) for run in downs]
+        if outcome.failure is None and replay.steps:
+            with open_session(database, options.statement_timeout_ms) as session:
+                replay.steps[-1].leftovers = diff(before, session.introspect(), [])
+            replay.up_again_runs = _runs(new, project.run(database, [("upgrade", "heads")], observe=False),
+                                         observed=False)
+    return replay
+
+
+def _runs(migrations: Sequence[Migration], outcome: _Outcome, *, observed: bool) -> list[MigrationRun]:
+    """The runner's events as runs, one per migration in order. A failure stops the runner: a revision
+    after it did not run, and in one transaction for all (Alembic's default) the ones before it are undone
+    with it."""
+    by_path: dict[str, list[StatementRun]] = {}
+    for event in outcome.statements:
+        by_path.setdefault(event["path"], []).append(_statement_run(event))
+    failure = outcome.failure
+    failed_path = None
+    if failure is not None:
+        erring = next((e for e in outcome.statements if e.get("error")), None)
+        failed_path = failure.get("path") or (erring["path"] if erring else None)
+    runs: list[MigrationRun] = []
+    failed_at: int | None = None
+    for index, migration in enumerate(migrations):
+        statements = by_path.get(migration.path, []) if observed or failure else []
+        run = MigrationRun(migration, Outcome.APPLIED, statements,
+                           duration_ms=sum(s.duration_ms for s in statements))
+        if failure is not None and (failed_path == migration.path or (failed_path is None and index == 0)):
+            run.outcome = Outcome.FAILED
+            run.error = next((s.error for s in statements if s.error), None) or _error(failure, migration)
+            failed_at = index
+        elif failed_at is not None:
+            run.outcome = Outcome.NOT_RUN
+        runs.append(run)
+    loading = failure is not None and failure.get("module")  # Alembic could not even load the revisions
+    for run in runs:
+        if loading and run.outcome is not Outcome.FAILED:
+            run.outcome = Outcome.NOT_RUN
+    if failed_at is not None and not loading and migrations and migrations[0].wrapping is Wrapping.BATCH:
+        for run in runs[:failed_at]:
+            run.outcome = Outcome.ROLLED_BACK
+    return runs
+
+
+def _statement_run(event: dict[str, Any]) -> StatementRun:
+    text = event["sql"].strip()
+    statement = Statement(text, event["path"], event["line"], event["line"] + text.count("\n"))
+    run = StatementRun(
+        statement,
+        Outcome.APPLIED,
+        duration_ms=event.get("duration_ms", 0.0),
+        in_transaction=event.get("in_transaction", False),
+        locks=tuple(LockTaken(*lock) for lock in event.get("locks", [])),
+        rewrites=tuple(event.get("rewrites", [])),
+        rows=event.get("rows"),
+    )
+    error = event.get("error")
+    if error:
+        run.outcome = Outcome.FAILED
+        run.error = ReplayError(error["message"], statement.path, statement.line, text, error.get("sqlstate"),
+                                error.get("detail"), table=error.get("table"), column=error.get("column"),
+                                constraint=error.get("constraint"))
+    return run
+
+
+def _error(failure: dict[str, Any], migration: Migration) -> ReplayError:
+    message = failure["message"]
+    if failure.get("module"):
+        message = (f"the revision imports `{failure['module']}`, which is not installed where the review "
+                   "runs: list it under `install` in the configuration, or add it to the action's "
+                   "`extra-packages` input")
+    return ReplayError(message, failure.get("path") or migration.path, failure.get("line") or 1, "")
+
+
+def _scripts(run: MigrationRun) -> tuple[SqlScript, ...]:
+    return tuple(SqlScript(s.statement.path, s.statement.text, s.statement.line) for s in run.statements)
+
+
+def _sqlalchemy_url(database: Database, timeout_ms: int) -> str:
+    if database.dialect is Dialect.SQLITE:
+        return f"sqlite:///{database.conninfo}"
+    params = {k: str(v) for k, v in conninfo_to_dict(database.conninfo).items() if v is not None}
+    query = {k: v for k, v in params.items() if k not in ("user", "password", "dbname")}
+    query["options"] = f"-c statement_timeout={int(timeout_ms)}"
+    url = URL.create("postgresql+psycopg", username=params.get("user"), password=params.get("password"),
+                     database=params.get("dbname"), query=query)
+    return url.render_as_string(hide_password=False)
+
+
+def _materialise(
+    migration_set: MigrationSet, tree: RepoTree, side: Path, options: ReplayOptions, site: Path | None
+) -> _Project:
+    """`tree`'s project files under `side`/repo."""
+    assert migration_set.runner is not None
+    folder = side / "repo"
+    for path in tree.paths:
+        if path.endswith(_PROJECT_FILES) and "node_modules/" not in path:
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(tree.read_bytes(path))
+    project = _Project(migration_set.runner, tree, folder, [m.path for m in migration_set.head_migrations],
+                       options.statement_timeout_ms, site)
+    project.dialect = migration_set.dialect
+    if tree is migration_set.runner.tree:
+        # The base history runs with the base's revisions only: a new one that cannot load (a module
+        # missing here) must not stop it.
+        project.new_files = {m.path for m in migration_set.new_migrations}
+        for path in project.new_files:
+            (folder / path).unlink(missing_ok=True)
+    return project
+
+
+def _install(requirements: Sequence[str], temp: Path) -> tuple[Path | None, str | None]:
+    """pip installs the configured requirements into a folder of their own; a note says what happened."""
+    if not requirements:
+        return None, None
+    site = temp / "site"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
+         str(site), *requirements],
+        env=_environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False,
+    )
+    if completed.returncode != 0:
+        error = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]
+        return None, f"`install` failed ({error}): the revisions ran without {', '.join(requirements)}"
+    return site, f"installed for the Alembic runner: {', '.join(requirements)}"
+
+
+def _model_drift(source: str, head: _Outcome, base: _Outcome) -> ModelDrift:
+    if head.model_drift is None:
+        failure = head.failure or {"message": "the models were not compared"}
+        return ModelDrift(source, error=failure["message"])
+    drift = ModelDrift(source, head.model_drift.get("path"), _drifts(head.model_drift))
+    if base.model_drift is not None:  # a base without these models has no drift of its own
+        drift.known = _drifts(base.model_drift)
+    return drift
+
+
+def _drifts(event: dict[str, Any]) -> list[Drift]:
+    return [Drift(DriftKind(d["kind"]), d["table"], d["column"], d.get("line"), d.get("nullable"))
+            for d in event["drifts"]]

@@ -1,0 +1,2 @@
+ALTER TABLE "users" ADD COLUMN "bio" TEXT;
+CREATE TABLE "teams" ("id" SERIAL PRIMARY KEY, "name" TEXT NOT NULL);

@@ -1,0 +1,5 @@
+create table public.profiles (
+  id uuid primary key,
+  username text not null,
+  bio text
+);
