@@ -17,8 +17,6 @@ import re
 import warnings
 from dataclasses import dataclass, field, replace
 
-from alembic.script.revision import Revision, RevisionError, RevisionMap
-
 from migration_reviewer.adapters._common import (
     basename,
     dialect_from_path,
@@ -169,6 +167,9 @@ class _Side:
 
 
 def _read_side(tree: RepoTree, project: _Project, changed: frozenset[str] = frozenset()) -> _Side:
+    # Alembic is imported here, not with the module: only repositories that use it pay for the import.
+    from alembic.script.revision import Revision, RevisionError, RevisionMap
+
     side = _Side()
     steps: dict[str, tuple[Migration, tuple[str, ...], tuple[str, ...]]] = {}
     for folder in project.version_locations:

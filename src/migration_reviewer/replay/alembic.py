@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
-from sqlalchemy.engine import URL
 
 from migration_reviewer.adapters.base import (
     CodeRunner,
@@ -423,6 +422,8 @@ def _scripts(run: MigrationRun) -> tuple[SqlScript, ...]:
 def _sqlalchemy_url(database: Database, timeout_ms: int) -> str:
     if database.dialect is Dialect.SQLITE:
         return f"sqlite:///{database.conninfo}"
+    from sqlalchemy.engine import URL  # here, not with the module: only Alembic projects need it
+
     params = {k: str(v) for k, v in conninfo_to_dict(database.conninfo).items() if v is not None}
     query = {k: v for k, v in params.items() if k not in ("user", "password", "dbname")}
     query["options"] = f"-c statement_timeout={int(timeout_ms)}"
