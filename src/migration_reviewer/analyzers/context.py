@@ -89,6 +89,17 @@ class AnalysisContext:
         return tuple(statements_of(migrations, split, runs, seeded))
 
     @cached_property
+    def statements_by_relation(self) -> dict[str, list[SqlStatement]]:
+        """The statements that name a relation (CREATE/ALTER TABLE, CREATE INDEX…), by that relation: rules
+        that look statements up per table stay linear in the size of the change."""
+        grouped: dict[str, list[SqlStatement]] = {}
+        for stmt in self.statements:
+            target = stmt.body.get("relation")
+            if isinstance(target, dict):
+                grouped.setdefault(relation(target), []).append(stmt)
+        return grouped
+
+    @cached_property
     def suppressions(self) -> Suppressions:
         """The ignore directives of the change's files; the registry records which ones are used."""
         return Suppressions.read(self.statements)

@@ -51,11 +51,13 @@ def table_views(
         if name in now or (touched[name] == "dropped" and name in then)
     }
     drawn = {name: table for name, table in drawn.items() if table.kind in _DRAWN and not table.partition_of}
+    # Who references whom, once per snapshot: a change to thousands of tables stays linear.
+    referenced_by_now, referenced_by_then = _referencing(now), _referencing(then)
     neighbours: set[str] = set()
     for name, table in drawn.items():
-        snapshot = then if touched[name] == "dropped" else now
+        referencing = referenced_by_then if touched[name] == "dropped" else referenced_by_now
         neighbours.update(_referenced(table))
-        neighbours.update(other_name for other_name, other in snapshot.items() if name in _referenced(other))
+        neighbours.update(referencing.get(name, ()))
     neighbours -= set(drawn)
 
     views = [
@@ -75,6 +77,15 @@ def table_views(
 
 def _by_name(snapshot: SchemaSnapshot | None) -> dict[str, Table]:
     return {} if snapshot is None else {display_name(t.schema, t.name): t for t in snapshot.tables}
+
+
+def _referencing(tables: dict[str, Table]) -> dict[str, set[str]]:
+    """For each table, the tables whose foreign keys point at it."""
+    found: dict[str, set[str]] = {}
+    for name, table in tables.items():
+        for target in _referenced(table):
+            found.setdefault(target, set()).add(name)
+    return found
 
 
 def _referenced(table: Table) -> set[str]:

@@ -10,6 +10,7 @@ of the public schema print unqualified, everything else qualified.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -238,7 +239,12 @@ class SchemaSnapshot:
     extensions: tuple[Extension, ...] = ()
 
     def table(self, schema: str, name: str) -> Table | None:
-        return next((t for t in self.tables if t.schema == schema and t.name == name), None)
+        return self._by_name.get((schema, name))
+
+    @functools.cached_property
+    def _by_name(self) -> dict[tuple[str, str], Table]:
+        # Rules look tables up by name over and over: a schema of thousands of tables stays linear.
+        return {(t.schema, t.name): t for t in self.tables}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only (lists, dicts, strings, numbers, booleans, None)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Issue
-from migration_reviewer.analyzers.sql import SqlStatement, relation
+from migration_reviewer.analyzers.sql import SqlStatement
 from migration_reviewer.replay.result import Outcome
 from migration_reviewer.schema.model import PUBLIC, Column, RelationKind, SchemaSnapshot, Table
 
@@ -85,9 +85,7 @@ def touched_tables(ctx: AnalysisContext, *, partial: bool = False) -> Iterator[T
 def locate(ctx: AnalysisContext, table: str, mention: str | None = None) -> SqlStatement | None:
     """The change's statement that creates or alters `table`: the first that mentions `mention` (a
     column, constraint or index name) when one does, else the first about the table."""
-    about = [
-        s for s in ctx.statements if s.kind in _ABOUT_TABLE and relation(s.body.get("relation", {})) == table
-    ]
+    about = [s for s in ctx.statements_by_relation.get(table, []) if s.kind in _ABOUT_TABLE]
     if mention is not None:
         named = [s for s in about if mention in s.statement.text]
         about = named or about

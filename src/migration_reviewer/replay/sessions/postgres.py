@@ -43,6 +43,10 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LI
   AND n.nspname NOT LIKE 'pg\\_temp%'
 """
 
+# The same, for the catalog rows the open transaction itself wrote: what its statements created, altered or
+# rewrote so far.
+_CHANGED_HERE = _USER_RELATIONS + "  AND c.xmin::text::bigint = ({current}) % 4294967296\n"
+
 _OWN_LOCKS = """
 SELECT l.relation::bigint, l.mode FROM pg_locks l
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation IS NOT NULL
@@ -69,6 +73,11 @@ class PostgresSession:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self._relations: RelationMap | None = None  # the catalog as last read, kept between statements
+        current = (
+            "pg_current_xact_id()::text::bigint" if conn.info.server_version >= 130000 else "txid_current()"
+        )
+        self._changed_here = _CHANGED_HERE.format(current=current)
 
     def execute(self, sql: str) -> int | None:
         try:
@@ -90,11 +99,22 @@ class PostgresSession:
         return _STATES.get(self.conn.info.transaction_status, TxState.IDLE)
 
     def relations(self) -> RelationMap:
-        rows = self._query(_USER_RELATIONS)
-        return {
+        """Inside a transaction only the catalog rows it wrote are read again, merged into what was read
+        before: observing every statement of a change that creates thousands of tables stays linear.
+        Outside one (a statement that commits on its own) the whole catalog is read. A relation dropped
+        since keeps its entry: that is where the name of a lock on it comes from."""
+        in_transaction = self.state() is TxState.OPEN
+        rows = self._query(
+            self._changed_here if in_transaction and self._relations is not None else _USER_RELATIONS
+        )
+        found = {
             oid: Relation(qualified(nsp, rel), _RELKINDS.get(kind, kind), node)
             for oid, nsp, rel, kind, node in rows
         }
+        if in_transaction and self._relations is not None:
+            found = {**self._relations, **found}
+        self._relations = found
+        return dict(found)
 
     def own_locks(self, known: RelationMap) -> set[LockTaken]:
         # A relation the transaction dropped is gone from pg_class: its name comes from `known`, read
