@@ -8,7 +8,8 @@ from migration_reviewer.analyzers.evidence import OUTAGE_MS, duration
 from migration_reviewer.analyzers.locks import LockMode, predicted_locks
 from migration_reviewer.analyzers.sql import Node, SqlStatement
 
-# Statements that read or write rows, or only set up the session: everything else changes the schema.
+# Statements that read or write rows, maintain storage, or only set up the session: everything else
+# changes the schema.
 _NOT_DDL = frozenset(
     {
         "UpdateStmt",
@@ -20,6 +21,15 @@ _NOT_DDL = frozenset(
         "VariableSetStmt",
         "VariableShowStmt",
         "CopyStmt",
+        "TruncateStmt",
+        "VacuumStmt",
+        "ClusterStmt",
+        "ReindexStmt",
+        "LockStmt",
+        "CheckPointStmt",
+        "ExplainStmt",
+        "NotifyStmt",
+        "DiscardStmt",
     }
 )
 
