@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from migration_reviewer.errors import DatabaseUnavailable
@@ -78,6 +79,29 @@ def _describe(exc: OSError, timeout: float) -> str:
     return f"cannot be reached ({exc.strerror or exc})"
 
 
+@contextmanager
+def running(container: Any, image: str) -> Iterator[None]:
+    """Start a testcontainers container, stop it when the block ends; a container that cannot start is a
+    one-line DatabaseUnavailable, not a Docker traceback."""
+    from docker.errors import DockerException
+
+    try:
+        container.start()
+    except BaseException as exc:
+        container.stop()  # a container that was created but never became ready
+        if not isinstance(exc, DockerException | TimeoutError):
+            raise
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"could not start a {image} container: {reason}",
+            hint=f"check that Docker can pull and run {image}, or {NO_DOCKER_HINT}",
+        ) from None
+    try:
+        yield
+    finally:
+        container.stop()
+
+
 class DockerProvider:
     name = "docker"
 
@@ -94,32 +118,19 @@ class DockerProvider:
     def run(self) -> Iterator[ScratchServer]:
         check_docker()
         # Heavy imports, only once a daemon answers.
-        from docker.errors import DockerException
-
         try:
             from testcontainers.community.postgres import PostgresContainer
         except ImportError:  # testcontainers < 4.14 keeps it at the top level
             from testcontainers.postgres import PostgresContainer
 
         container = PostgresContainer(self.image, driver=None)
-        try:
-            container.start()
-        except BaseException as exc:
-            container.stop()  # a container that was created but never became ready
-            if not isinstance(exc, DockerException | TimeoutError):
-                raise
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseUnavailable(
-                f"could not start a {self.image} container: {reason}",
-                hint=f"check that Docker can pull and run {self.image}, or {NO_DOCKER_HINT}",
-            ) from None
-        try:
-            with scratch_server(
+        with (
+            running(container, self.image),
+            scratch_server(
                 self.name,
                 container.get_connection_url(),
                 file_copy=True,
                 hint=f"the {self.image} container stopped answering; {NO_DOCKER_HINT}",
-            ) as server:
-                yield server
-        finally:
-            container.stop()
+            ) as server,
+        ):
+            yield server

@@ -26,7 +26,7 @@ import pymysql
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
 from migration_reviewer.replay.providers.base import Database, Server, mask_password, run_tag
-from migration_reviewer.replay.providers.docker import check_docker
+from migration_reviewer.replay.providers.docker import check_docker, running
 from migration_reviewer.replay.providers.url import CONNECT_TIMEOUT_S, SCRATCH_PREFIX
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ _GRANT_HINT = (
     "the user needs to create and drop its scratch databases: "
     "GRANT ALL ON `mr\\_scratch\\_%`.* TO the user, or connect as one who may"
 )
+
 
 def is_mysql_url(url: str | None) -> bool:
     return url is not None and url.lower().startswith(URL_SCHEMES)
@@ -310,26 +311,15 @@ class MySqlDockerProvider:
     def run(self) -> Iterator[MySqlServer]:
         check_docker()
         # Heavy imports, only once a daemon answers.
-        from docker.errors import DockerException
         from testcontainers.mysql import MySqlContainer
 
         container = MySqlContainer(self.image, username="root", password=uuid.uuid4().hex)
-        try:
-            container.start()
-        except BaseException as exc:
-            container.stop()  # a container that was created but never became ready
-            if not isinstance(exc, DockerException | TimeoutError):
-                raise
-            raise DatabaseUnavailable(
-                f"could not start a {self.image} container: {_reason(exc)}",
-                hint=f"check that Docker can pull and run {self.image}, or {NO_DOCKER_HINT}",
-            ) from None
-        try:
-            with mysql_server(
+        with (
+            running(container, self.image),
+            mysql_server(
                 self.name,
                 container.get_connection_url(),
                 hint=f"the {self.image} container stopped answering; {NO_DOCKER_HINT}",
-            ) as server:
-                yield server
-        finally:
-            container.stop()
+            ) as server,
+        ):
+            yield server
