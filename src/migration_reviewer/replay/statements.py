@@ -8,16 +8,14 @@ line, when it runs.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-import pglast
 import sqlglot
 from pglast import parser as pg_parser
-from pglast.visitors import Visitor
 
 from migration_reviewer.adapters.base import Dialect, SqlScript
 from migration_reviewer.schema.model import PUBLIC, ObjectName
@@ -225,14 +223,6 @@ def is_transaction_control(statement: Statement) -> bool:
     return first in {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
 
 
-class _RangeVars(Visitor):
-    def __init__(self) -> None:
-        self.found: set[ObjectName] = set()
-
-    def visit_RangeVar(self, _ancestors: object, node: Any) -> None:
-        self.found.add(ObjectName(node.schemaname or "public", node.relname))
-
-
 def referenced_tables(
     statements: Iterable[Statement], dialect: Dialect = Dialect.POSTGRESQL
 ) -> set[ObjectName]:
@@ -240,13 +230,24 @@ def referenced_tables(
     database connected to). Statements that do not parse are passed over: the server reports them."""
     if dialect is not Dialect.POSTGRESQL:
         return {name for statement in statements for name in _tables_named(statement.text, dialect)}
-    visitor = _RangeVars()
+    found: set[ObjectName] = set()
     for statement in statements:
         try:
-            visitor(pglast.parse_sql(statement.text))
+            tree = pg_parser.parse_sql_json(statement.text)
         except pg_parser.ParseError:
             continue
-    return visitor.found
+        # Read off the JSON text rather than walking a tree: a multi-megabyte INSERT stays cheap.
+        for match in _RANGE_VAR.finditer(tree):
+            fields = {key: json.loads(f'"{value}"') for key, value in _NAME_FIELD.findall(match.group(1))}
+            if "relname" in fields:
+                found.add(ObjectName(fields.get("schemaname") or "public", fields["relname"]))
+    return found
+
+
+# A RangeVar, wherever it sits (typed fields such as "relation" drop the node name): the only node with a
+# "relname".
+_RANGE_VAR = re.compile(r'\{([^{}]*"relname":[^{}]*)')
+_NAME_FIELD = re.compile(r'"(schemaname|relname)":"((?:[^"\\]|\\.)*)"')
 
 
 # sqlglot leaves statements it does not know as an opaque Command (and logs it): name their table here.
