@@ -39,7 +39,7 @@ def alter_system(ctx: AnalysisContext) -> Iterator[Issue]:
         if stmt.kind == "AlterSystemStmt":
             name = stmt.body.get("setstmt", {}).get("name") or "ALL"
             what = f"`ALTER SYSTEM` changes the server's configuration (`{name}`)."
-        elif used := sorted(set(called_functions(stmt)) & _SERVER_CONTROL):
+        elif used := sorted(called_functions(stmt, _SERVER_CONTROL)):
             what = f"`{used[0]}()` acts on the server or on other sessions."
         else:
             continue

@@ -48,7 +48,7 @@ def connection_to_another_server(ctx: AnalysisContext) -> Iterator[Issue]:
             what = f"`CREATE EXTENSION {body['extname']}` lets the database server connect elsewhere."
         elif stmt.kind == "CreateForeignServerStmt":
             what = f"`CREATE SERVER {body.get('servername', '')}` defines a connection to another server."
-        elif used := sorted(set(called_functions(stmt)) & _REMOTE_FUNCTIONS):
+        elif used := sorted(called_functions(stmt, _REMOTE_FUNCTIONS)):
             what = f"`{used[0]}()` connects from the database server to another one."
         else:
             continue

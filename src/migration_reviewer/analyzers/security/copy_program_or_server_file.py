@@ -57,7 +57,7 @@ def copy_program_or_server_file(ctx: AnalysisContext) -> Iterator[Issue]:
                 what = f"`COPY … {direction} '{target}'` reads or writes a file on the database server."
             yield issue(stmt, what, "copy through the client (`COPY … TO STDOUT`, `\\copy`), not the server")
             continue
-        used = sorted(set(called_functions(stmt)) & _FILE_FUNCTIONS)
+        used = sorted(called_functions(stmt, _FILE_FUNCTIONS))
         if used:
             yield issue(
                 stmt,
