@@ -118,7 +118,10 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         touched = referenced_tables(
             (s for m in new for s in split_scripts(m.up, migration_set.dialect)), migration_set.dialect
         )
-        seeding = bool(options.seed_rows and new and touched)
+        # Seeding only means something for tables that already hold rows in production: a change that
+        # only touches tables it creates would replay the same way twice.
+        existing = {table.name for table in result.before.tables}
+        seeding = bool(options.seed_rows and new and {t.name for t in touched} & existing)
         rolling_back = options.check_rollback and any(m.down is not None for m in new)
         options.say(
             f"running the change of {root}"
