@@ -96,14 +96,13 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     base = server.find_database(name) if name else None
     result.base_cached = base is not None
     root = migration_set.root or "."
-    if result.base_cached:
-        options.say(f"the base history of {root} was kept from an earlier run")
-    created = base is None
     if base is None:
         base = server.create_database(name=name)
+    else:
+        options.say(f"the base history of {root} was kept from an earlier run")
     try:
         with open_session(base, options.statement_timeout_ms) as session:
-            if created:
+            if not result.base_cached:
                 options.say(
                     f"replaying the base history of {root}: {len(migration_set.base_migrations)} migrations"
                 )

@@ -149,9 +149,6 @@ class SetReplay:
     def base_failures(self) -> list[MigrationRun]:
         return [run for run in self.base_runs if run.outcome is Outcome.FAILED]
 
-    def run_for(self, migration: Migration) -> MigrationRun | None:
-        return next((run for run in self.runs if run.migration.id == migration.id), None)
-
 
 @dataclass
 class ReplayResult:

@@ -38,8 +38,9 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
 
 def _set_report(replay: SetReplay) -> SetReport:
     mset = replay.migration_set
+    runs = {run.migration.id: run for run in replay.runs}  # one lookup per migration, not a scan
     entries = [
-        _entry(m, replay.run_for(m), replayed=replay.error is None, reversible=reversible(replay, m))
+        _entry(m, runs.get(m.id), replayed=replay.error is None, reversible=reversible(replay, m))
         for m in mset.head_migrations
         if m.status is not MigrationStatus.BASE
     ]
