@@ -9,6 +9,9 @@ from typing import Any
 from gitrepo import git, make_repo, write
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
+from migration_reviewer.replay.engine import _recalled_snapshot
+from migration_reviewer.replay.providers.embedded import EmbeddedProvider
+from migration_reviewer.schema.model import SchemaSnapshot
 
 ORDERS = "CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users);\n"
 BASE = {
@@ -48,3 +51,21 @@ def test_editing_a_base_migration_misses_the_cache(tmp_path: Path) -> None:
     git(repo, "rebase", "-q", "main")
     assert _review(repo, cache)[0] is False
     assert _review(repo, cache)[0] is True
+
+
+def test_the_base_schema_is_kept_with_the_cluster_and_read_back_instead_of_the_catalogs(
+    tmp_path: Path,
+) -> None:
+    provider = EmbeddedProvider(cache_dir=tmp_path / "cache", base_cache_key="k" * 64)
+    with provider.run() as server:
+        base = server.create_database(name="mr_base_test")
+        assert server.recall(base) is None
+        server.remember(base, '{"schemas": ["public"]}')
+    with provider.run() as server:
+        assert server.warm
+        kept = server.find_database("mr_base_test")
+        assert kept is not None
+        assert server.recall(kept) == '{"schemas": ["public"]}'
+        assert _recalled_snapshot(server, kept) == SchemaSnapshot(schemas=("public",))
+        server.remember(kept, "not json")
+        assert _recalled_snapshot(server, kept) is None  # read from the catalogs instead

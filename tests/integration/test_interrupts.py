@@ -32,6 +32,8 @@ def _start_review(repo: Path, *extra: str) -> subprocess.Popen[str]:
         [sys.executable, "-m", "migration_reviewer", "review", "--repo", str(repo), "--base", "main",
          "--head", "feature", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a runner started in the background (`pytest &`) hands down an ignored SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

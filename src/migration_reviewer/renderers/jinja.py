@@ -4,15 +4,21 @@ undefined names, with escaping filters for Markdown."""
 from __future__ import annotations
 
 from pathlib import Path
-
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, Template
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING
 
 from migration_reviewer.errors import ConfigError
 from migration_reviewer.renderers import escape
 
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
 
 def environment(override_dir: str | None = None) -> ImmutableSandboxedEnvironment:
+    # Loaded here: the JSON and terminal outputs do without Jinja2.
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     loaders: list[FileSystemLoader | PackageLoader] = []
     if override_dir:
         loaders.append(FileSystemLoader(override_dir))

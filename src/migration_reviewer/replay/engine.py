@@ -11,6 +11,7 @@ written inside a migration file behaves exactly as it would under the real runne
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -101,19 +102,22 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     else:
         options.say(f"the base history of {root} was kept from an earlier run")
     try:
-        with open_session(base, options.statement_timeout_ms) as session:
-            if not result.base_cached:
-                options.say(
-                    f"replaying the base history of {root}: {len(migration_set.base_migrations)} migrations"
-                )
-                started = time.perf_counter()
-                result.base_runs = _apply_base_history(
-                    session, migration_set.base_migrations, migration_set.dialect
-                )
-                result.base_duration_ms = (time.perf_counter() - started) * 1000
-            result.before = session.introspect()
+        result.before = _recalled_snapshot(server, base) if result.base_cached else None
+        if result.before is None:
+            with open_session(base, options.statement_timeout_ms) as session:
+                if not result.base_cached:
+                    count = len(migration_set.base_migrations)
+                    options.say(f"replaying the base history of {root}: {count} migrations")
+                    started = time.perf_counter()
+                    result.base_runs = _apply_base_history(
+                        session, migration_set.base_migrations, migration_set.dialect
+                    )
+                    result.base_duration_ms = (time.perf_counter() - started) * 1000
+                result.before = session.introspect()
         if result.base_failures:
             keep = False  # a base that did not replay cleanly is not worth keeping
+        elif keep and not result.base_cached:
+            server.remember(base, json.dumps(result.before.to_dict()))
         touched = referenced_tables(
             (s for m in new for s in split_scripts(m.up, migration_set.dialect)), migration_set.dialect
         )
@@ -143,6 +147,18 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     if not keep:
         server.drop_database(base)
     return result
+
+
+def _recalled_snapshot(server: Server, base: Database) -> SchemaSnapshot | None:
+    """The schema of a kept base, as the run that replayed it read it: reading it again from the catalogs
+    costs more than decoding it. None when there is no such note or it is from an older version."""
+    note = server.recall(base)
+    if note is None:
+        return None
+    try:
+        return SchemaSnapshot.from_dict(json.loads(note))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _run_experiments(

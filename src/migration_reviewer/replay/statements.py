@@ -13,12 +13,15 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlglot
 from pglast import parser as pg_parser
 
 from migration_reviewer.adapters.base import Dialect, SqlScript
 from migration_reviewer.schema.model import PUBLIC, ObjectName
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 
 @dataclass(frozen=True)
@@ -257,8 +260,10 @@ _ALTERED_TABLE = re.compile(
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
-def parse_other(text: str, dialect: Dialect) -> sqlglot.exp.Expr | None:
+def parse_other(text: str, dialect: Dialect) -> exp.Expr | None:
     """A MySQL or SQLite statement's sqlglot tree; None where sqlglot cannot read it."""
+    import sqlglot  # a tenth of a second to load: only reviews of MySQL and SQLite need it
+
     try:
         return sqlglot.parse_one(text, read=dialect.value)
     except sqlglot.errors.SqlglotError:
@@ -266,9 +271,11 @@ def parse_other(text: str, dialect: Dialect) -> sqlglot.exp.Expr | None:
 
 
 def _tables_named(text: str, dialect: Dialect) -> Iterator[ObjectName]:
+    from sqlglot import exp
+
     tree = parse_other(text, dialect)
-    if tree is not None and not isinstance(tree, sqlglot.exp.Command):
-        for table in tree.find_all(sqlglot.exp.Table):
+    if tree is not None and not isinstance(tree, exp.Command):
+        for table in tree.find_all(exp.Table):
             if table.name:
                 yield ObjectName(table.db or PUBLIC, table.name)
     elif match := _ALTERED_TABLE.match(text):

@@ -248,7 +248,7 @@ class SchemaSnapshot:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only (lists, dicts, strings, numbers, booleans, None)."""
-        result = _to_json(dataclasses.asdict(self))
+        result = _to_json(self)
         assert isinstance(result, dict)
         return result
 
@@ -261,6 +261,8 @@ class SchemaSnapshot:
 
 
 def _to_json(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _to_json(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {key: _to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -270,22 +272,40 @@ def _to_json(value: object) -> object:
     return value
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _from_json(annotation: Any, value: Any) -> Any:
-    # Driven by the annotations, so a new field with a default needs no change here.
-    if value is None:
-        return None
+    return _decoder(annotation)(value)
+
+
+@functools.cache
+def _decoder(annotation: Any) -> typing.Callable[[Any], Any]:
+    """A function that builds a value of `annotation` from its JSON form. Driven by the annotations, so a
+    new field with a default needs no change here; made once per type, since a kept base's snapshot of a
+    large schema has tens of thousands of values to build."""
     if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
         hints = typing.get_type_hints(annotation)
-        fields = {f.name for f in dataclasses.fields(annotation) if f.init}
-        kwargs = {key: _from_json(hints[key], item) for key, item in value.items() if key in fields}
-        return annotation(**kwargs)
+        fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(annotation) if f.init}
+        cls = annotation
+
+        def build(value: Any) -> Any:
+            return cls(**{key: fields[key](item) for key, item in value.items() if key in fields})
+
+        return _nullable(build)
     origin = typing.get_origin(annotation)
     if origin is tuple:
-        item_type = typing.get_args(annotation)[0]
-        return tuple(_from_json(item_type, item) for item in value)
+        item_decoder = _decoder(typing.get_args(annotation)[0])
+        return _nullable(lambda value: tuple(map(item_decoder, value)))
     if origin is types.UnionType:
         (inner,) = (arg for arg in typing.get_args(annotation) if arg is not type(None))
-        return _from_json(inner, value)
+        return _decoder(inner)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return annotation(value)
-    return value
+        return _nullable(annotation)
+    return lambda value: value
+
+
+def _nullable(decode: typing.Callable[[Any], Any]) -> typing.Callable[[Any], Any]:
+    return lambda value: None if value is None else decode(value)

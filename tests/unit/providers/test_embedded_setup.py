@@ -106,6 +106,26 @@ def test_copy_tree_keeps_modes_and_links(tmp_path: Path) -> None:
     assert os.readlink(copy / "link") == "base/1"
 
 
+def test_a_kept_cluster_shares_the_files_it_did_not_change_with_the_fresh_one(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    (fresh / "base" / "1").mkdir(parents=True)
+    (fresh / "base" / "1" / "1259").write_bytes(b"a" * 100_000)
+    (fresh / "base" / "1" / "2608").write_bytes(b"b" * 100_000)
+    replayed = tmp_path / "replayed"
+    (replayed / "base" / "1").mkdir(parents=True)
+    (replayed / "base" / "1" / "1259").write_bytes(b"a" * 100_000)  # untouched by the replay
+    (replayed / "base" / "1" / "2608").write_bytes(b"b" * 99_999 + b"c")  # same size, one byte changed
+    (replayed / "base" / "16384").mkdir()
+    (replayed / "base" / "16384" / "1259").write_bytes(b"a" * 100_000)  # a new database's file
+    kept = tmp_path / "kept"
+    _copy_tree(replayed, kept, owner=None, same_as=fresh)
+    assert (kept / "base" / "1" / "1259").stat().st_ino == (fresh / "base" / "1" / "1259").stat().st_ino
+    assert (kept / "base" / "1" / "2608").stat().st_ino != (fresh / "base" / "1" / "2608").stat().st_ino
+    assert (kept / "base" / "1" / "2608").read_bytes().endswith(b"c")
+    assert (kept / "base" / "16384" / "1259").read_bytes() == b"a" * 100_000
+    assert (fresh / "base" / "1" / "2608").read_bytes() == b"b" * 100_000
+
+
 @needs_root
 def test_copy_tree_hands_everything_to_the_owner(tmp_path: Path) -> None:
     source = tmp_path / "data"

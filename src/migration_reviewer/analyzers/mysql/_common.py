@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.analyzers.context import AnalysisContext
@@ -16,6 +15,9 @@ from migration_reviewer.analyzers.sql import SqlStatement
 from migration_reviewer.replay.result import Outcome
 from migration_reviewer.replay.statements import parse_other
 from migration_reviewer.schema.model import PUBLIC, Column
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 # The statements that change an existing table's definition, and name it.
 _DDL = re.compile(
@@ -72,11 +74,15 @@ def ddl_statements(ctx: AnalysisContext) -> Iterator[Ddl]:
 
 
 def parsed(stmt: SqlStatement) -> exp.Expr | None:
+    from sqlglot import exp  # sqlglot loads only when MySQL is reviewed
+
     tree = parse_other(stmt.statement.text, Dialect.MYSQL)
     return None if tree is None or isinstance(tree, exp.Command) else tree
 
 
 def created_tables(ctx: AnalysisContext) -> set[str]:
+    from sqlglot import exp
+
     created = set()
     for stmt in ctx.statements:
         tree = parsed(stmt)
@@ -101,6 +107,8 @@ def column_before(ctx: AnalysisContext, table: str, name: str) -> Column | None:
 
 def modified_columns(ddl: Ddl) -> Iterator[tuple[str, exp.ColumnDef]]:
     """(old name, new definition) of each MODIFY / CHANGE COLUMN of an ALTER TABLE."""
+    from sqlglot import exp
+
     if not isinstance(ddl.tree, exp.Alter):
         return
     for action in ddl.tree.args.get("actions") or ():
@@ -110,6 +118,8 @@ def modified_columns(ddl: Ddl) -> Iterator[tuple[str, exp.ColumnDef]]:
 
 
 def added_columns(ddl: Ddl) -> Iterator[exp.ColumnDef]:
+    from sqlglot import exp
+
     if not isinstance(ddl.tree, exp.Alter):
         return
     for action in ddl.tree.args.get("actions") or ():
@@ -118,6 +128,8 @@ def added_columns(ddl: Ddl) -> Iterator[exp.ColumnDef]:
 
 
 def is_not_null(column: exp.ColumnDef) -> bool:
+    from sqlglot import exp
+
     return any(
         isinstance(c.kind, exp.NotNullColumnConstraint) and not c.kind.args.get("allow_null")
         for c in column.constraints
@@ -125,6 +137,8 @@ def is_not_null(column: exp.ColumnDef) -> bool:
 
 
 def default_of(column: exp.ColumnDef) -> exp.Expr | None:
+    from sqlglot import exp
+
     for constraint in column.constraints:
         if isinstance(constraint.kind, exp.DefaultColumnConstraint):
             default: exp.Expr = constraint.kind.this
@@ -145,6 +159,8 @@ def members(type_name: str) -> list[str]:
 
 
 def new_members(column: exp.ColumnDef) -> list[str] | None:
+    from sqlglot import exp
+
     kind = column.args.get("kind")
     if not isinstance(kind, exp.DataType) or kind.this not in (exp.DataType.Type.ENUM, exp.DataType.Type.SET):
         return None

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
@@ -16,6 +15,9 @@ from migration_reviewer.analyzers.mysql._common import (
 )
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.replay.result import Outcome
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 _IMPLICIT = "'' for text, 0 for numbers, '0000-00-00' for dates, the first member of an ENUM"
 
@@ -101,6 +103,8 @@ def not_null_without_default(ctx: AnalysisContext) -> Iterator[Issue]:
 
 def _filled_by_server(column: exp.ColumnDef) -> bool:
     """AUTO_INCREMENT numbers the rows, a generated column computes them: nothing is made up."""
+    from sqlglot import exp  # sqlglot loads only when MySQL is reviewed
+
     return any(
         isinstance(
             c.kind,

@@ -8,10 +8,9 @@ from typing import Final
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import UsageError
-from migration_reviewer.replay.providers.base import Database, DatabaseProvider, Server
+from migration_reviewer.replay.providers.base import Database, DatabaseProvider, Server, is_mysql_url
 from migration_reviewer.replay.providers.docker import DEFAULT_IMAGE, DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider
-from migration_reviewer.replay.providers.mysql import MySqlDockerProvider, MySqlProvider, is_mysql_url
 from migration_reviewer.replay.providers.sqlite import SqliteProvider
 from migration_reviewer.replay.providers.url import UrlProvider
 
@@ -52,12 +51,14 @@ def _url(options: ProviderOptions) -> DatabaseProvider:
             "--database url needs --database-url",
             hint="e.g. --database-url postgresql://user@localhost:5432/postgres",
         )
-    return MySqlProvider(options.url) if is_mysql_url(options.url) else UrlProvider(options.url)
+    return _mysql(options) if is_mysql_url(options.url) else UrlProvider(options.url)
 
 
 def _mysql(options: ProviderOptions) -> DatabaseProvider:
     if not options.url:
         raise UsageError("--database mysql needs --database-url", hint="e.g. mysql://root@localhost:3306/test")
+    from migration_reviewer.replay.providers.mysql import MySqlProvider  # loads PyMySQL: only when asked
+
     return MySqlProvider(options.url)
 
 
@@ -99,6 +100,8 @@ def provider_for_dialect(
     if dialect is Dialect.SQLITE:
         return SqliteProvider()
     if dialect is Dialect.MYSQL:
+        from migration_reviewer.replay.providers.mysql import MySqlDockerProvider, MySqlProvider
+
         if is_mysql_url(url):
             return MySqlProvider(url or "")
         return MySqlDockerProvider(mysql_image) if name == "docker" and mysql_image else None

@@ -41,6 +41,13 @@ class Database:
         )
 
 
+MYSQL_URL_SCHEMES = ("mysql://", "mariadb://")
+
+
+def is_mysql_url(url: str | None) -> bool:
+    return url is not None and url.lower().startswith(MYSQL_URL_SCHEMES)
+
+
 # The password in a URL's user info, in a URL's query string and in a key=value conninfo.
 _PASSWORD_PATTERNS = (
     re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^/@\s:]*:)[^/\s]*(?=@)", re.IGNORECASE),
@@ -73,6 +80,15 @@ class Server(Protocol):
         ...
 
     def drop_database(self, database: Database) -> None: ...
+
+    def remember(self, database: Database, note: str) -> None:
+        """Keep `note` (what was learnt of a kept database, e.g. its schema) with the database, where the
+        server keeps databases; elsewhere it is forgotten."""
+        ...
+
+    def recall(self, database: Database) -> str | None:
+        """The note kept with `database` by an earlier run, or None."""
+        ...
 
 
 class DatabaseProvider(Protocol):

@@ -473,7 +473,9 @@ class _Cluster:
                 death = self.death()
                 self._kill()  # its backends may outlive it for a moment
             elif save is not None and self.temp_dir is not None:
-                _cache_data_folder(self.temp_dir / "data", save)
+                # Most of a replayed cluster is the fresh one it was copied from (the template databases):
+                # those files are linked to that copy, not written again.
+                _cache_data_folder(self.temp_dir / "data", save, same_as=self.cached_data)
                 _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
@@ -618,9 +620,10 @@ def _remove_stale_folders(temp_root: Path) -> None:
             os.close(fd)
 
 
-def _cache_data_folder(data: Path, cached: Path) -> None:
-    """Keep a copy of a fresh data folder for later runs. Built under a temporary name and renamed into
-    place, so a reader never sees half a folder; when two reviews race, the first rename wins."""
+def _cache_data_folder(data: Path, cached: Path, same_as: Path | None = None) -> None:
+    """Keep a copy of a data folder for later runs. Built under a temporary name and renamed into place,
+    so a reader never sees half a folder; when two reviews race, the first rename wins. Files equal to
+    those of the cached folder `same_as` (on the same file system) become hard links to them."""
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
@@ -628,7 +631,7 @@ def _cache_data_folder(data: Path, cached: Path) -> None:
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
         return
     try:
-        _copy_tree(data, staging / "pgdata", owner=None)
+        _copy_tree(data, staging / "pgdata", owner=None, same_as=same_as)
         _publish(staging / "pgdata", cached)
     except OSError as exc:
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
@@ -694,23 +697,51 @@ def _publish(built: Path, target: Path) -> None:
         # Another review published the same thing first; its copy is as good as ours.
 
 
-def _copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
+def _copy_tree(
+    source: Path, target: Path, owner: tuple[int, int] | None, same_as: Path | None = None
+) -> None:
     """Copy a data folder with its modes, owned by `owner` when given. Faster than shutil.copytree, which
-    also copies times and extended attributes that PostgreSQL has no use for."""
+    also copies times and extended attributes that PostgreSQL has no use for. A file whose twin in
+    `same_as` has the same bytes is linked to that twin instead (nothing ever writes to a cached file)."""
     os.mkdir(target, stat.S_IMODE(os.stat(source).st_mode))
     if owner:
         os.chown(target, *owner)
     with os.scandir(source) as entries:
         for entry in entries:
             to = target / entry.name
+            twin = same_as / entry.name if same_as is not None else None
             if entry.is_dir(follow_symlinks=False):
-                _copy_tree(Path(entry.path), to, owner)
+                _copy_tree(Path(entry.path), to, owner, twin)
             elif entry.is_symlink():
                 os.symlink(os.readlink(entry.path), to)
                 if owner:
                     os.lchown(to, *owner)
-            else:
+            elif not _linked_to_twin(entry.path, twin if owner is None else None, to):
                 _copy_file(entry.path, to, entry.stat(follow_symlinks=False), owner)
+
+
+def _linked_to_twin(path: str, twin: Path | None, new: Path) -> bool:
+    """Make `new` a hard link to `twin` when that holds the same bytes as `path`."""
+    if twin is None or not _same_bytes(path, twin):
+        return False
+    try:
+        os.link(twin, new)
+    except OSError:
+        return False  # another file system: copy instead
+    return True
+
+
+def _same_bytes(path: str, twin: Path) -> bool:
+    try:
+        if os.stat(path).st_size != os.stat(twin).st_size:
+            return False
+        with open(path, "rb") as first, open(twin, "rb") as second:
+            while chunk := first.read(1 << 20):
+                if chunk != second.read(len(chunk)):
+                    return False
+    except OSError:
+        return False
+    return True
 
 
 def _copy_file(source: str, target: Path, st: os.stat_result, owner: tuple[int, int] | None) -> None:

@@ -25,13 +25,12 @@ import pymysql
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.base import Database, Server, mask_password, run_tag
+from migration_reviewer.replay.providers.base import Database, Server, is_mysql_url, mask_password, run_tag
 from migration_reviewer.replay.providers.docker import check_docker, running
 from migration_reviewer.replay.providers.url import CONNECT_TIMEOUT_S, SCRATCH_PREFIX
 
 log = logging.getLogger(__name__)
 
-URL_SCHEMES = ("mysql://", "mariadb://")
 DEFAULT_IMAGE = "mysql:8.4"
 NO_DOCKER_HINT = "use --database-url mysql://… with a MySQL or MariaDB server you run"
 URL_HINT = "check that the server is running and that --database-url points at it"
@@ -40,10 +39,6 @@ _GRANT_HINT = (
     "the user needs to create and drop its scratch databases: "
     "GRANT ALL ON `mr\\_scratch\\_%`.* TO the user, or connect as one who may"
 )
-
-
-def is_mysql_url(url: str | None) -> bool:
-    return url is not None and url.lower().startswith(URL_SCHEMES)
 
 
 def connect_args(url: str) -> dict[str, Any]:
@@ -152,6 +147,12 @@ class MySqlServer:
 
     def find_database(self, name: str) -> Database | None:
         return None  # none is kept
+
+    def remember(self, database: Database, note: str) -> None:
+        pass  # nothing is kept
+
+    def recall(self, database: Database) -> str | None:
+        return None
 
     def drop_database(self, database: Database) -> None:
         if database.name not in self._created:

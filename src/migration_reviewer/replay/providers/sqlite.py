@@ -58,6 +58,12 @@ class SqliteFiles:
     def find_database(self, name: str) -> Database | None:
         return None  # none is kept
 
+    def remember(self, database: Database, note: str) -> None:
+        pass  # nothing is kept
+
+    def recall(self, database: Database) -> str | None:
+        return None
+
     def drop_database(self, database: Database) -> None:
         if database.name not in self._created:
             raise ValueError(f"{database.name} is not a database of this provider")

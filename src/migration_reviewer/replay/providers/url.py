@@ -139,6 +139,33 @@ class ScratchServer:
         self._created[name] = database
         return database
 
+
+    def remember(self, database: Database, note: str) -> None:
+        if not self.keeps_named_databases:
+            return
+        try:
+            # In the maintenance database of a server of our own: kept with the cluster.
+            self._admin.execute("CREATE TABLE IF NOT EXISTS kept_notes (name text PRIMARY KEY, note text)")
+            self._admin.execute(
+                "INSERT INTO kept_notes VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET note = excluded.note",
+                (database.name, note),
+            )
+        except psycopg.Error as exc:
+            raise self._unavailable("could not keep a note with the kept base", exc) from None
+
+    def recall(self, database: Database) -> str | None:
+        if not self.keeps_named_databases:
+            return None
+        try:
+            if self._admin.execute("SELECT to_regclass('kept_notes')").fetchone() == (None,):
+                return None
+            query = "SELECT note FROM kept_notes WHERE name = %s"
+            row = self._admin.execute(query, (database.name,)).fetchone()
+        except psycopg.Error as exc:
+            raise self._unavailable("could not read the note kept with the kept base", exc) from None
+        return row[0] if row else None
+
     def _database(self, name: str) -> Database:
         return Database(
             name=name,

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+import importlib
+from collections.abc import Callable
+from typing import Any, cast
 
-from migration_reviewer.schema.introspectors import mysql, postgres, sqlite
 from migration_reviewer.schema.model import SchemaSnapshot
 
 # Keyed by dialect name (adapters.base.Dialect values). The connection type is the dialect driver's own
 # (psycopg for PostgreSQL, PyMySQL, sqlite3), hence Any.
 Introspector = Callable[[Any], SchemaSnapshot]
 
-INTROSPECTORS: Mapping[str, Introspector] = {
-    "postgresql": postgres.introspect,
-    "mysql": mysql.introspect,
-    "sqlite": sqlite.introspect,
-}
+# Imported on first use: a PostgreSQL review need not load the parsers the other dialects read DDL with.
+INTROSPECTORS = ("postgresql", "mysql", "sqlite")
+_MODULES = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
 def get_introspector(dialect: str) -> Introspector:
     """The introspector of `dialect`; KeyError names the dialects there are."""
-    try:
-        return INTROSPECTORS[dialect]
-    except KeyError:
+    if dialect not in _MODULES:
         known = ", ".join(INTROSPECTORS)
-        raise KeyError(f"no schema introspector for {dialect!r} (there are: {known})") from None
+        raise KeyError(f"no schema introspector for {dialect!r} (there are: {known})")
+    module = importlib.import_module(f"{__name__}.{_MODULES[dialect]}")
+    return cast(Introspector, module.introspect)
