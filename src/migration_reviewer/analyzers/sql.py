@@ -204,7 +204,7 @@ def statements_of(
         migration_runs = _aligned(statements, runs.get(migration.id, ()))
         seeded = _aligned(statements, seeded_runs.get(migration.id, ()))
         for index, statement in enumerate(statements):
-            tree = parse(statement.text)
+            tree = None if statement.too_large_to_analyse else parse(statement.text)
             body = fields(tree) if tree else {}
             kind = tag(tree) if tree else ""
             if kind == "TransactionStmt" and body.get("kind") in _TX_OPEN and tx is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -118,8 +119,9 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             keep = False  # a base that did not replay cleanly is not worth keeping
         elif keep and not result.base_cached:
             server.remember(base, json.dumps(result.before.to_dict()))
+        statements = {m.id: split_scripts(m.up, migration_set.dialect) for m in new}
         touched = referenced_tables(
-            (s for m in new for s in split_scripts(m.up, migration_set.dialect)), migration_set.dialect
+            (s for split in statements.values() for s in split), migration_set.dialect
         )
         # Seeding only means something for tables that already hold rows in production: a change that
         # only touches tables it creates would replay the same way twice.
@@ -136,8 +138,9 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             hint
             for run in result.runs
             if run.outcome is Outcome.APPLIED
-            for script in run.migration.up
-            for hint in rename_hints(script.text)
+            for statement in statements[run.migration.id]
+            if _RENAME.search(statement.text, 0, 10_000) and not statement.too_large_to_analyse
+            for hint in rename_hints(statement.text)
         ]
         assert result.after is not None
         result.changes = diff(result.before, result.after, hints)
@@ -147,6 +150,10 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     if not keep:
         server.drop_database(base)
     return result
+
+
+# Only statements that say RENAME early on can be renames: the others are not parsed for hints.
+_RENAME = re.compile(r"\bRENAME\b", re.I)
 
 
 def _recalled_snapshot(server: Server, base: Database) -> SchemaSnapshot | None:

@@ -8,6 +8,7 @@ line, when it runs.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -36,9 +37,20 @@ class Statement:
     def location(self) -> str:
         return f"{self.path}:{self.line}"
 
+    @property
+    def too_large_to_analyse(self) -> bool:
+        """Replayed, but too large for the rules to read (see ANALYSED_STATEMENT_CHARS)."""
+        return len(self.text) > ANALYSED_STATEMENT_CHARS
+
     def line_of_offset(self, offset: int) -> int:
         """The file line of a 0-based character offset inside `text` (for server error positions)."""
         return self.line + self.text.count("\n", 0, max(0, min(offset, len(self.text))))
+
+
+# The rules read statements up to this size. Larger ones are data loads (an INSERT of a million rows):
+# the server replays them, but a parse tree of that size costs gigabytes and minutes and tells the rules
+# nothing that the statement's first words do not.
+ANALYSED_STATEMENT_CHARS = 1_000_000
 
 
 def split_scripts(scripts: Iterable[SqlScript], dialect: Dialect = Dialect.POSTGRESQL) -> list[Statement]:
@@ -50,6 +62,13 @@ def split_scripts(scripts: Iterable[SqlScript], dialect: Dialect = Dialect.POSTG
 def split_sql(
     text: str, path: str = "<sql>", first_line: int = 1, dialect: Dialect = Dialect.POSTGRESQL
 ) -> list[Statement]:
+    return list(_split_sql(text, path, first_line, dialect))
+
+
+# The replay splits the change's scripts, then each experiment and the rules split them again: the same
+# text is split once (statements are frozen, and a str keeps its hash, so a hit is cheap at any size).
+@functools.lru_cache(maxsize=256)
+def _split_sql(text: str, path: str, first_line: int, dialect: Dialect) -> tuple[Statement, ...]:
     if dialect is not Dialect.POSTGRESQL:
         spans = list(_generic_spans(text, dialect))
     else:
@@ -66,7 +85,7 @@ def split_sql(
         statement = _make_statement(chunk, code_start, path, line)
         if statement is not None:
             statements.append(statement)
-    return statements
+    return tuple(statements)
 
 
 def _make_statement(chunk: str, code_start: int, path: str, line: int) -> Statement | None:
@@ -95,25 +114,51 @@ def _postgres_spans_tolerant(text: str) -> list[tuple[int, int]]:
     """Spans of every statement; where the scanner stops (an unterminated quote or comment), the
     statements before that point are kept and the rest becomes one statement for the server to reject."""
     try:
-        return list(_postgres_spans(text))
+        return _postgres_spans(text)
     except pg_parser.ParseError as exc:
         stop = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         # The error index is where the bad token starts: everything before the statement holding it
         # scans cleanly.
-        spans = list(_postgres_spans(text[:stop])) if stop else []
-        if spans and spans[-1][1] == stop:  # the unfinished statement the bad token belongs to
+        spans = _postgres_spans(text[:stop]) if stop else []
+        between = text[spans[-1][1] : stop] if spans else ""
+        if spans and ";" not in between:  # the unfinished statement the bad token belongs to
             rest = spans.pop()[0]
         else:
-            rest = spans[-1][1] + 1 if spans else 0  # just past the last semicolon
+            rest = spans[-1][1] + between.index(";") + 1 if spans else 0  # just past the last semicolon
         return [*spans, (rest, len(text))]
 
 
-def _postgres_spans(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) character spans of each statement, found on PostgreSQL's scanner tokens.
+def _postgres_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of each statement: from just past the previous statement's semicolon
+    (so a statement's leading comments are its own) to the end of its last token.
 
-    The scanner alone would split a SQL-standard function body (`BEGIN ATOMIC … END`) at its inner
-    semicolons, so those bodies are tracked by depth (CASE … END nests inside them).
+    PostgreSQL's parser finds them in C, so a 50 MB INSERT takes seconds rather than the minutes a Python
+    object per token would; it also knows SQL-standard function bodies (`BEGIN ATOMIC … END`). Text it
+    cannot parse goes token by token on the scanner instead, which splits wherever a statement ends,
+    valid or not.
     """
+    try:
+        pieces = pg_parser.split(text, with_parser=True, only_slices=True)
+    except pg_parser.ParseError:
+        return list(_spans_by_token(text))
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for piece in pieces:
+        if spans:
+            start = spans[-1][1] + _past_last_semicolon(text[spans[-1][1] : piece.start])
+        spans.append((start, piece.stop))
+    return spans
+
+
+def _past_last_semicolon(gap: str) -> int:
+    """The offset just past the last semicolon in `gap` (whitespace, comments and semicolons)."""
+    ends = [token.end + 1 for token in pg_parser.scan(gap) if token.name == "ASCII_59"]
+    return ends[-1] if ends else 0
+
+
+def _spans_by_token(text: str) -> Iterator[tuple[int, int]]:
+    """`_postgres_spans` token by token, tracking `BEGIN ATOMIC` bodies by depth (CASE … END nests inside
+    them)."""
     start = 0
     atomic_depth = 0
     previous = ""
@@ -235,6 +280,11 @@ def referenced_tables(
         return {name for statement in statements for name in _tables_named(statement.text, dialect)}
     found: set[ObjectName] = set()
     for statement in statements:
+        if statement.too_large_to_analyse:
+            if match := _WRITTEN_TABLE.match(statement.text, 0, 10_000):
+                *schema, name = (part.strip('"') for part in match.group(1).split("."))
+                found.add(ObjectName(schema[0] if schema else PUBLIC, name))
+            continue
         try:
             tree = pg_parser.parse_sql_json(statement.text)
         except pg_parser.ParseError:
@@ -247,6 +297,12 @@ def referenced_tables(
     return found
 
 
+# The table a data load writes to, read off its first words.
+_WRITTEN_TABLE = re.compile(
+    r"\s*(?:INSERT\s+INTO|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|COPY|TRUNCATE(?:\s+TABLE)?"
+    r"|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?(?:\s+ONLY)?)\s+((?:\w+|\"[^\"]+\")(?:\.(?:\w+|\"[^\"]+\"))?)",
+    re.I,
+)
 # A RangeVar, wherever it sits (typed fields such as "relation" drop the node name): the only node with a
 # "relname".
 _RANGE_VAR = re.compile(r'\{([^{}]*"relname":[^{}]*)')

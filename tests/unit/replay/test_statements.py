@@ -1,10 +1,13 @@
 from migration_reviewer.adapters.base import Dialect, SqlScript
 from migration_reviewer.replay.statements import (
+    ANALYSED_STATEMENT_CHARS,
     is_transaction_control,
+    referenced_tables,
     runs_outside_transaction,
     split_scripts,
     split_sql,
 )
+from migration_reviewer.schema.model import ObjectName
 
 
 def texts(sql: str, dialect: Dialect = Dialect.POSTGRESQL) -> list[str]:
@@ -40,6 +43,22 @@ def test_unparsable_sql_is_kept_for_the_server_to_reject() -> None:
         "garbage here",
         "SELECT 'unterminated",
     ]
+
+
+def test_the_same_statements_come_out_whether_the_text_parses_or_not() -> None:
+    valid = "-- lead; in a comment\nSELECT 1 /* trailing */ ;;\n/* c; */ SELECT $$ ; $$;\nSELECT 'é;'"
+    broken = valid + ";\nSELEC 4"  # the parser rejects it: the scanner splits it token by token
+    assert texts(valid) == ["SELECT 1 /* trailing */", "SELECT $$ ; $$", "SELECT 'é;'"]
+    assert texts(broken) == [*texts(valid), "SELEC 4"]
+    assert [s.comments for s in split_sql(valid)] == ["-- lead; in a comment", "/* c; */", ""]
+    assert [s.line for s in split_sql(broken)] == [2, 3, 4, 5]
+
+
+def test_a_data_load_too_large_to_parse_still_names_its_table() -> None:
+    rows = ",".join(["(1)"] * (ANALYSED_STATEMENT_CHARS // 4 + 1))
+    [load, alter] = split_sql(f'INSERT INTO app."Prices" VALUES {rows};\nALTER TABLE users ADD COLUMN x int;')
+    assert load.too_large_to_analyse and not alter.too_large_to_analyse
+    assert referenced_tables([load, alter]) == {ObjectName("app", "Prices"), ObjectName("public", "users")}
 
 
 def test_multi_line_statement_knows_its_last_line_and_error_offsets() -> None:

@@ -56,6 +56,7 @@ def irreversible_data_loss(ctx: AnalysisContext) -> Iterator[Issue]:
         down = [
             (statement, loss)
             for statement in split_scripts(migration.down or (), ctx.migration_set.dialect)
+            if not statement.too_large_to_analyse
             for loss in _losses(ctx, parse(statement.text), down=True)
         ]
         if down:
