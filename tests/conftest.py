@@ -97,6 +97,8 @@ def _our_leftovers() -> set[str]:
         with psycopg.connect(LOCAL_PG_URL) as conn:
             rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [pattern]).fetchall()
             found |= {f"database {name}" for (name,) in rows}
+            rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", [pattern]).fetchall()
+            found |= {f"role {name}" for (name,) in rows}
     if _local_mysql_available() is None:
         with mysql_connect(LOCAL_MYSQL_URL) as conn, conn.cursor() as cursor:
             cursor.execute("SHOW DATABASES LIKE %s", [pattern])

@@ -173,7 +173,10 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
             def replay_one(member: tuple[int, MigrationSet]) -> tuple[int, SetReplay]:
                 index, migration_set = member
                 say(f"replaying {migration_set.root or '.'} ({index + 1}/{len(sets)})")
-                return index, replay_set(migration_set, server, options)
+                replay = replay_set(migration_set, server, options)
+                if server.replay_note and replay.error is None:
+                    replay.notes.append(server.replay_note)
+                return index, replay
 
             # Folders of a monorepo side by side on one PostgreSQL server (its sessions are separate
             # processes); other servers' admin connections are not shared across threads. On Ctrl-C

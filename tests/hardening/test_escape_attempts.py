@@ -78,6 +78,22 @@ def test_an_escape_attempt_is_refused_and_reported(
     assert not marker.exists()
 
 
+def test_on_a_server_of_a_url_the_replay_runs_without_rights_even_for_a_superuser_url(
+    tmp_path: Path, local_pg_url: str
+) -> None:
+    marker = tmp_path / "escaped"
+    migration = f"COPY (SELECT 1) TO PROGRAM 'touch {marker}';"
+    report = review(tmp_path, migration, "--database", "url", "--database-url", local_pg_url)
+    [applied] = report["migration_sets"][0]["migrations"]
+    assert applied["outcome"] == "failed"
+    assert applied["error"]["message"].endswith("to COPY to or from an external program")  # PostgreSQL 15
+    assert [(f["rule"], f["message"]) for f in report["findings"] if f["rule"].startswith("SC")] == [
+        ("SC101", "`COPY … TO PROGRAM` runs a shell command on the database server." + REFUSED)
+    ]
+    assert not any("ran as" in note for note in report["migration_sets"][0]["notes"])  # a role of its own
+    assert not marker.exists()
+
+
 def test_replay_role_superuser_runs_what_the_migration_says_and_still_reports_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@ a subprocess, and what it executes is what the rules read."""
 
 from __future__ import annotations
 
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -92,6 +93,21 @@ def test_the_project_code_never_sees_our_credentials(
     report = reviewed(tmp_path, {"migrations/versions/r02.py": revision("r02", "r01", upgrade)})
     assert [c.table for c in report.migration_sets[0].schema_changes if c.kind == "table_added"] == [
         "env_clean"]
+
+
+def test_the_project_code_runs_without_root_rights_or_the_report_says_it_did(tmp_path: Path) -> None:
+    upgrade = (
+        '    who = "root" if os.geteuid() == 0 else "unprivileged"\n'
+        '    op.create_table(f"ran_as_{who}", sa.Column("id", sa.Integer, primary_key=True))'
+    )
+    report = reviewed(tmp_path, {"migrations/versions/r02.py": revision("r02", "r01", upgrade)})
+    [added] = [c.table for c in report.migration_sets[0].schema_changes if c.kind == "table_added"]
+    notes = report.migration_sets[0].notes
+    said = [note for note in notes if note.startswith("the Alembic revisions ran as root")]
+    if os.geteuid() == 0:
+        assert (added, len(said)) in (("ran_as_unprivileged", 0), ("ran_as_root", 1))
+    else:
+        assert (added, said) == ("ran_as_unprivileged", [])
 
 
 def test_twenty_revisions(tmp_path: Path) -> None:

@@ -433,14 +433,65 @@ def test_url_provider_unreachable_server_hides_the_password() -> None:
     assert "hunter2" not in str(caught.value)
 
 
-def test_database_conninfo_keeps_the_password_but_its_repr_does_not(local_pg_url: str) -> None:
-    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
-    url = f"postgresql://postgres:hunter2@{parts.get('host')}:{parts.get('port', 5432)}/postgres"
-    with UrlProvider(url).start() as server:
+def _roles(url: str, names: set[str]) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(names),))
+        return {row[0] for row in rows}
+
+
+def test_url_provider_runs_migrations_as_a_role_of_its_own_without_rights(local_pg_url: str) -> None:
+    with UrlProvider(local_pg_url).start() as server:
         database = server.create_database()
-        assert "hunter2" in database.conninfo  # trust auth ignores it, but a real server needs it
-        assert "hunter2" not in repr(database)
-        assert "hunter2" not in repr(server)
+        with psycopg.connect(database.conninfo, autocommit=True) as conn:
+            role, superuser = conn.execute(
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone() or ("", True)
+            assert role.startswith(SCRATCH_PREFIX) and superuser is False
+            conn.execute("CREATE TABLE t (id int)")  # it owns its database
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("COPY (SELECT 1) TO PROGRAM 'true'")
+        assert server.replay_note is None
+        password = psycopg.conninfo.conninfo_to_dict(database.conninfo)["password"]
+        assert len(str(password)) >= 24 and str(password) not in repr(database) + repr(server)
+        assert _roles(local_pg_url, {role}) == {role}
+    assert _roles(local_pg_url, {role}) == set()
+
+
+@pytest.fixture
+def role_without_createrole(local_pg_url: str) -> Iterator[str]:
+    role = f"mr_test_role_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(local_pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN CREATEDB NOCREATEROLE PASSWORD 'hunter2-secret'")
+    try:
+        yield role
+    finally:
+        with psycopg.connect(local_pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_url_provider_says_when_migrations_run_as_the_urls_own_role(
+    local_pg_url: str, role_without_createrole: str
+) -> None:
+    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
+    where = f"{parts.get('host')}:{parts.get('port', 5432)}/postgres"
+    with UrlProvider(f"postgresql://{role_without_createrole}:hunter2-secret@{where}").start() as server:
+        database = server.create_database()
+        with psycopg.connect(database.conninfo) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == (role_without_createrole,)
+        assert (server.replay_note or "").startswith(
+            f'the migrations ran as "{role_without_createrole}", the role of --database-url; a role without '
+            "rights was not made for them because it may not create a role (permission denied"
+        )
+        assert "hunter2" in database.conninfo and "hunter2" not in repr(database) + repr(server)
+
+
+def test_url_provider_replays_as_the_urls_role_when_asked(local_pg_url: str) -> None:
+    with UrlProvider(local_pg_url, superuser=True).start() as server:
+        database = server.create_database()
+        with psycopg.connect(database.conninfo) as conn:
+            assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (
+                True,
+            )
 
 
 # --- docker ---------------------------------------------------------------------------------------------

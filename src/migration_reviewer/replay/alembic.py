@@ -36,6 +36,7 @@ from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.alembic_runner import OWN_ENV
 from migration_reviewer.replay.engine import ReplayOptions, not_replayed
 from migration_reviewer.replay.providers.base import Database, Server
+from migration_reviewer.replay.providers.embedded import RunAs, run_as_user
 from migration_reviewer.replay.result import (
     LockTaken,
     MigrationRun,
@@ -76,13 +77,13 @@ class _Project:
     """One side's files on disk, and how to run Alembic over them."""
 
     def __init__(self, runner: CodeRunner, tree: RepoTree, folder: Path, revision_files: list[str],
-                 timeout_ms: int, site: Path | None) -> None:
+                 timeout_ms: int, workspace: _Workspace) -> None:
         self.runner = runner
         self.tree = tree
         self.folder = folder
         self.revision_files = revision_files
         self.timeout_ms = timeout_ms
-        self.site = site  # where the `install` requirements went
+        self.workspace = workspace
         self.dialect = Dialect.POSTGRESQL
         self.own_env = False
         self.new_files: set[str] = set()  # written only once the base history ran
@@ -99,6 +100,8 @@ class _Project:
         """Runs `commands` against `database` (None: offline, Alembic only writes the SQL)."""
         events = self.folder.parent / "events.jsonl"
         events.write_text("")
+        if self.workspace.user is not None:
+            os.chown(events, self.workspace.user.uid, self.workspace.user.gid)  # the worker writes it
         own = self.folder.parent / "own_env"
         if self.own_env and not own.exists():
             own.mkdir()
@@ -152,17 +155,17 @@ class _Project:
         return log[-1] if log else "the Alembic runner stopped"
 
     def _start(self) -> None:
-        environment = _environment()
-        if self.site is not None:
+        environment = _environment(self.workspace)
+        if self.workspace.site is not None:
             environment["PYTHONPATH"] = os.pathsep.join(
-                p for p in (str(self.site), environment.get("PYTHONPATH")) if p)
+                p for p in (str(self.workspace.site), environment.get("PYTHONPATH")) if p)
         reply, write_end = os.pipe()
         log = (self.folder.parent / "worker.log").open("w")
         try:
             self._worker = subprocess.Popen(
                 [sys.executable, "-m", _RUNNER, str(self.folder), str(write_end)],
                 cwd=self.folder, env=environment, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=log, text=True, pass_fds=(write_end,),
+                stderr=log, text=True, pass_fds=(write_end,), **_identity(self.workspace.user),
             )
         finally:
             os.close(write_end)
@@ -185,9 +188,68 @@ class _Project:
             self._reply = None
 
 
-def _environment() -> dict[str, str]:
-    """Ours, without any credential: the project's code runs in it."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(_SECRET_PREFIXES)}
+def _environment(workspace: _Workspace) -> dict[str, str]:
+    """Ours, without any credential, at home in the workspace: the project's code runs in it."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(_SECRET_PREFIXES)}
+    if workspace.user is not None:
+        environment["HOME"] = str(workspace.folder)
+    return environment
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    """Where the project's files go, and who runs its Python (None: the reviewer's own user)."""
+
+    folder: Path
+    user: RunAs | None
+    site: Path | None = None  # where the `install` requirements went
+
+
+@contextmanager
+def _workspace(runner: CodeRunner, notes: list[str]) -> Iterator[_Workspace]:
+    """A temporary folder for one replay. When the review runs as root, the project's Python (its
+    revisions and env.py, and pip for `install`) runs as the unprivileged user the embedded server runs
+    as, in a folder of that user's: it can read the reviewer's files no more than the migrations can."""
+    user, why = _worker_user()
+    if why:
+        notes.append(why)
+    with tempfile.TemporaryDirectory(prefix="mr-alembic-") as temp:
+        workspace = _Workspace(Path(temp), user)
+        if user is not None:
+            os.chown(temp, user.uid, user.gid)
+        site, installed = _install(runner.install, workspace)
+        if installed:
+            notes.append(installed)
+        yield replace(workspace, site=site)
+
+
+def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, str | None]:
+    """The unprivileged user to run the project's Python as (None: ourselves), and why not, when we are
+    root but cannot hand it to one: that user must reach `folders`, by default this interpreter's and
+    its libraries'."""
+    try:
+        user = run_as_user()
+    except DatabaseUnavailable:
+        return None, "the Alembic revisions ran as root: there is no postgres or nobody user to run them as"
+    if user is None:
+        return None, None
+    if folders is None:
+        folders = [Path(sys.executable).resolve().parent, *(Path(p) for p in sys.path if os.path.isdir(p))]
+    closed = next((folder for folder in folders if not user.can_enter(folder)), None)
+    if closed is not None:
+        return None, (
+            f"the Alembic revisions ran as root: the user {user.name}, who would run them without rights, "
+            f"cannot reach this Python ({closed}). Install the review tool where every user can read it "
+            "(the Docker image does)"
+        )
+    return user, None
+
+
+def _identity(user: RunAs | None) -> dict[str, Any]:
+    """Popen's arguments that run a child as `user`, without root's supplementary groups."""
+    if user is None:
+        return {}
+    return {"user": user.uid, "group": user.gid, "extra_groups": []}
 
 
 def replay_revisions(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
@@ -198,11 +260,8 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
     new = migration_set.new_migrations
     notes: list[str] = []
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
-    with tempfile.TemporaryDirectory(prefix="mr-alembic-") as temp, ExitStack() as workers:
-        site, installed = _install(runner.install, Path(temp))
-        if installed:
-            notes.append(installed)
-        project = _materialise(migration_set, runner.tree, Path(temp) / "head", options, site)
+    with _workspace(runner, notes) as workspace, ExitStack() as workers:
+        project = _materialise(migration_set, runner.tree, "head", options, workspace)
         workers.callback(project.close)
         base = server.create_database()
         try:
@@ -225,8 +284,7 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
                 with open_session(database, options.statement_timeout_ms) as session:
                     result.after = session.introspect()
                 if runner.metadata:
-                    base_project = _materialise(migration_set, runner.base_tree, Path(temp) / "base", options,
-                                                site)
+                    base_project = _materialise(migration_set, runner.base_tree, "base", options, workspace)
                     workers.callback(base_project.close)
                     result.model_drift = _model_drift(runner.metadata, project.run(
                         database, [("compare", runner.metadata)], observe=False), base_project.run(
@@ -277,10 +335,8 @@ def replay_offline(migration_set: MigrationSet, options: ReplayOptions) -> SetRe
     runner = migration_set.runner
     assert runner is not None
     notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="mr-alembic-") as temp, ExitStack() as workers:
-        site, installed = _install(runner.install, Path(temp))
-        notes += [installed] if installed else []
-        project = _materialise(migration_set, runner.tree, Path(temp) / "head", options, site)
+    with _workspace(runner, notes) as workspace, ExitStack() as workers:
+        project = _materialise(migration_set, runner.tree, "head", options, workspace)
         workers.callback(project.close)
         project.add_new_revisions()
         outcome = project.run(None, [("offline", "heads")], observe=True)
@@ -433,18 +489,18 @@ def _sqlalchemy_url(database: Database, timeout_ms: int) -> str:
 
 
 def _materialise(
-    migration_set: MigrationSet, tree: RepoTree, side: Path, options: ReplayOptions, site: Path | None
+    migration_set: MigrationSet, tree: RepoTree, side: str, options: ReplayOptions, workspace: _Workspace
 ) -> _Project:
-    """`tree`'s project files under `side`/repo."""
+    """`tree`'s project files under `side`/repo of the workspace."""
     assert migration_set.runner is not None
-    folder = side / "repo"
+    folder = workspace.folder / side / "repo"
     for path in tree.paths:
         if path.endswith(_PROJECT_FILES) and "node_modules/" not in path:
             target = folder / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(tree.read_bytes(path))
     project = _Project(migration_set.runner, tree, folder, [m.path for m in migration_set.head_migrations],
-                       options.statement_timeout_ms, site)
+                       options.statement_timeout_ms, workspace)
     project.dialect = migration_set.dialect
     if tree is migration_set.runner.tree:
         # The base history runs with the base's revisions only: a new one that cannot load (a module
@@ -455,15 +511,18 @@ def _materialise(
     return project
 
 
-def _install(requirements: Sequence[str], temp: Path) -> tuple[Path | None, str | None]:
-    """pip installs the configured requirements into a folder of their own; a note says what happened."""
+def _install(requirements: Sequence[str], workspace: _Workspace) -> tuple[Path | None, str | None]:
+    """pip installs the configured requirements into a folder of their own; a note says what happened.
+    The names come from the repository, and installing a package runs its build: pip runs as the worker
+    does."""
     if not requirements:
         return None, None
-    site = temp / "site"
+    site = workspace.folder / "site"
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
-         str(site), *requirements],
-        env=_environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False,
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
+         "--target", str(site), *requirements],
+        env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
+        timeout=RUN_TIMEOUT_S, check=False, **_identity(workspace.user),
     )
     if completed.returncode != 0:
         error = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]

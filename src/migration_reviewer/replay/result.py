@@ -144,6 +144,7 @@ class SetReplay:
     rollback: RollbackReplay | None = None
     error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)
     model_drift: ModelDrift | None = None  # Alembic, where the configuration names the models
+    notes: list[str] = field(default_factory=list)  # what the reviewer should know of how it was replayed
 
     @property
     def base_failures(self) -> list[MigrationRun]:

@@ -69,7 +69,7 @@ def _set_report(replay: SetReplay) -> SetReport:
         server_version=replay.server_version if replay.error is None else None,
         migrations=tuple(entries),
         schema_changes=tuple(replay.changes),
-        notes=mset.notes,
+        notes=(*mset.notes, *replay.notes),
         replayed=replay.error is None,
         base_migration_count=len(mset.base_migrations),
         base_duration_ms=replay.base_duration_ms,

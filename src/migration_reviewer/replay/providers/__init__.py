@@ -33,7 +33,7 @@ class ProviderOptions:
     bin_dir: str | None = None
     cache_dir: str | None = None
     base_cache_key: str | None = None  # embedded only: start from, and keep, replayed base histories
-    superuser: bool = False  # embedded only: replay as the superuser instead of the database's owner
+    superuser: bool = False  # replay as the URL's role / the server's superuser, not a role without rights
 
 
 def _embedded(options: ProviderOptions) -> DatabaseProvider:
@@ -51,7 +51,9 @@ def _url(options: ProviderOptions) -> DatabaseProvider:
             "--database url needs --database-url",
             hint="e.g. --database-url postgresql://user@localhost:5432/postgres",
         )
-    return _mysql(options) if is_mysql_url(options.url) else UrlProvider(options.url)
+    if is_mysql_url(options.url):
+        return _mysql(options)
+    return UrlProvider(options.url, superuser=options.superuser)
 
 
 def _mysql(options: ProviderOptions) -> DatabaseProvider:
@@ -63,7 +65,7 @@ def _mysql(options: ProviderOptions) -> DatabaseProvider:
 
 
 def _docker(options: ProviderOptions) -> DatabaseProvider:
-    return DockerProvider(options.image or DEFAULT_IMAGE)
+    return DockerProvider(options.image or DEFAULT_IMAGE, superuser=options.superuser)
 
 
 PROVIDERS: Final[Mapping[str, Callable[[ProviderOptions], DatabaseProvider]]] = {

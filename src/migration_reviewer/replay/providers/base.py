@@ -70,6 +70,7 @@ class Server(Protocol):
     server_version_num: int
 
     keeps_named_databases: bool  # databases created with a name may be kept for later runs
+    replay_note: str | None  # who the migrations run as, when a reviewer should know it
 
     def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
         """A new empty database (or a copy of `template`), with a name no one else uses, or `name`."""

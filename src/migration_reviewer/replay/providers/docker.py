@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.providers.base import Server
-from migration_reviewer.replay.providers.url import ScratchServer, scratch_server
+from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer, scratch_server
 
 DEFAULT_IMAGE = "postgres:17"
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
@@ -105,8 +105,9 @@ def running(container: Any, image: str) -> Iterator[None]:
 class DockerProvider:
     name = "docker"
 
-    def __init__(self, image: str = DEFAULT_IMAGE) -> None:
+    def __init__(self, image: str = DEFAULT_IMAGE, *, superuser: bool = False) -> None:
         self.image = image
+        self.superuser = superuser  # replay as the container's superuser instead of REPLAY_ROLE
 
     def __repr__(self) -> str:
         return f"DockerProvider({self.image!r})"
@@ -131,6 +132,7 @@ class DockerProvider:
                 container.get_connection_url(),
                 file_copy=True,
                 hint=f"the {self.image} container stopped answering; {NO_DOCKER_HINT}",
+                replay_role=None if self.superuser else REPLAY_ROLE,
             ) as server,
         ):
             yield server

@@ -8,9 +8,10 @@ create with a unique `mr_scratch_` name and drop on the way out; nothing else on
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -41,6 +42,9 @@ class ScratchServer:
     `hint`: what to tell a user when the server fails us.
     `replay_role`: a role (created when missing, without superuser rights) that owns every scratch
     database and that the replay connects as; None: the replay connects as the admin connection's role.
+    `temporary_role`: on someone else's server, create a role of our own for this run (with a random
+    password, no rights, dropped in `close()`) to own the scratch databases and run the migrations; where
+    the connecting role may not create one, the migrations run as that role and `replay_note` says so.
     """
 
     dialect = Dialect.POSTGRESQL
@@ -54,6 +58,7 @@ class ScratchServer:
         drop_on_close: bool,
         hint: str = URL_HINT,
         replay_role: str | None = None,
+        temporary_role: bool = False,
     ) -> None:
         self.provider = provider
         self.admin_conninfo = conninfo
@@ -61,18 +66,21 @@ class ScratchServer:
         self._drop_on_close = drop_on_close
         self._hint = hint
         self._replay_role = replay_role
+        self._replay_password: str | None = None
+        self._temporary_role: str | None = None
+        self.replay_note: str | None = None
         self._created: dict[str, Database] = {}
         self._admin = self._connect()
         try:
             row = self._admin.execute(
                 "SELECT current_setting('server_version'), current_setting('server_version_num')::int,"
-                " current_user, rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
+                " current_user, rolsuper OR rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user"
             ).fetchone()
         except psycopg.Error as exc:
             self._admin.close()
             raise self._unavailable("could not read the server's version", exc) from None
         assert row is not None  # current_user always has a pg_roles row
-        version, version_num, role, may_create = row
+        version, version_num, role, may_create, superuser = row
         self.server_version: str = version.split()[0]  # "15.20 (Debian 15.20-0+deb12u1)" -> "15.20"
         self.server_version_num: int = version_num
         if not may_create:
@@ -84,6 +92,8 @@ class ScratchServer:
             )
         if replay_role is not None:
             self._ensure_role(replay_role)
+        elif temporary_role:
+            self._make_temporary_role(role, superuser)
 
     def _ensure_role(self, role: str) -> None:
         try:
@@ -96,6 +106,62 @@ class ScratchServer:
         except psycopg.Error as exc:
             self._admin.close()
             raise self._unavailable(f"could not create the role {role}", exc) from None
+
+    def _make_temporary_role(self, admin: str, superuser: bool) -> None:
+        name = f"{SCRATCH_PREFIX}{run_tag()}{uuid.uuid4().hex[:12]}"
+        password = secrets.token_urlsafe(24)
+        try:
+            self._admin.execute(
+                sql.SQL(
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
+                ).format(sql.Identifier(name), sql.Literal(password))
+            )
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.replay_note = self._as_admin_note(admin, superuser, f"it may not create a role ({reason})")
+            return
+        self._temporary_role = name
+        try:
+            # PostgreSQL 16 and later: making a database owned by a role needs membership in it.
+            with suppress(psycopg.Error):
+                self._admin.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(name)))
+            with psycopg.connect(
+                make_conninfo(self.admin_conninfo, user=name, password=password),
+                connect_timeout=CONNECT_TIMEOUT_S,
+            ):
+                pass
+        except psycopg.Error:
+            self._drop_temporary_role(quiet=True)
+            self.replay_note = self._as_admin_note(
+                admin, superuser, "the server does not let a new role log in (pg_hba.conf)"
+            )
+            return
+        self._replay_role, self._replay_password = name, password
+
+    @staticmethod
+    def _as_admin_note(admin: str, superuser: bool, why: str) -> str:
+        risk = (
+            ": a superuser, so a migration could reach past its database (COPY … PROGRAM, ALTER SYSTEM)"
+            if superuser
+            else ""
+        )
+        return (
+            f'the migrations ran as "{admin}", the role of --database-url{risk}; a role without rights was '
+            f"not made for them because {why}. Give that role CREATEROLE to have one made for each review"
+        )
+
+    def _drop_temporary_role(self, *, quiet: bool) -> None:
+        if self._temporary_role is None:
+            return
+        try:
+            role = sql.Identifier(self._temporary_role)
+            self._admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+        except psycopg.Error as exc:
+            message = f"could not drop the role {self._temporary_role} on {self.display}"
+            if not quiet:
+                raise self._unavailable(message, exc) from None
+            log.warning("%s: %s", message, exc)
+        self._temporary_role = None
 
     @property
     def display(self) -> str:
@@ -177,7 +243,11 @@ class ScratchServer:
         )
 
     def _as_replay_role(self) -> dict[str, str]:
-        return {"user": self._replay_role} if self._replay_role else {}
+        if self._replay_role is None:
+            return {}
+        if self._replay_password is None:
+            return {"user": self._replay_role}
+        return {"user": self._replay_role, "password": self._replay_password}
 
     def drop_database(self, database: Database) -> None:
         if database.name not in self._created:
@@ -204,6 +274,7 @@ class ScratchServer:
         try:
             if self._drop_on_close:
                 self._drop_all(quiet=quiet)
+            self._drop_temporary_role(quiet=quiet)
         finally:
             self._admin.close()
 
@@ -237,10 +308,25 @@ class ScratchServer:
 
 @contextmanager
 def scratch_server(
-    provider: str, conninfo: str, *, file_copy: bool, hint: str = URL_HINT
+    provider: str,
+    conninfo: str,
+    *,
+    file_copy: bool,
+    hint: str = URL_HINT,
+    replay_role: str | None = None,
+    temporary_role: bool = False,
 ) -> Iterator[ScratchServer]:
-    """A `ScratchServer` that drops its databases and disconnects however the block ends."""
-    server = ScratchServer(provider, conninfo, file_copy=file_copy, drop_on_close=True, hint=hint)
+    """A `ScratchServer` that drops its databases (and its temporary role) and disconnects however the
+    block ends."""
+    server = ScratchServer(
+        provider,
+        conninfo,
+        file_copy=file_copy,
+        drop_on_close=True,
+        hint=hint,
+        replay_role=replay_role,
+        temporary_role=temporary_role,
+    )
     try:
         yield server
     except BaseException:
@@ -270,11 +356,14 @@ def check_url(url: str) -> str:
 class UrlProvider:
     name = "url"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, superuser: bool = False) -> None:
         self._url = check_url(url)
+        # Migrations run as a role of this review's own, without rights, unless the settings ask for the
+        # URL's role (`replay-role = "superuser"`).
+        self.temporary_role = not superuser
 
     def __repr__(self) -> str:
         return f"UrlProvider({mask_password(self._url)!r})"
 
     def start(self) -> AbstractContextManager[Server]:
-        return scratch_server(self.name, self._url, file_copy=False)
+        return scratch_server(self.name, self._url, file_copy=False, temporary_role=self.temporary_role)
