@@ -18,6 +18,7 @@ memory is the peak resident size of the review process and the server together.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import shutil
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from synthetic import history, write_repository
 
+import migration_reviewer
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
 
 
@@ -81,6 +83,11 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
+    # As after `pip install`, which compiles every module: a checkout run with PYTHONDONTWRITEBYTECODE
+    # would otherwise compile the package from source in every process.
+    compileall.compile_dir(str(Path(migration_reviewer.__file__).parent), quiet=1)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
     rows = []
     with tempfile.TemporaryDirectory(prefix="mr-bench-") as tmp:
         workdir = Path(tmp)
@@ -111,7 +118,7 @@ def main() -> None:
                 cache = workdir / f"cache-{count}"
                 shutil.rmtree(cache, ignore_errors=True)
                 shutil.copytree(pristine, cache)  # the initialised data folder only: no kept base yet
-                env = {**os.environ, "MIGRATION_REVIEWER_CACHE_DIR": str(cache)}
+                env = {**environment, "MIGRATION_REVIEWER_CACHE_DIR": str(cache)}
                 cold, cold_kb = _timed(command, env)
                 warm, warm_kb = _timed(command, env)
                 colds.append(cold)

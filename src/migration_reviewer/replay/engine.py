@@ -133,7 +133,12 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             + (", with seeded rows" if seeding else "")
             + (", up/down/up" if rolling_back else "")
         )
-        _run_experiments(server, base, migration_set, options, result, touched, seeding, rolling_back, keep)
+        # A base found kept lives on in the cache, not in this run's cluster, which is not kept again: the
+        # change may run on it directly, sparing a copy. A base this run will keep must stay as it is.
+        preserve = keep and not result.base_cached
+        _run_experiments(
+            server, base, migration_set, options, result, touched, seeding, rolling_back, preserve
+        )
         hints = [
             hint
             for run in result.runs
@@ -177,7 +182,7 @@ def _run_experiments(
     touched: set[ObjectName],
     seeding: bool,
     rolling_back: bool,
-    keep: bool,
+    preserve: bool,
 ) -> None:
     """The experiments run side by side, each on its own copy of the base: the server does the work in
     separate backends, so they overlap on several cores. Copies are made first, while the base has no
@@ -204,7 +209,7 @@ def _run_experiments(
             if rolling_back
             else None
         )
-        main = pool.submit(_change_experiment, copy() if keep else base, migration_set, options)
+        main = pool.submit(_change_experiment, copy() if preserve else base, migration_set, options)
         result.seeded = seeded.result() if seeded else None
         result.rollback = rollback.result() if rollback else None
         result.runs, result.after = main.result()
@@ -215,7 +220,7 @@ def _run_experiments(
             # finishing a long statement before the error (or Ctrl-C) gets out.
             for database in copies:
                 _drop_quietly(server, database)
-            if not keep:
+            if not preserve:
                 _drop_quietly(server, base)
         pool.shutdown(wait=True, cancel_futures=True)
     for database in copies:
