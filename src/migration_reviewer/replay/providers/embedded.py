@@ -88,6 +88,9 @@ SERVER_OPTIONS = {
     # cluster is mostly data, not log.
     "min_wal_size": "2MB",
     "max_wal_size": "64MB",
+    # Old segments are removed, not renamed for reuse: a kept cluster carries only the WAL it needs.
+    "wal_recycle": "off",
+    "wal_init_zero": "off",
 }
 
 _PR_SET_PDEATHSIG = 1
