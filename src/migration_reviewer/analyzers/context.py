@@ -16,7 +16,7 @@ from typing import Any
 
 from migration_reviewer.adapters.base import MigrationSet
 from migration_reviewer.analyzers.finding import Severity
-from migration_reviewer.analyzers.sql import SqlStatement, qualified, relation, statements_of
+from migration_reviewer.analyzers.sql import SqlStatement, Transaction, qualified, relation, statements_of
 from migration_reviewer.analyzers.suppressions import Suppressions
 from migration_reviewer.replay.result import SetReplay, StatementRun
 from migration_reviewer.replay.statements import Statement, split_scripts
@@ -87,6 +87,15 @@ class AnalysisContext:
             if self.replay.seeded is not None:
                 seeded = {run.migration.id: run.statements for run in self.replay.seeded.runs}
         return tuple(statements_of(migrations, split, runs, seeded))
+
+    @cached_property
+    def statements_by_transaction(self) -> dict[Transaction, list[SqlStatement]]:
+        """The statements of each transaction, in order (those that run on their own are left out)."""
+        grouped: dict[Transaction, list[SqlStatement]] = {}
+        for stmt in self.statements:
+            if stmt.transaction is not None:
+                grouped.setdefault(stmt.transaction, []).append(stmt)
+        return grouped
 
     @cached_property
     def statements_by_relation(self) -> dict[str, list[SqlStatement]]:

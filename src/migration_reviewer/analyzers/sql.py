@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pglast import parser as pg_parser
@@ -147,6 +148,21 @@ class SqlStatement:
         if self.tree:
             object.__setattr__(self, "kind", tag(self.tree))
             object.__setattr__(self, "body", fields(self.tree))
+
+    @cached_property
+    def altered_table(self) -> str | None:
+        """The table an ALTER TABLE changes (not ALTER INDEX, VIEW, SEQUENCE…): most rules ask, of every
+        statement, so it is read once."""
+        if self.kind != "AlterTableStmt" or self.body.get("objtype") != "OBJECT_TABLE":
+            return None
+        return relation(self.body["relation"])
+
+    @cached_property
+    def alter_commands(self) -> tuple[Node, ...]:
+        """The subcommands of an ALTER TABLE, as their fields (empty for any other statement)."""
+        if self.altered_table is None:
+            return ()
+        return tuple(fields(command, "AlterTableCmd") for command in self.body.get("cmds", ()))
 
     @property
     def path(self) -> str:

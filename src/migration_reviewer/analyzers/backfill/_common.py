@@ -48,8 +48,8 @@ def ddl_in_transaction(ctx: AnalysisContext, stmt: SqlStatement) -> tuple[SqlSta
     with that table and lock: held until the transaction commits, so for the whole data statement."""
     if stmt.transaction is None:
         return None
-    for other in ctx.statements:
-        if other.transaction != stmt.transaction or other is stmt:
+    for other in ctx.statements_by_transaction[stmt.transaction]:
+        if other is stmt:
             continue
         for table, mode in predicted_locks(other.tree):
             if mode.blocks_writes and not ctx.is_new(table):

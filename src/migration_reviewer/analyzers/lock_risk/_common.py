@@ -13,17 +13,12 @@ from migration_reviewer.analyzers.sql import Node, SqlStatement, fields, relatio
 
 def altered_table(stmt: SqlStatement) -> str | None:
     """The table an ALTER TABLE changes (not ALTER INDEX, VIEW, SEQUENCE…)."""
-    if stmt.kind != "AlterTableStmt" or stmt.body.get("objtype") != "OBJECT_TABLE":
-        return None
-    return relation(stmt.body["relation"])
+    return stmt.altered_table
 
 
 def commands(stmt: SqlStatement, *subtypes: str) -> Iterator[Node]:
     """The ALTER TABLE subcommands of the given types (AT_AddColumn…), as their fields."""
-    if altered_table(stmt) is None:
-        return
-    for command in stmt.body.get("cmds", ()):
-        cmd = fields(command, "AlterTableCmd")
+    for cmd in stmt.alter_commands:
         if cmd.get("subtype") in subtypes:
             yield cmd
 
