@@ -26,6 +26,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from installed import installed_environment
+
 from migration_reviewer.config import Settings
 from migration_reviewer.pipeline import lint
 from migration_reviewer.replay.statements import Statement, split_sql
@@ -141,9 +145,12 @@ def accuracy(squawk: str | None) -> None:
 
 def _best_of(command: list[str], runs: int = 3) -> float:
     best = float("inf")
+    environment = installed_environment()
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment, check=False
+        )
         best = min(best, time.perf_counter() - started)
     return best
 

@@ -18,7 +18,6 @@ memory is the peak resident size of the review process and the server together.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import platform
 import shutil
@@ -31,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from installed import installed_environment
 from synthetic import history, write_repository
 
-import migration_reviewer
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
 
 
@@ -83,10 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    # As after `pip install`, which compiles every module: a checkout run with PYTHONDONTWRITEBYTECODE
-    # would otherwise compile the package from source in every process.
-    compileall.compile_dir(str(Path(migration_reviewer.__file__).parent), quiet=1)
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment = installed_environment()
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="mr-bench-") as tmp:
