@@ -99,7 +99,7 @@ def test_a_migration_that_kills_its_own_session_is_a_clear_error(
     assert process.returncode == 3
     assert err == (
         "migration-reviewer: lost the throwaway database during the replay: terminating connection due to "
-        "administrator command\n"
+        "administrator command (while running db/migrations/002_kill.up.sql:1)\n"
     )
     assert not _our_clusters()
     if provider == "url":

@@ -157,6 +157,17 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     return result
 
 
+def _lost_while_running(exc: DatabaseUnavailable, statement: Statement) -> DatabaseUnavailable:
+    """The server went away during a statement: say which, and why where it is known."""
+    hint = exc.hint
+    if "No space left on device" in exc.message:
+        hint = (
+            "the disk that holds the throwaway database filled up: this statement writes more than there is "
+            "room for. Free space in the temp folder (TMPDIR), or lower --seed-rows"
+        )
+    return DatabaseUnavailable(f"{exc.message} (while running {statement.location})", hint=hint)
+
+
 # Only statements that say RENAME early on can be renames: the others are not parsed for hints.
 _RENAME = re.compile(r"\bRENAME\b", re.I)
 
@@ -461,6 +472,8 @@ class _Runner:
         except StatementError as exc:
             step.outcome = Outcome.FAILED
             step.error = _replay_error(exc, statement)
+        except DatabaseUnavailable as exc:
+            raise _lost_while_running(exc, statement) from None
         step.duration_ms = (time.perf_counter() - started) * 1000
         self._follow_transaction(statement, step, started)
         if self.observe and step.error is None:
