@@ -53,6 +53,9 @@ def _normalise(report: dict[str, Any]) -> dict[str, Any]:
             migration_set["database"]["server_version"] = "<version>"
         for migration in migration_set["migrations"]:
             migration["duration_ms"] = None if migration["duration_ms"] is None else "<ms>"
+            for statement in migration["statements"]:
+                statement["duration_ms"] = "<ms>"
+                statement["lock_hold_ms"] = None if statement["lock_hold_ms"] is None else "<ms>"
     for finding in report["findings"]:  # lock-risk messages quote what the replay measured
         finding["message"] = re.sub(r"(under )?\b\d+(\.\d+)? (ms|s|min|h)\b", "<time>", finding["message"])
     return report

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from migration_reviewer.analyzers.finding import Category, Finding, Severity
 from migration_reviewer.errors import UsageError
+from migration_reviewer.replay.result import LockTaken, Outcome, StatementRun
+from migration_reviewer.replay.statements import Statement
 from migration_reviewer.report.model import (
     SCHEMA_VERSION,
     ColumnView,
@@ -41,6 +43,8 @@ _OUTCOMES = ("applied", "failed", "rolled-back", "not-run", "not-replayed")
 _COLUMN_CHANGES = ("added", "changed", "dropped")
 _TABLE_CHANGES = ("added", "changed", "dropped", "renamed")
 _KEYS = ("PK", "FK", "UK")
+_LOCK_MODE = re.compile(r"[A-Za-z]{1,40}")
+_RELKIND = re.compile(r"[a-z ]{1,40}")
 
 T = TypeVar("T")
 
@@ -110,6 +114,29 @@ def _migration(m: _Fields) -> MigrationEntry:
         error=error,
         duration_ms=None if duration is None else float(duration),
         reversible=m.get("reversible", bool, optional=True),
+        statements=m.items("statements", _statement_run) if m.has("statements") else (),
+    )
+
+
+def _statement_run(s: _Fields) -> StatementRun:
+    line = s.get("line", int)
+    hold = s.get("lock_hold_ms", (int, float), optional=True)
+    return StatementRun(
+        Statement("", s.text("path"), line, s.get("end_line", int) if s.has("end_line") else line),
+        s.enum("outcome", Outcome),
+        duration_ms=float(s.get("duration_ms", (int, float))),
+        in_transaction=s.get("in_transaction", bool) if s.has("in_transaction") else False,
+        locks=s.items(
+            "locks",
+            lambda lock: LockTaken(
+                lock.text("relation"),
+                lock.text("mode", pattern=_LOCK_MODE),
+                lock.text("relkind", pattern=_RELKIND),
+            ),
+        ),
+        rewrites=s.strings("rewrites") if s.has("rewrites") else (),
+        rows=s.get("rows", int, optional=True),
+        lock_hold_ms=None if hold is None else float(hold),
     )
 
 

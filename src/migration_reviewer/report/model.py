@@ -41,7 +41,7 @@ class MigrationEntry:
     error: MigrationError | None
     duration_ms: float | None
     reversible: bool | None
-    statements: tuple[StatementRun, ...] = ()  # for renderers; not in the JSON contract
+    statements: tuple[StatementRun, ...] = ()  # as the replay ran them (the text stays in the files)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,7 +54,32 @@ class MigrationEntry:
             "error": self.error.to_dict() if self.error else None,
             "duration_ms": None if self.duration_ms is None else round(self.duration_ms, 1),
             "reversible": self.reversible,
+            "statements": [statement_to_dict(run) for run in self.statements[:MAX_STATEMENTS]],
         }
+
+
+# Statements of one migration in the JSON report, at most: past that, a migration is a data load, and the
+# report would grow with it.
+MAX_STATEMENTS = 1_000
+
+
+def statement_to_dict(run: StatementRun) -> dict[str, Any]:
+    """Where a statement is and what the replay saw it do: time, rows, the locks it took, the tables it
+    rewrote. The text is left out: the file has it, and a data load would swell the report."""
+    return {
+        "path": run.statement.path,
+        "line": run.statement.line,
+        "end_line": run.statement.end_line,
+        "outcome": run.outcome.value,
+        "duration_ms": round(run.duration_ms, 1),
+        "rows": run.rows,
+        "in_transaction": run.in_transaction,
+        "locks": [
+            {"relation": lock.relation, "mode": lock.mode, "relkind": lock.relkind} for lock in run.locks
+        ],
+        "lock_hold_ms": None if run.lock_hold_ms is None else round(run.lock_hold_ms, 1),
+        "rewrites": list(run.rewrites),
+    }
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from migration_reviewer.analyzers.finding import Severity
 from migration_reviewer.renderers import json as json_renderer
 from migration_reviewer.renderers.comment import render_comment
+from migration_reviewer.replay.result import LockTaken, Outcome, StatementRun
+from migration_reviewer.replay.statements import Statement
 from migration_reviewer.report.load import MAX_ITEMS, InvalidReport, load_report
-from report_samples import finding, report
+from report_samples import PATH, finding, report
 
 
 def _sample() -> dict[str, Any]:
@@ -26,6 +29,32 @@ def test_a_report_survives_the_round_trip_and_renders_the_same_comment() -> None
 
     assert loaded.to_dict() == original.to_dict()
     assert render_comment(loaded) == render_comment(original)
+
+
+def test_the_locks_the_replay_saw_reach_the_comment_of_the_fork_safe_publisher() -> None:
+    # The second stage of the fork workflow renders from the JSON report alone: the lock line must survive.
+    statement = Statement("ALTER TABLE customers ADD COLUMN email text", PATH, 3, 3)
+    lock = LockTaken("customers", "AccessExclusiveLock", "table")
+    run = StatementRun(statement, Outcome.APPLIED, 4.2, True, (lock,), ("customers",), None, None, 180.0)
+    original = report((finding(),))
+    [migration_set] = original.migration_sets
+    with_runs = replace(migration_set, migrations=(replace(migration_set.migrations[0], statements=(run,)),))
+    original = replace(original, migration_sets=(with_runs,))
+
+    loaded = load_report(json_renderer.render(original).encode())
+
+    [loaded_run] = loaded.migration_sets[0].migrations[0].statements
+    assert (loaded_run.statement.location, loaded_run.locks, loaded_run.rewrites) == (
+        f"{PATH}:3", (lock,), ("customers",)
+    )
+    comment = render_comment(loaded)
+    assert comment == render_comment(original)
+    assert "**Lock:** `AccessExclusiveLock` on `customers` blocks" in comment
+
+    data = json.loads(json_renderer.render(original))
+    data["migration_sets"][0]["migrations"][0]["statements"][0]["locks"][0]["mode"] = "Lock` [x](https://e.x)"
+    with pytest.raises(InvalidReport, match="mode"):
+        load_report(json.dumps(data).encode())
 
 
 @pytest.mark.parametrize(
