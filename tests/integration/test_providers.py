@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -392,16 +393,23 @@ def test_url_provider_drops_only_what_it_created(local_pg_url: str) -> None:
             server.drop_database(foreign)
 
 
-@pytest.fixture
-def role_without_createdb(local_pg_url: str) -> Iterator[str]:
+@contextmanager
+def _login_role(url: str, rights: str) -> Iterator[str]:
+    """A role that logs in with the password hunter2-secret and has `rights`, dropped afterwards."""
     role = f"mr_test_role_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(local_pg_url, autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB PASSWORD 'hunter2-secret'")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN {rights} PASSWORD 'hunter2-secret'")
     try:
         yield role
     finally:
-        with psycopg.connect(local_pg_url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+@pytest.fixture
+def role_without_createdb(local_pg_url: str) -> Iterator[str]:
+    with _login_role(local_pg_url, "NOCREATEDB") as role:
+        yield role
 
 
 def test_url_provider_refuses_a_role_that_cannot_create_databases(
@@ -459,14 +467,8 @@ def test_url_provider_runs_migrations_as_a_role_of_its_own_without_rights(local_
 
 @pytest.fixture
 def role_without_createrole(local_pg_url: str) -> Iterator[str]:
-    role = f"mr_test_role_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(local_pg_url, autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN CREATEDB NOCREATEROLE PASSWORD 'hunter2-secret'")
-    try:
+    with _login_role(local_pg_url, "CREATEDB NOCREATEROLE") as role:
         yield role
-    finally:
-        with psycopg.connect(local_pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 def test_url_provider_says_when_migrations_run_as_the_urls_own_role(
