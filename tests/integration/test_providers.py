@@ -487,6 +487,20 @@ def test_url_provider_says_when_migrations_run_as_the_urls_own_role(
         assert "hunter2" in database.conninfo and "hunter2" not in repr(database) + repr(server)
 
 
+def test_url_provider_makes_its_role_as_a_url_role_that_is_no_superuser(local_pg_url: str) -> None:
+    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
+    where = f"{parts.get('host')}:{parts.get('port', 5432)}/postgres"
+    with (
+        _login_role(local_pg_url, "CREATEDB CREATEROLE") as admin,
+        UrlProvider(f"postgresql://{admin}:hunter2-secret@{where}").start() as server,
+    ):
+        database = server.create_database()
+        with psycopg.connect(database.conninfo) as conn:
+            [(role,)] = conn.execute("SELECT current_user").fetchall()
+        assert role.startswith(SCRATCH_PREFIX) and server.replay_note is None
+    assert _roles(local_pg_url, {role}) == set()
+
+
 def test_url_provider_replays_as_the_urls_role_when_asked(local_pg_url: str) -> None:
     with UrlProvider(local_pg_url, superuser=True).start() as server:
         database = server.create_database()

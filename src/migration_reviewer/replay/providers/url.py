@@ -122,9 +122,15 @@ class ScratchServer:
             return
         self._temporary_role = name
         try:
-            # PostgreSQL 16 and later: making a database owned by a role needs membership in it.
+            # Making a database owned by a role takes membership in it.
             with suppress(psycopg.Error):
                 self._admin.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(name)))
+            if self._admin.execute("SELECT pg_has_role(%s, 'MEMBER')", (name,)).fetchone() != (True,):
+                self._drop_temporary_role(quiet=True)
+                self.replay_note = self._as_admin_note(
+                    admin, superuser, "it cannot make itself a member of a new role"
+                )
+                return
             with psycopg.connect(
                 make_conninfo(self.admin_conninfo, user=name, password=password),
                 connect_timeout=CONNECT_TIMEOUT_S,
