@@ -59,7 +59,7 @@ class Settings:
     mysql_image: str = "mysql:8.4"  # for MySQL migrations with --database docker (mariadb:11 works too)
     pg_bin_dir: str | None = None  # PostgreSQL server binaries to use instead of the bundled ones
     statement_timeout: float = 300.0  # seconds, per statement
-    # embedded: migrations run as the owner of their database, not as a superuser (see SECURITY.md)
+    # migrations run as the owner of their database, not as a superuser (see SECURITY.md)
     replay_role: str = "owner"
     timeout: float = 1800.0  # seconds, the whole review: past it, it stops and removes what it started
     fail_on: str = "error"
