@@ -40,6 +40,7 @@ from migration_reviewer.replay.statements import (
     is_transaction_control,
     may_need_own_transaction,
     referenced_tables,
+    rows_cannot_matter,
     runs_outside_transaction,
     split_scripts,
 )
@@ -123,10 +124,15 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         touched = referenced_tables(
             (s for split in statements.values() for s in split), migration_set.dialect
         )
-        # Seeding only means something for tables that already hold rows in production: a change that
-        # only touches tables it creates would replay the same way twice.
+        # Seeding only means something where rows can change what a statement does, on tables that already
+        # hold rows in production: a change that only adds nullable columns, or touches only tables it
+        # creates, would replay the same way twice.
         existing = {table.name for table in result.before.tables}
-        seeding = bool(options.seed_rows and new and {t.name for t in touched} & existing)
+        dialect = migration_set.dialect
+        with_rows = referenced_tables(
+            (s for split in statements.values() for s in split if not rows_cannot_matter(s, dialect)), dialect
+        )
+        seeding = bool(options.seed_rows and new and {t.name for t in with_rows} & existing)
         rolling_back = options.check_rollback and any(m.down is not None for m in new)
         options.say(
             f"running the change of {root}"
@@ -480,7 +486,7 @@ class _Runner:
             after = self.session.relations()
             step.rewrites = rewritten(before, after)
             step.locks = tuple(
-                sorted(self._locks({**after, **before}) - held, key=lambda lock: lock.relation)
+                sorted(self._locks({**after, **before}) - held, key=lambda lock: (lock.relation, lock.mode))
             )
         return step
 

@@ -271,6 +271,58 @@ def is_transaction_control(statement: Statement) -> bool:
     return first in {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
 
 
+def rows_cannot_matter(statement: Statement, dialect: Dialect = Dialect.POSTGRESQL) -> bool:
+    """Whether the statement runs the same on a table of a billion rows as on an empty one: it reads no
+    row and can fail on none (a nullable column of a built-in type without default or constraint, a
+    rename, a dropped column or constraint, a comment, a grant, a view, a trigger, a policy, a new table).
+    Conservative: False for anything else, and for every dialect but PostgreSQL."""
+    if dialect is not Dialect.POSTGRESQL or statement.too_large_to_analyse:
+        return False
+    try:
+        stmts = json.loads(pg_parser.parse_sql_json(statement.text))["stmts"]
+    except pg_parser.ParseError:
+        return False
+    if len(stmts) != 1:
+        return False
+    [(kind, body)] = stmts[0]["stmt"].items()
+    if kind in _ROW_FREE_STATEMENTS:
+        return True
+    if kind == "CreateStmt":  # a partition of an existing table may have rows to check in its default
+        return "partbound" not in body and "inhRelations" not in body
+    if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TABLE":
+        return all(_row_free_command(command.get("AlterTableCmd", {})) for command in body.get("cmds", ()))
+    return False
+
+
+_ROW_FREE_STATEMENTS = {
+    "RenameStmt", "CommentStmt", "GrantStmt", "ViewStmt", "CreateTrigStmt", "CreatePolicyStmt",
+    "AlterPolicyStmt", "CreateFunctionStmt", "CreateEnumStmt", "CreateSeqStmt", "CreateSchemaStmt",
+}
+# Unqualified type names that are PostgreSQL's own: pglast qualifies the SQL-standard ones (integer →
+# pg_catalog.int4) itself. A domain could carry a NOT NULL or CHECK that existing rows fail.
+_BUILT_IN_TYPES = {
+    "text", "varchar", "bpchar", "uuid", "json", "jsonb", "bytea", "bool", "int2", "int4", "int8", "float4",
+    "float8", "numeric", "money", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "inet",
+    "cidr", "macaddr", "tsvector", "xml",
+}
+_ROW_FREE_COMMANDS = {"AT_DropColumn", "AT_ColumnDefault", "AT_DropConstraint", "AT_SetStatistics"}
+
+
+def _row_free_command(command: dict[str, object]) -> bool:
+    subtype = command.get("subtype")
+    if subtype in _ROW_FREE_COMMANDS:
+        return True
+    if subtype != "AT_AddColumn":
+        return False
+    column = command.get("def", {})
+    assert isinstance(column, dict)
+    definition = column.get("ColumnDef", {})
+    if "constraints" in definition or "collClause" in definition:
+        return False  # a default, NOT NULL, CHECK, key, identity or generated expression: rows matter
+    names = [n.get("String", {}).get("sval", "") for n in definition.get("typeName", {}).get("names", ())]
+    return (len(names) == 2 and names[0] == "pg_catalog") or (len(names) == 1 and names[0] in _BUILT_IN_TYPES)
+
+
 def referenced_tables(
     statements: Iterable[Statement], dialect: Dialect = Dialect.POSTGRESQL
 ) -> set[ObjectName]:

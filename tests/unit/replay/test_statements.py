@@ -1,8 +1,11 @@
+import pytest
+
 from migration_reviewer.adapters.base import Dialect, SqlScript
 from migration_reviewer.replay.statements import (
     ANALYSED_STATEMENT_CHARS,
     is_transaction_control,
     referenced_tables,
+    rows_cannot_matter,
     runs_outside_transaction,
     split_scripts,
     split_sql,
@@ -101,3 +104,28 @@ def test_mysql_and_sqlite_split_on_semicolons_outside_quotes_and_trigger_bodies(
     )
     assert len(texts(sql, Dialect.SQLITE)) == 3
     assert texts(sql, Dialect.SQLITE)[1].endswith("END")
+
+
+@pytest.mark.parametrize(
+    ("sql", "free"),
+    [
+        ("ALTER TABLE t ADD COLUMN c text", True),
+        ("ALTER TABLE t ADD COLUMN a timestamptz, ADD COLUMN b integer", True),
+        ("ALTER TABLE t DROP COLUMN c, ALTER COLUMN d SET DEFAULT 5", True),
+        ("ALTER TABLE t RENAME COLUMN c TO d", True),
+        ("CREATE TABLE n (id bigint PRIMARY KEY)", True),
+        ("CREATE VIEW v AS SELECT * FROM t", True),
+        ("ALTER TABLE t ADD COLUMN c text NOT NULL", False),  # fails on existing rows
+        ("ALTER TABLE t ADD COLUMN c int DEFAULT 0", False),
+        ("ALTER TABLE t ADD COLUMN c bigserial", False),  # numbers every row
+        ("ALTER TABLE t ADD COLUMN c positive_int", False),  # a domain may CHECK what rows hold
+        ("ALTER TABLE t ALTER COLUMN c SET NOT NULL", False),
+        ("CREATE INDEX ON t (c)", False),
+        ("CREATE TABLE p1 PARTITION OF p DEFAULT", False),
+        ("UPDATE t SET c = 1", False),
+    ],
+)
+def test_statements_whose_outcome_cannot_depend_on_rows(sql: str, free: bool) -> None:
+    [statement] = split_sql(sql)
+    assert rows_cannot_matter(statement) is free
+    assert rows_cannot_matter(statement, Dialect.MYSQL) is False
