@@ -80,9 +80,12 @@ def history(count: int, seed: int = 7) -> list[str]:
 
 
 def pull_request(count: int = 1) -> list[str]:
+    """A typical change: a new table, and a column with its index on a table that holds rows (so the
+    review also replays it over seeded rows)."""
     return [
         f"CREATE TABLE pr_table_{i} (id bigint PRIMARY KEY, note text);\n"
         f"ALTER TABLE t0000 ADD COLUMN pr_column_{i} text;\n"
+        f"CREATE INDEX pr_index_{i} ON t0000 (pr_column_{i});\n"
         for i in range(count)
     ]
 
