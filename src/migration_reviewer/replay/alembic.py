@@ -36,7 +36,7 @@ from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.alembic_runner import OWN_ENV
 from migration_reviewer.replay.engine import ReplayOptions, not_replayed
 from migration_reviewer.replay.providers.base import Database, Server
-from migration_reviewer.replay.providers.embedded import RunAs, run_as_user
+from migration_reviewer.replay.providers.embedded import RunAs, run_as_user, user_arguments
 from migration_reviewer.replay.result import (
     LockTaken,
     MigrationRun,
@@ -165,7 +165,7 @@ class _Project:
             self._worker = subprocess.Popen(
                 [sys.executable, "-m", _RUNNER, str(self.folder), str(write_end)],
                 cwd=self.folder, env=environment, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=log, text=True, pass_fds=(write_end,), **_identity(self.workspace.user),
+                stderr=log, text=True, pass_fds=(write_end,), **user_arguments(self.workspace.user),
             )
         finally:
             os.close(write_end)
@@ -243,13 +243,6 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
             "(the Docker image does)"
         )
     return user, None
-
-
-def _identity(user: RunAs | None) -> dict[str, Any]:
-    """Popen's arguments that run a child as `user`, without root's supplementary groups."""
-    if user is None:
-        return {}
-    return {"user": user.uid, "group": user.gid, "extra_groups": []}
 
 
 def replay_revisions(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
@@ -522,7 +515,7 @@ def _install(requirements: Sequence[str], workspace: _Workspace) -> tuple[Path |
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
          "--target", str(site), *requirements],
         env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
-        timeout=RUN_TIMEOUT_S, check=False, **_identity(workspace.user),
+        timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
     )
     if completed.returncode != 0:
         error = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]

@@ -526,25 +526,28 @@ class _Cluster:
         return (self.run_as.uid, self.run_as.gid) if self.run_as else None
 
     def _identity(self) -> _Identity:
-        env = server_environment()
-        if self.run_as is None:
-            return {"user": None, "group": None, "extra_groups": None, "cwd": self.temp_dir, "env": env}
-        # No supplementary groups: the server must not keep root's.
-        return {
-            "user": self.run_as.uid,
-            "group": self.run_as.gid,
-            "extra_groups": [],
-            "cwd": self.temp_dir,
-            "env": env,
-        }
+        return {**user_arguments(self.run_as), "cwd": self.temp_dir, "env": server_environment()}
 
 
-class _Identity(TypedDict):
-    """Who a child process runs as, and where."""
+class UserArguments(TypedDict):
+    """Popen's arguments for who a child process runs as."""
 
     user: int | None
     group: int | None
     extra_groups: list[int] | None
+
+
+def user_arguments(user: RunAs | None) -> UserArguments:
+    """Run a child as `user` (None: as ourselves), without root's supplementary groups: what it runs must
+    not keep them."""
+    if user is None:
+        return {"user": None, "group": None, "extra_groups": None}
+    return {"user": user.uid, "group": user.gid, "extra_groups": []}
+
+
+class _Identity(UserArguments):
+    """Who a child process runs as, and where."""
+
     cwd: Path | None
     env: dict[str, str]
 
