@@ -53,3 +53,23 @@ def test_rows_respect_the_schema_and_leave_duplicates_and_nulls_where_allowed(sc
         conn.execute(
             "INSERT INTO users (team_id, email, mood, balance) VALUES (1, 'new@example.com', 'sad', 1)"
         )
+
+
+def test_timestamps_spread_over_two_years_up_to_now_like_a_table_that_grew(scratch_pg: str) -> None:
+    with psycopg.connect(scratch_pg, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL UNIQUE, day date NOT NULL)"
+        )
+        snapshot = get_introspector("postgresql")(conn)
+        seed(conn, snapshot, {ObjectName("public", "events")}, 1000)
+        distinct, newest, older_than_a_year, older_than_90_days, future, oldest_day = conn.execute(
+            "SELECT count(DISTINCT at), max(at) > now() - interval '1 day',"
+            " count(*) FILTER (WHERE at < now() - interval '365 days'),"
+            " count(*) FILTER (WHERE at < now() - interval '90 days'),"
+            " count(*) FILTER (WHERE at > now() OR day > current_date), min(day) = current_date - 999"
+            " FROM events"
+        ).fetchone()
+        assert distinct == 1000 and newest and future == 0
+        assert 480 <= older_than_a_year <= 520  # half of two years
+        assert 860 <= older_than_90_days <= 890  # a 90-day retention DELETE finds most rows, not all
+        assert oldest_day  # a day each, back from today

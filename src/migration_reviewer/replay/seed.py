@@ -131,7 +131,7 @@ def _fill(
             references[column] = (fk.references, seeded.get(fk.references, 0))
     left_to_default: set[str] = set()
     for _attempt in range(4):
-        columns, values, problem = _row_expressions(table, distinct, references, enums, left_to_default)
+        columns, values, problem = _row_expressions(table, rows, distinct, references, enums, left_to_default)
         if problem:
             return problem
         overriding = (
@@ -178,6 +178,7 @@ def _distinct_columns(table: Table) -> set[str]:
 
 def _row_expressions(
     table: Table,
+    rows: int,
     distinct: set[str],
     references: dict[str, tuple[ObjectName, int]],
     enums: dict[str, EnumType],
@@ -207,7 +208,7 @@ def _row_expressions(
             key = "k"
         else:
             key = "((k - 1) / 2 + 1)"  # every value twice
-        expression = _value(column.type, key, enums)
+        expression = _value(column.type, key, enums, rows)
         if expression is None:
             if column.nullable or column.default is not None:
                 continue
@@ -220,12 +221,15 @@ def _row_expressions(
 
 
 _NUMERIC = re.compile(r"numeric\((\d+),(\d+)\)")
+_HISTORY_SECONDS = 2 * 365 * 86400
 _LENGTH = re.compile(r"\((\d+)\)$")
 
 
-def _value(type_name: str, key: str, enums: dict[str, EnumType]) -> str | None:
-    """A SQL expression of the integer `key` giving a value of `type_name`, distinct for distinct keys
-    where the type has room for it."""
+def _value(type_name: str, key: str, enums: dict[str, EnumType], rows: int = 1) -> str | None:
+    """A SQL expression of the integer `key` (1 to `rows`) giving a value of `type_name`, distinct for
+    distinct keys where the type has room for it. Dates and timestamps reach back from now, the most
+    recent for the highest key, as rows pile up in a table over its life: a `WHERE created_at < now() -
+    interval '90 days'` then finds the share of rows it would find in production."""
     base = type_name.lower()
     if base.endswith("[]"):
         return f"'{{}}'::{type_name}"
@@ -249,15 +253,13 @@ def _value(type_name: str, key: str, enums: dict[str, EnumType]) -> str | None:
         return f"md5(({key})::text)::uuid"
     if base == "boolean":
         return f"(({key}) % 2 = 0)"
-    if base == "date":
-        return f"(date '2020-01-01' + (({key}) % 3650)::int)"
-    if base.startswith(("timestamp", "time ")) or base in ("time", "time without time zone"):
-        start = (
-            "time '00:00'"
-            if base.startswith("time") and not base.startswith("timestamp")
-            else ("timestamp '2020-01-01'")
-        )
-        return f"({start} + ({key}) * interval '1 second')::{base}"
+    if base == "date":  # a day each, the last ten years
+        return f"(current_date - (({rows} - ({key})) % 3650)::int)"
+    if base.startswith("timestamp"):  # evenly over the last two years
+        step = _HISTORY_SECONDS / max(rows, 1)
+        return f"(now() - ({rows} - ({key})) * interval '{step:.6f} seconds')::{base}"
+    if base.startswith("time ") or base == "time":
+        return f"(time '00:00' + ({key}) * interval '1 second')::{base}"
     if base == "interval":
         return f"(({key}) * interval '1 second')"
     if base in ("json", "jsonb"):
