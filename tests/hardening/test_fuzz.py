@@ -8,7 +8,7 @@ import dataclasses
 import os
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from migration_reviewer.analyzers.finding import Severity
@@ -144,6 +144,7 @@ def test_a_code_block_cannot_be_closed_from_inside(value: str) -> None:
     st.sampled_from(list(Severity)),
     MARKUP,
 )
+@example(284, 1, 0, Severity.ERROR, "")  # a body just under the limit, before the digest line was added
 def test_any_report_folds_to_fit_a_comment_and_keeps_its_tables_whole(
     findings: int, migrations: int, message_size: int, severity: Severity, hostile: str
 ) -> None:

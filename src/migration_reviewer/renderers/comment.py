@@ -114,9 +114,15 @@ def render_comment(report: Report, template: str | None = None) -> str:
     """The comment, starting with the marker that finds it again on the next run (whatever an override
     template printed) and a digest of what it says apart from timings, which vary from run to run: a
     re-run that found the same thing need not edit the comment."""
-    body = render(report, template, limit=COMMENT_LIMIT).removeprefix(MARKER).lstrip("\n")
+    # The marker and digest lines are put in front afterwards: the body leaves room for them.
+    room = COMMENT_LIMIT - len(_head("0" * 16))
+    body = render(report, template, limit=room).removeprefix(MARKER).lstrip("\n")
     digest = hashlib.sha256(_TIMINGS.sub("", body).encode()).hexdigest()[:16]
-    return f"{MARKER}\n<!-- migration-reviewer:digest {digest} -->\n{body}"
+    return _head(digest) + body
+
+
+def _head(digest: str) -> str:
+    return f"{MARKER}\n<!-- migration-reviewer:digest {digest} -->\n"
 
 
 def render_summary(report: Report, template: str | None = None) -> str:
