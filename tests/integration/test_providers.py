@@ -406,6 +406,12 @@ def _login_role(url: str, rights: str) -> Iterator[str]:
             conn.execute(f"DROP ROLE IF EXISTS {role}")
 
 
+def _as_role(url: str, role: str, password: str = "hunter2-secret") -> str:
+    """`url`'s server, logged into as `role`."""
+    parts = psycopg.conninfo.conninfo_to_dict(url)
+    return f"postgresql://{role}:{password}@{parts.get('host')}:{parts.get('port', 5432)}/postgres"
+
+
 @pytest.fixture
 def role_without_createdb(local_pg_url: str) -> Iterator[str]:
     with _login_role(local_pg_url, "NOCREATEDB") as role:
@@ -415,15 +421,13 @@ def role_without_createdb(local_pg_url: str) -> Iterator[str]:
 def test_url_provider_refuses_a_role_that_cannot_create_databases(
     local_pg_url: str, role_without_createdb: str
 ) -> None:
-    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
-    where = f"{parts.get('host')}:{parts.get('port', 5432)}/postgres"
-    provider = UrlProvider(f"postgresql://{role_without_createdb}:hunter2-secret@{where}")
+    provider = UrlProvider(_as_role(local_pg_url, role_without_createdb))
     assert "hunter2" not in repr(provider)
     with pytest.raises(DatabaseUnavailable) as caught, provider.start():
         pass
     assert caught.value.message == (
         f'the role "{role_without_createdb}" may not create databases on '
-        f"postgresql://{role_without_createdb}:***@{where}"
+        + _as_role(local_pg_url, role_without_createdb, "***")
     )
     assert f'ALTER ROLE "{role_without_createdb}" CREATEDB' in (caught.value.hint or "")
     assert "hunter2" not in str(caught.value)
@@ -474,9 +478,7 @@ def role_without_createrole(local_pg_url: str) -> Iterator[str]:
 def test_url_provider_says_when_migrations_run_as_the_urls_own_role(
     local_pg_url: str, role_without_createrole: str
 ) -> None:
-    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
-    where = f"{parts.get('host')}:{parts.get('port', 5432)}/postgres"
-    with UrlProvider(f"postgresql://{role_without_createrole}:hunter2-secret@{where}").start() as server:
+    with UrlProvider(_as_role(local_pg_url, role_without_createrole)).start() as server:
         database = server.create_database()
         with psycopg.connect(database.conninfo) as conn:
             assert conn.execute("SELECT current_user").fetchone() == (role_without_createrole,)
@@ -488,11 +490,9 @@ def test_url_provider_says_when_migrations_run_as_the_urls_own_role(
 
 
 def test_url_provider_makes_its_role_as_a_url_role_that_is_no_superuser(local_pg_url: str) -> None:
-    parts = psycopg.conninfo.conninfo_to_dict(local_pg_url)
-    where = f"{parts.get('host')}:{parts.get('port', 5432)}/postgres"
     with (
         _login_role(local_pg_url, "CREATEDB CREATEROLE") as admin,
-        UrlProvider(f"postgresql://{admin}:hunter2-secret@{where}").start() as server,
+        UrlProvider(_as_role(local_pg_url, admin)).start() as server,
     ):
         database = server.create_database()
         with psycopg.connect(database.conninfo) as conn:
