@@ -4,6 +4,9 @@ server process, no temp folder, no scratch database."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import signal
@@ -445,6 +448,21 @@ def test_url_provider_unreachable_server_hides_the_password() -> None:
     assert "hunter2" not in str(caught.value)
 
 
+def _scram_verifies(verifier: str, password: str) -> bool:
+    """Whether `verifier` (SCRAM-SHA-256$iterations:salt$StoredKey:ServerKey) is `password`'s (RFC 5802)."""
+    method, rest = verifier.split("$", 1)
+    params, keys = rest.split("$")
+    iterations, salt = params.split(":")
+    stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return (
+        method == "SCRAM-SHA-256"
+        and hashlib.sha256(client_key).digest() == stored_key
+        and hmac.new(salted, b"Server Key", "sha256").digest() == server_key
+    )
+
+
 def _roles(url: str, names: set[str]) -> set[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(names),))
@@ -463,8 +481,13 @@ def test_url_provider_runs_migrations_as_a_role_of_its_own_without_rights(local_
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("COPY (SELECT 1) TO PROGRAM 'true'")
         assert server.replay_note is None
-        password = psycopg.conninfo.conninfo_to_dict(database.conninfo)["password"]
-        assert len(str(password)) >= 24 and str(password) not in repr(database) + repr(server)
+        password = str(psycopg.conninfo.conninfo_to_dict(database.conninfo)["password"])
+        assert len(password) >= 24 and password not in repr(database) + repr(server)
+        # The role's stored verifier is that of the password the migrations log in with (this server trusts
+        # local logins; one that asks for SCRAM checks it against this verifier).
+        with psycopg.connect(local_pg_url) as admin:
+            [(stored,)] = admin.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,))
+        assert _scram_verifies(stored, password)
         assert _roles(local_pg_url, {role}) == {role}
     assert _roles(local_pg_url, {role}) == set()
 

@@ -111,10 +111,12 @@ class ScratchServer:
         name = f"{SCRATCH_PREFIX}{run_tag()}{uuid.uuid4().hex[:12]}"
         password = secrets.token_urlsafe(24)
         try:
+            # Sent as libpq's SCRAM verifier: a server that logs statements does not log the password.
+            verifier = self._admin.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256")
             self._admin.execute(
                 sql.SQL(
                     "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
-                ).format(sql.Identifier(name), sql.Literal(password))
+                ).format(sql.Identifier(name), sql.Literal(verifier.decode()))
             )
         except psycopg.Error as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
