@@ -413,6 +413,8 @@ def _relation_detail(table: Table) -> str:
 
 
 def _diff_relation(old: Table, new: Table, renames: _Renames) -> list[SchemaChange]:
+    if old == new:  # most tables of a large schema: nothing to compare field by field
+        return []
     shown = _shown(new)
     prefix = _RELATION_PREFIX[new.kind]
     changes: list[SchemaChange] = []
