@@ -282,9 +282,10 @@ def rows_cannot_matter(statement: Statement, dialect: Dialect = Dialect.POSTGRES
         stmts = json.loads(pg_parser.parse_sql_json(statement.text))["stmts"]
     except pg_parser.ParseError:
         return False
-    if len(stmts) != 1:
+    tree = stmts[0].get("stmt", {}) if len(stmts) == 1 else {}
+    if len(tree) != 1:
         return False
-    [(kind, body)] = stmts[0]["stmt"].items()
+    [(kind, body)] = tree.items()
     if kind in _ROW_FREE_STATEMENTS:
         return True
     if kind == "CreateStmt":  # a partition of an existing table may have rows to check in its default
