@@ -315,9 +315,8 @@ def _row_free_command(command: dict[str, object]) -> bool:
         return True
     if subtype != "AT_AddColumn":
         return False
-    column = command.get("def", {})
-    assert isinstance(column, dict)
-    definition = column.get("ColumnDef", {})
+    column = command.get("def")
+    definition = column.get("ColumnDef", {}) if isinstance(column, dict) else {}
     if "constraints" in definition or "collClause" in definition:
         return False  # a default, NOT NULL, CHECK, key, identity or generated expression: rows matter
     names = [n.get("String", {}).get("sval", "") for n in definition.get("typeName", {}).get("names", ())]
