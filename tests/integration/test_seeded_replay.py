@@ -1,0 +1,48 @@
+"""The replay over seeded rows runs where rows can change what the change does, and only there."""
+
+from __future__ import annotations
+
+import pytest
+
+from migration_reviewer.adapters.base import (
+    Dialect,
+    Migration,
+    MigrationSet,
+    MigrationStatus,
+    SqlScript,
+    Wrapping,
+)
+from migration_reviewer.replay.engine import ReplayOptions, replay_set
+from migration_reviewer.replay.providers.url import UrlProvider
+
+BASE = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);"
+
+
+def _migration(number: int, sql: str, status: MigrationStatus) -> Migration:
+    path = f"db/{number:03d}.up.sql"
+    script = (SqlScript(path, sql),)
+    return Migration(str(number), f"m{number}", path, status, script, wrapping=Wrapping.SCRIPT)
+
+
+@pytest.mark.parametrize(
+    ("change", "seeded"),
+    [
+        ("ALTER TABLE accounts ADD COLUMN note text; COMMENT ON COLUMN accounts.note IS 'free text';", False),
+        ("CREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts);", False),
+        ("CREATE INDEX accounts_email ON accounts (email);", True),  # its build time grows with the rows
+        ("ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';", True),
+        ("UPDATE accounts SET email = lower(email);", True),
+    ],
+)
+def test_rows_are_seeded_only_where_they_can_matter(local_pg_url: str, change: str, seeded: bool) -> None:
+    base = (_migration(1, BASE, MigrationStatus.BASE),)
+    head = (*base, _migration(2, change, MigrationStatus.ADDED))
+    migration_set = MigrationSet("db", "golang-migrate", Dialect.POSTGRESQL, base, head)
+    with UrlProvider(local_pg_url).start() as server:
+        result = replay_set(migration_set, server, ReplayOptions(statement_timeout_ms=30_000, seed_rows=200))
+    assert [run.outcome.value for run in result.runs] == ["applied"]
+    if seeded:
+        assert result.seeded is not None
+        assert {t.table: t.rows for t in result.seeded.rows.tables} == {"accounts": 200}
+    else:
+        assert result.seeded is None
