@@ -43,14 +43,13 @@ def is_inside(path: str, root: str) -> bool:
     return root == "" or path == root or path.startswith(root + "/")
 
 
-def files_by_dir(tree: RepoTree) -> dict[str, list[str]]:
+def files_by_dir(tree: RepoTree) -> dict[str, tuple[str, ...]]:
     """Folder → names of the files directly inside it, sorted, leaving out third-party folders."""
-    folders: dict[str, list[str]] = {}
-    for path in sorted(tree.paths):
-        folder = parent(path)
-        if _THIRD_PARTY_DIRS.isdisjoint(folder.split("/")):
-            folders.setdefault(folder, []).append(basename(path))
-    return folders
+    return {
+        folder: names
+        for folder, names in tree.folders.items()
+        if _THIRD_PARTY_DIRS.isdisjoint(folder.split("/"))
+    }
 
 
 def files_in(tree: RepoTree, root: str) -> list[str]:

@@ -62,6 +62,16 @@ class RepoTree:
             return False
         return True
 
+    @functools.cached_property
+    def folders(self) -> dict[str, tuple[str, ...]]:
+        """Folder → names of the files directly inside it, sorted. Every adapter looks at the whole tree
+        this way, for each side: it is grouped once."""
+        grouped: dict[str, list[str]] = {}
+        for path in sorted(self.paths):
+            folder, _, name = path.rpartition("/")
+            grouped.setdefault(folder, []).append(name)
+        return {folder: tuple(names) for folder, names in grouped.items()}
+
     def files_under(self, directory: str) -> list[str]:
         """Every file below `directory` ('' for the whole tree), sorted."""
         if directory in ("", "."):
