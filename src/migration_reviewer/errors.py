@@ -8,6 +8,12 @@ EXIT_USAGE = 2
 EXIT_REVIEW_FAILED = 3
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (a driver's can run on for lines), else its type's name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class ReviewerError(Exception):
     """An error with a message meant for the user (no traceback is shown)."""
 

@@ -29,7 +29,7 @@ from migration_reviewer.analyzers.registry import rule_options
 from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
-from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError
+from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError, first_line
 from migration_reviewer.replay.alembic import replay_offline
 from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
@@ -261,7 +261,7 @@ def production_stats(url: str) -> dict[str, TableStats]:
             conn.read_only = True
             rows = conn.execute(_TABLE_STATS).fetchall()
     except psycopg.Error as exc:
-        message = mask_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        message = mask_password(first_line(exc))
         raise UsageError(f"--stats-from: cannot read table sizes: {message}") from None
     return {
         (name if schema == "public" else f"{schema}.{name}"): TableStats(int(count), int(size))

@@ -1,41 +1,31 @@
 """PostgreSQL statements as rules read them: the parse tree, the transaction the runner runs them in, the
 timeouts in force, and what the replay saw when it ran them.
 
-Trees come from pglast's JSON form (`parse_sql_json`): plain dicts, several times faster to build than
-pglast's node objects, which matters for `lint` on long files. A node is `{"IndexStmt": {…fields…}}`;
-fields that hold their type's zero value (False, 0, "") are left out, so read them with `.get`.
+Trees come from pglast's JSON form (`parse_tree`, shared with the replay): plain dicts, several times
+faster to build than pglast's node objects, which matters for `lint` on long files. A node is
+`{"IndexStmt": {…fields…}}`; fields that hold their type's zero value (False, 0, "") are left out, so
+read them with `.get`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pglast import parser as pg_parser
-
 from migration_reviewer.adapters.base import Migration, Wrapping
 from migration_reviewer.replay.result import Outcome, StatementRun
-from migration_reviewer.replay.statements import Statement
+from migration_reviewer.replay.statements import Statement, parse_tree
 from migration_reviewer.schema.model import display_name
 
 Node = dict[str, Any]
 
 
-def parse(text: str) -> Node | None:
-    """The tree of one statement, or None when PostgreSQL's grammar rejects it (the replay, or the
-    server in production, reports that)."""
-    try:
-        stmts = json.loads(pg_parser.parse_sql_json(text))["stmts"]
-    except pg_parser.ParseError:
-        return None
-    if len(stmts) != 1:
-        return None
-    tree: Node = stmts[0]["stmt"]
-    return tree
+# The tree of one statement, or None when PostgreSQL's grammar rejects it (the replay, or the server in
+# production, reports that).
+parse = parse_tree
 
 
 def tag(node: Node) -> str:

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Server
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer, scratch_server
 
@@ -91,7 +91,7 @@ def running(container: Any, image: str) -> Iterator[None]:
         container.stop()  # a container that was created but never became ready
         if not isinstance(exc, DockerException | TimeoutError):
             raise
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         raise DatabaseUnavailable(
             f"could not start a {image} container: {reason}",
             hint=f"check that Docker can pull and run {image}, or {NO_DOCKER_HINT}",

@@ -19,7 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from migration_reviewer.adapters.base import Dialect
-from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.errors import DatabaseUnavailable, UsageError, first_line
 from migration_reviewer.replay.providers.base import Database, Server, mask_password, run_tag
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class ScratchServer:
                 ).format(sql.Identifier(name), sql.Literal(verifier.decode()))
             )
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = first_line(exc)
             self.replay_note = self._as_admin_note(admin, superuser, f"it may not create a role ({reason})")
             return
         self._temporary_role = name
@@ -310,7 +310,7 @@ class ScratchServer:
 
     def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
         """The error to raise when the server fails us; providers that own the server add what they know."""
-        reason = mask_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        reason = mask_password(first_line(exc))
         return DatabaseUnavailable(f"{what}: {reason}", hint=self._hint)
 
 

@@ -24,7 +24,7 @@ from pymysql.constants import SERVER_STATUS
 from sqlglot import exp
 
 from migration_reviewer.adapters.base import Dialect
-from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.providers.mysql import connect
 from migration_reviewer.replay.result import LockTaken, SeedResult
@@ -213,7 +213,7 @@ def _target(sql: str) -> str | None:
 
 
 def _lost(exc: BaseException) -> DatabaseUnavailable:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = first_line(exc)
     return DatabaseUnavailable(f"lost the throwaway database during the replay: {message}")
 
 

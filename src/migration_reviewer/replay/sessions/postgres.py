@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.result import LockTaken, SeedResult
 from migration_reviewer.replay.seed import seed
@@ -166,7 +166,7 @@ class PostgresSession:
 
 
 def _lost(exc: Exception) -> DatabaseUnavailable:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = first_line(exc)
     return DatabaseUnavailable(f"lost the throwaway database during the replay: {message}")
 
 
