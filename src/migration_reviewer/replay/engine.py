@@ -34,7 +34,14 @@ from migration_reviewer.replay.result import (
     StatementRun,
 )
 from migration_reviewer.replay.sessions import open_session
-from migration_reviewer.replay.sessions.base import RelationMap, Session, StatementError, TxState, rewritten
+from migration_reviewer.replay.sessions.base import (
+    Baseline,
+    RelationMap,
+    Session,
+    StatementError,
+    TxState,
+    rewritten,
+)
 from migration_reviewer.replay.statements import (
     Statement,
     is_transaction_control,
@@ -226,7 +233,7 @@ def _run_experiments(
             if rolling_back
             else None
         )
-        main = pool.submit(_change_experiment, copy() if preserve else base, migration_set, options)
+        main = pool.submit(_change_experiment, copy() if preserve else base, migration_set, options, before)
         result.seeded = seeded.result() if seeded else None
         result.rollback = rollback.result() if rollback else None
         result.runs, result.after = main.result()
@@ -245,11 +252,19 @@ def _run_experiments(
 
 
 def _change_experiment(
-    database: Database, migration_set: MigrationSet, options: ReplayOptions
+    database: Database, migration_set: MigrationSet, options: ReplayOptions, before: SchemaSnapshot
 ) -> tuple[list[MigrationRun], SchemaSnapshot]:
     with open_session(database, options.statement_timeout_ms) as session:
+        since = _baseline(session, before)
         runs = _Runner(session, migration_set.dialect).run(migration_set.new_migrations)
-        return runs, session.introspect()
+        return runs, session.introspect(since)
+
+
+def _baseline(session: Session, snapshot: SchemaSnapshot) -> Baseline | None:
+    """`snapshot`, true of the session's database now, and where its history stands: the snapshot after
+    the next change then reads only what that change can have altered."""
+    position = session.position()
+    return None if position is None else (snapshot, position)
 
 
 def _drop_quietly(server: Server, database: Database) -> None:
@@ -297,23 +312,27 @@ def _rollback_experiment(
         up = _Runner(session, migration_set.dialect, observe=False)
         snapshots = [before]
         for migration in new:
+            since = _baseline(session, snapshots[-1])
             run = up.run([migration])[0]
             replay.up_runs.append(run)
             if run.outcome is not Outcome.APPLIED:
                 return replay  # up itself fails: the main replay reports it
-            snapshots.append(session.introspect())
+            snapshots.append(session.introspect(since))
+        now = snapshots[-1]
         down = _Runner(session, migration_set.dialect, observe=False, down=True)
         for index in range(len(new) - 1, -1, -1):
             migration = new[index]
             if migration.down is None:
                 replay.steps.append(RollbackStep(migration, None))
                 return replay  # the runner cannot go further down than a migration without a down
+            since = _baseline(session, now)
             run = down.run([migration])[0]
             step = RollbackStep(migration, run)
             replay.steps.append(step)
             if run.outcome is not Outcome.APPLIED:
                 return replay
-            step.leftovers = diff(snapshots[index], session.introspect(), [])
+            now = session.introspect(since)
+            step.leftovers = diff(snapshots[index], now, [])
         replay.up_again_runs = up.run(new)
     return replay
 

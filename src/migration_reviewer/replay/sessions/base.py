@@ -54,6 +54,7 @@ class Relation:
 
 
 RelationMap = dict[int, Relation]  # by the server's stable identifier of the relation
+Baseline = tuple[SchemaSnapshot, int]  # a snapshot, and the position the history had when it was true
 
 
 class Session(Protocol):
@@ -89,7 +90,15 @@ class Session(Protocol):
         """The relation locks this session holds now (empty where the dialect cannot tell)."""
         ...
 
-    def introspect(self) -> SchemaSnapshot: ...
+    def position(self) -> int | None:
+        """Where the database's history stands, for `introspect(since=...)` after a change; None where
+        the dialect cannot tell what was written after a point."""
+        ...
+
+    def introspect(self, since: Baseline | None = None) -> SchemaSnapshot:
+        """The schema now. With `since` (the snapshot and the position before a change), only what the
+        change can have altered is read again."""
+        ...
 
     def violations(self) -> tuple[str, ...]:
         """Rows that break a constraint the server did not enforce while the migration ran, where it can

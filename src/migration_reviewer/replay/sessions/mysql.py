@@ -29,7 +29,7 @@ from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.providers.mysql import connect
 from migration_reviewer.replay.result import LockTaken, SeedResult
 from migration_reviewer.replay.sessions._rows import integer_key, seed_rows
-from migration_reviewer.replay.sessions.base import Relation, RelationMap, StatementError, TxState
+from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.replay.statements import parse_other, split_sql
 from migration_reviewer.schema.introspectors import get_introspector
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot, Table
@@ -134,7 +134,10 @@ class MySqlSession:
     def violations(self) -> tuple[str, ...]:
         return ()  # MySQL has no check for rows written under FOREIGN_KEY_CHECKS = 0
 
-    def introspect(self) -> SchemaSnapshot:
+    def position(self) -> int | None:
+        return None
+
+    def introspect(self, since: Baseline | None = None) -> SchemaSnapshot:
         try:
             return get_introspector("mysql")(self.conn)
         except pymysql.MySQLError as exc:

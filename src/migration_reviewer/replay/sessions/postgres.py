@@ -19,8 +19,8 @@ from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.result import LockTaken, SeedResult
 from migration_reviewer.replay.seed import seed
-from migration_reviewer.replay.sessions.base import Relation, RelationMap, StatementError, TxState
-from migration_reviewer.schema.introspectors import get_introspector
+from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
+from migration_reviewer.schema.introspectors.postgres import POSITION, introspect, introspect_since
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
 
 _RELKINDS = {
@@ -129,9 +129,14 @@ class PostgresSession:
     def violations(self) -> tuple[str, ...]:
         return ()  # PostgreSQL enforces every valid constraint; NOT VALID ones are in the snapshot
 
-    def introspect(self) -> SchemaSnapshot:
+    def position(self) -> int | None:
+        if self.conn.info.server_version < 130000:
+            return None  # no pg_current_snapshot(): every snapshot is read in full
+        return int(self._query(POSITION)[0][0])
+
+    def introspect(self, since: Baseline | None = None) -> SchemaSnapshot:
         try:
-            return get_introspector("postgresql")(self.conn)
+            return introspect(self.conn) if since is None else introspect_since(self.conn, *since)
         except psycopg.OperationalError as exc:
             raise _lost(exc) from None
 

@@ -22,7 +22,7 @@ from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.result import LockTaken, SeedResult
 from migration_reviewer.replay.sessions._rows import integer_key, seed_rows
-from migration_reviewer.replay.sessions.base import Relation, RelationMap, StatementError, TxState
+from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.replay.statements import split_sql
 from migration_reviewer.schema.introspectors import get_introspector
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot, Table
@@ -83,7 +83,10 @@ class SqliteSession:
         found = self.conn.execute("PRAGMA foreign_key_check").fetchall()
         return tuple(f"{table} row {rowid}: no parent row in {parent}" for table, rowid, parent, _ in found)
 
-    def introspect(self) -> SchemaSnapshot:
+    def position(self) -> int | None:
+        return None
+
+    def introspect(self, since: Baseline | None = None) -> SchemaSnapshot:
         return get_introspector("sqlite")(self.conn)
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:

@@ -7,10 +7,16 @@ subqueries, and only catalog columns that exist from PostgreSQL 13 to 18, so not
 server version. It only reads, but `pg_relation_size` and `pg_get_viewdef` take ACCESS SHARE locks on the
 relations they look at: released at once when introspection runs in its own transaction, held until the
 caller's commit when it runs inside theirs.
+
+After a change, `introspect_since` reads again only the relations the change can have altered: those whose
+own catalog rows it wrote, and those that print the name of something it wrote (a view, a foreign key, a
+default, a trigger or a policy that refers to it); the others are taken from the snapshot before. Which rows
+were written is told by their xmin, against the position the session's history had before the change.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -77,7 +83,7 @@ ORDER BY 1
 """
 
 # Sizes count the main fork of the heap and of its TOAST table: the data a rewrite copies.
-_TABLES = f"""
+_TABLES_WHERE = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
        CASE WHEN c.relkind IN ('v', 'm') THEN {_hash("r.ev_action::text")} END,
@@ -96,8 +102,12 @@ LEFT JOIN pg_class pc ON pc.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND {_user_schema("n.nspname")} AND {_not_extension_member("pg_class", "c.oid")}
+  {{only}}
 ORDER BY 2, 3
 """
+
+_TABLES = _TABLES_WHERE.format(only="")
+_TABLES_OF = _TABLES_WHERE.format(only="AND c.oid = ANY(%(relations)s::oid[])")
 
 _ENUMS = f"""
 SELECT n.nspname, t.typname,
@@ -141,6 +151,95 @@ WHERE {_user_schema("n.nspname")} AND {_not_extension_member("pg_class", "c.oid"
                   AND i.deptype = 'i')
 ORDER BY 1, 2
 """
+
+# --- after a change: which relations it can have altered ------------------------------------------------
+
+# The position in the server's transaction history: every transaction that starts later has an id at
+# least as large, so every catalog row it writes has an xmin at least as large.
+POSITION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296"
+
+
+def _written(column: str, position: int) -> str:
+    # age() counts back from the newest transaction, modulo 2^32 as ids are: no text conversion per row.
+    return f"age({column}) <= age('{position}'::xid)"
+
+
+def _signatures(position: int) -> str:
+    """Every relation with what tells whether the change altered it: whether it or something it prints
+    was written since `position`, and how many columns, constraints, indexes, triggers and policies it
+    has (a dropped index, trigger, policy or foreign key leaves no row behind to show its xmin)."""
+    w = functools.partial(_written, position=position)
+    return f"""
+WITH written AS (
+    SELECT 'pg_class'::regclass AS classid, oid AS objid FROM pg_class WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, attrelid FROM pg_attribute WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, adrelid FROM pg_attrdef WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, conrelid FROM pg_constraint WHERE {w("xmin")} AND conrelid <> 0
+    UNION SELECT 'pg_class'::regclass, indrelid FROM pg_index WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, x.indrelid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+          WHERE {w("i.xmin")}
+    UNION SELECT 'pg_class'::regclass, tgrelid FROM pg_trigger WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, polrelid FROM pg_policy WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, ev_class FROM pg_rewrite WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, inhrelid FROM pg_inherits WHERE {w("xmin")}
+    UNION SELECT 'pg_class'::regclass, inhparent FROM pg_inherits WHERE {w("xmin")}
+    UNION SELECT 'pg_type'::regclass, oid FROM pg_type WHERE {w("xmin")}
+    UNION SELECT 'pg_proc'::regclass, oid FROM pg_proc WHERE {w("xmin")}
+    UNION SELECT 'pg_collation'::regclass, oid FROM pg_collation WHERE {w("xmin")}
+),
+printing AS (
+    SELECT CASE d.classid
+        WHEN 'pg_class'::regclass THEN coalesce(x.indrelid, d.objid)
+        WHEN 'pg_constraint'::regclass THEN con.conrelid
+        WHEN 'pg_rewrite'::regclass THEN rw.ev_class
+        WHEN 'pg_attrdef'::regclass THEN ad.adrelid
+        WHEN 'pg_trigger'::regclass THEN tg.tgrelid
+        WHEN 'pg_policy'::regclass THEN po.polrelid
+    END AS relid
+    FROM pg_depend d
+    JOIN written w ON w.classid = d.refclassid AND w.objid = d.refobjid
+    LEFT JOIN pg_index x ON d.classid = 'pg_class'::regclass AND x.indexrelid = d.objid
+    LEFT JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass AND con.oid = d.objid
+    LEFT JOIN pg_rewrite rw ON d.classid = 'pg_rewrite'::regclass AND rw.oid = d.objid
+    LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+    LEFT JOIN pg_trigger tg ON d.classid = 'pg_trigger'::regclass AND tg.oid = d.objid
+    LEFT JOIN pg_policy po ON d.classid = 'pg_policy'::regclass AND po.oid = d.objid
+),
+altered AS (
+    SELECT objid AS relid FROM written WHERE classid = 'pg_class'::regclass
+    UNION SELECT relid FROM printing
+),
+columns AS (
+    SELECT attrelid AS relid, count(*) AS n FROM pg_attribute WHERE attnum > 0 AND NOT attisdropped
+    GROUP BY 1
+),
+constraints AS (
+    SELECT conrelid AS relid, count(*) AS n FROM pg_constraint
+    WHERE contype IN ('p', 'u', 'c', 'f', 'x') OR contype = 'n' AND NOT convalidated
+    GROUP BY 1
+),
+indexes AS (SELECT indrelid AS relid, count(*) AS n FROM pg_index GROUP BY 1),
+triggers AS (SELECT tgrelid AS relid, count(*) AS n FROM pg_trigger WHERE NOT tgisinternal GROUP BY 1),
+policies AS (SELECT polrelid AS relid, count(*) AS n FROM pg_policy GROUP BY 1)
+SELECT c.oid, n.nspname, c.relname, c.relkind, EXISTS (SELECT FROM altered a WHERE a.relid = c.oid),
+       coalesce(co.n, 0), coalesce(cn.n, 0), coalesce(ix.n, 0), coalesce(tg.n, 0), coalesce(po.n, 0),
+       c.reltuples::float8
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN columns co ON co.relid = c.oid
+LEFT JOIN constraints cn ON cn.relid = c.oid
+LEFT JOIN indexes ix ON ix.relid = c.oid
+LEFT JOIN triggers tg ON tg.relid = c.oid
+LEFT JOIN policies po ON po.relid = c.oid
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND {_user_schema("n.nspname")} AND {_not_extension_member("pg_class", "c.oid")}
+ORDER BY 2, 3
+"""
+
+
+def _written_schemas(position: int) -> str:
+    return f"SELECT nspname FROM pg_namespace WHERE {_written('xmin', position)}"
+
 
 # --- second batch: what belongs to those relations, by their OIDs ------------------------------------------
 
@@ -255,18 +354,44 @@ def introspect(conn: psycopg.Connection[Any]) -> SchemaSnapshot:
     Runs in its own transaction, or in a savepoint when the connection is already inside one, and leaves
     the session as it found it (search_path included).
     """
+    return _read(conn, None)
+
+
+def introspect_since(conn: psycopg.Connection[Any], before: SchemaSnapshot, position: int) -> SchemaSnapshot:
+    """The schema now, after a change made since `position` (what POSITION said before it) to the database
+    `before` describes. What the change cannot have altered is taken from `before` as it is, sizes
+    included: rows written into a table alter nothing of its definition."""
+    return _read(conn, (before, position))
+
+
+def _read(conn: psycopg.Connection[Any], since: tuple[SchemaSnapshot, int] | None) -> SchemaSnapshot:
     in_callers_transaction = conn.info.transaction_status is not TransactionStatus.IDLE
     # One pipeline for everything: BEGIN and the first batch go together, then the second batch, then the
     # COMMIT; three round trips in all.
     with _pipeline(conn), conn.transaction():
-        search_path, schemas, extensions, tables, enums, functions, sequences = _run(
-            conn, (_SET_SEARCH_PATH, _SCHEMAS, _EXTENSIONS, _TABLES, _ENUMS, _FUNCTIONS, _SEQUENCES)
-        )
+        first = (_SET_SEARCH_PATH, _SCHEMAS, _EXTENSIONS, _ENUMS, _FUNCTIONS, _SEQUENCES)
+        if since is None:
+            search_path, schemas, extensions, enums, functions, sequences, relations = _run(
+                conn, (*first, _TABLES)
+            )
+            unaltered: dict[int, Table] = {}
+        else:
+            before, position = since
+            search_path, schemas, extensions, enums, functions, sequences, relations, written = _run(
+                conn, (*first, _signatures(position), _written_schemas(position))
+            )
+            unaltered = _unaltered(before, relations, [name for (name,) in schemas], written)
         # An array literal: psycopg would inspect each item of a list, for every query.
-        params = {"relations": "{" + ",".join(str(row[0]) for row in tables) + "}"}
-        columns, constraints, indexes, triggers, policies = _run(
-            conn, (_COLUMNS, _CONSTRAINTS, _INDEXES, _TRIGGERS, _POLICIES), params
-        )
+        wanted = [row[0] for row in relations if row[0] not in unaltered]
+        params = {"relations": "{" + ",".join(map(str, wanted)) + "}"}
+        second = (_COLUMNS, _CONSTRAINTS, _INDEXES, _TRIGGERS, _POLICIES)
+        if since is None:
+            columns, constraints, indexes, triggers, policies = _run(conn, second, params)
+            tables = relations
+        else:
+            tables, columns, constraints, indexes, triggers, policies = _run(
+                conn, (_TABLES_OF, *second), params
+            )
         if in_callers_transaction:
             # Our SET LOCAL would outlive the savepoint and last until the caller's commit.
             conn.execute("SELECT set_config('search_path', %s, true)", (search_path[0][0],))
@@ -279,24 +404,49 @@ def introspect(conn: psycopg.Connection[Any]) -> SchemaSnapshot:
     indexes_of = _group(indexes, lambda row: _index(row, attnames[row[0]], constraints_of.get(row[0], ())))
     triggers_of = _group(triggers, lambda row: _trigger(row, attnames[row[0]]))
     policies_of = _group(policies, _policy)
+    read = {
+        row[0]: _table(
+            row,
+            columns=columns_of.get(row[0], ()),
+            constraints=constraints_of.get(row[0], ()),
+            indexes=indexes_of.get(row[0], ()),
+            triggers=triggers_of.get(row[0], ()),
+            policies=policies_of.get(row[0], ()),
+        )
+        for row in tables
+    }
     return SchemaSnapshot(
         schemas=tuple(name for (name,) in schemas),
-        tables=tuple(
-            _table(
-                row,
-                columns=columns_of.get(row[0], ()),
-                constraints=constraints_of.get(row[0], ()),
-                indexes=indexes_of.get(row[0], ()),
-                triggers=triggers_of.get(row[0], ()),
-                policies=policies_of.get(row[0], ()),
-            )
-            for row in tables
-        ),
+        tables=tuple(unaltered.get(row[0]) or read[row[0]] for row in relations),
         enums=tuple(EnumType(schema, name, tuple(values)) for schema, name, values in enums),
         functions=tuple(_function(row) for row in functions),
         sequences=tuple(_sequence(row) for row in sequences),
         extensions=tuple(Extension(name, version, schema) for name, version, schema in extensions),
     )
+
+
+def _unaltered(
+    before: SchemaSnapshot, signatures: list[_Row], schemas: list[str], written_schemas: list[_Row]
+) -> dict[int, Table]:
+    """The relations (by OID) that are as `before` describes them, going by their signatures."""
+    if set(before.schemas) - set(schemas) or any(name in before.schemas for (name,) in written_schemas):
+        return {}  # a schema renamed, dropped or made anew: everything in it prints another way
+    unaltered = {}
+    for oid, schema, name, relkind, altered, *counts, policies, reltuples in signatures:
+        old = before.table(schema, name)
+        if (
+            old is None
+            or altered
+            or old.kind is not _RELATION_KINDS[relkind]
+            or counts != [len(part) for part in (old.columns, old.constraints, old.indexes, old.triggers)]
+            or old.row_estimate != _row_estimate(reltuples, relkind)
+            # A policy names roles, which the change may have renamed: no catalog of this database says so.
+            or policies
+            or old.policies
+        ):
+            continue
+        unaltered[oid] = old
+    return unaltered
 
 
 def _run(
@@ -376,10 +526,14 @@ def _table(
         partition_of=ObjectName(parent_schema, parent) if parent is not None else None,
         partition_bound=bound,
         partition_key=key,
-        # -1 since PostgreSQL 14 (0 before) means "never analysed"; relations without storage have no rows
-        row_estimate=round(reltuples) if reltuples >= 0 and relkind in ("r", "m") else None,
+        row_estimate=_row_estimate(reltuples, relkind),
         size_bytes=size,
     )
+
+
+def _row_estimate(reltuples: float, relkind: str) -> int | None:
+    # -1 since PostgreSQL 14 (0 before) means "never analysed"; relations without storage have no rows
+    return round(reltuples) if reltuples >= 0 and relkind in ("r", "m") else None
 
 
 def _column(row: _Row) -> Column:
