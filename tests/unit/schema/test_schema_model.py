@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+
+import pytest
 
 from migration_reviewer.schema.model import (
     Column,
@@ -77,6 +80,31 @@ def test_a_snapshot_round_trips_through_json() -> None:
     stored = json.loads(json.dumps(snapshot.to_dict()))
     assert stored == snapshot.to_dict()
     assert SchemaSnapshot.from_dict(stored) == snapshot
+
+
+def test_a_decoded_snapshot_is_as_frozen_and_hashable_as_a_built_one() -> None:
+    decoded = SchemaSnapshot.from_dict(json.loads(json.dumps(sample().to_dict())))
+    assert hash(decoded) == hash(sample())
+    users = decoded.table("public", "users")
+    assert users is not None and users.kind is RelationKind.TABLE and isinstance(users.columns, tuple)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        users.name = "accounts"  # type: ignore[misc]
+
+
+def test_a_snapshot_stored_by_another_version() -> None:
+    data = sample().to_dict()
+    # A newer version's field is left out; a field this version added later takes its default.
+    data["tables"][1]["columns"][0]["storage"] = "plain"
+    del data["tables"][1]["rls_forced"]
+    decoded = SchemaSnapshot.from_dict(data)
+    users = decoded.table("public", "users")
+    assert users is not None and not users.rls_forced and not hasattr(users.columns[0], "storage")
+    assert decoded == sample()
+
+    # A field without a default cannot be made up: the caller reads the catalogs instead.
+    del data["tables"][1]["columns"][0]["type"]
+    with pytest.raises(KeyError, match="Column: missing type"):
+        SchemaSnapshot.from_dict(data)
 
 
 def test_json_holds_plain_values() -> None:
