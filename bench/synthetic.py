@@ -108,4 +108,5 @@ def write_repository(root: Path, base_count: int, pr_count: int = 1) -> Path:
         (folder / f"{number:06d}_change.up.sql").write_text(sql)
     git("add", "-A")
     git("commit", "-q", "-m", "change")
+    git("repack", "-adq")  # as a fetched clone is: objects in a pack, not one file each
     return root

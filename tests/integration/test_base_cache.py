@@ -69,3 +69,18 @@ def test_the_base_schema_is_kept_with_the_cluster_and_read_back_instead_of_the_c
         assert _recalled_snapshot(server, kept) == SchemaSnapshot(schemas=("public",))
         server.remember(kept, "not json")
         assert _recalled_snapshot(server, kept) is None  # read from the catalogs instead
+
+
+def test_a_damaged_kept_cluster_is_replayed_again_and_replaced(tmp_path: Path, caplog: Any) -> None:
+    repo = make_repo(tmp_path / "r", BASE, CHANGE)
+    cache = tmp_path / "cache"
+    _review(repo, cache)
+    [kept] = (cache / "bases").iterdir()
+    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])  # a cache restore cut short
+
+    cached, report = _review(repo, cache)
+
+    assert cached is False
+    assert report["migration_sets"][0]["schema_changes"][0]["kind"] == "column_added"
+    assert "cannot use the kept cluster" in caplog.text
+    assert _review(repo, cache)[0] is True  # kept anew

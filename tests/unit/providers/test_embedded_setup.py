@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_reviewer.replay.providers.archive import pack, unpack
 from migration_reviewer.replay.providers.embedded import (
     TMPFS,
     Installation,
@@ -106,7 +107,7 @@ def test_copy_tree_keeps_modes_and_links(tmp_path: Path) -> None:
     assert os.readlink(copy / "link") == "base/1"
 
 
-def test_a_kept_cluster_shares_the_files_it_did_not_change_with_the_fresh_one(tmp_path: Path) -> None:
+def test_a_kept_cluster_stores_only_the_files_it_changed_from_the_fresh_one(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     (fresh / "base" / "1").mkdir(parents=True)
     (fresh / "base" / "1" / "1259").write_bytes(b"a" * 100_000)
@@ -117,13 +118,28 @@ def test_a_kept_cluster_shares_the_files_it_did_not_change_with_the_fresh_one(tm
     (replayed / "base" / "1" / "2608").write_bytes(b"b" * 99_999 + b"c")  # same size, one byte changed
     (replayed / "base" / "16384").mkdir()
     (replayed / "base" / "16384" / "1259").write_bytes(b"a" * 100_000)  # a new database's file
-    kept = tmp_path / "kept"
-    _copy_tree(replayed, kept, owner=None, same_as=fresh)
-    assert (kept / "base" / "1" / "1259").stat().st_ino == (fresh / "base" / "1" / "1259").stat().st_ino
-    assert (kept / "base" / "1" / "2608").stat().st_ino != (fresh / "base" / "1" / "2608").stat().st_ino
-    assert (kept / "base" / "1" / "2608").read_bytes().endswith(b"c")
-    assert (kept / "base" / "16384" / "1259").read_bytes() == b"a" * 100_000
+    archive = tmp_path / "kept.cluster"
+    pack(replayed, archive, reference=fresh)
+    assert 200_000 <= archive.stat().st_size < 210_000  # the changed file and the new one
+
+    unpack(archive, tmp_path / "again", owner=None, reference=fresh)
+    again = tmp_path / "again"
+    assert (again / "base" / "1" / "1259").read_bytes() == b"a" * 100_000
+    assert (again / "base" / "1" / "2608").read_bytes().endswith(b"c")
+    assert (again / "base" / "16384" / "1259").read_bytes() == b"a" * 100_000
     assert (fresh / "base" / "1" / "2608").read_bytes() == b"b" * 100_000
+
+
+@needs_root
+def test_an_unpacked_cluster_belongs_to_the_server_user(tmp_path: Path) -> None:
+    source = tmp_path / "data"
+    (source / "global").mkdir(parents=True)
+    (source / "global" / "pg_control").write_bytes(b"x" * 8192)
+    pack(source, tmp_path / "kept.cluster")
+    unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=(NOBODY.uid, NOBODY.gid))
+    again = tmp_path / "again"
+    for path in (again, again / "global", again / "global" / "pg_control"):
+        assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY.uid, NOBODY.gid)
 
 
 @needs_root

@@ -46,6 +46,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.replay.providers.archive import ArchiveError, pack, unpack
 from migration_reviewer.replay.providers.base import Server, run_tag
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer
 
@@ -370,12 +371,18 @@ class _Cluster:
         cache_dir = self.provider.cache_dir or default_cache_dir()
         cached = cache_dir / f"pgdata-{version_tag(version)}-{key}"
         if self.provider.base_cache_key:
-            warm = cache_dir / "bases" / f"{version_tag(version)}-{key}-{self.provider.base_cache_key[:32]}"
-            if (warm / "PG_VERSION").is_file():
-                _copy_tree(warm, data, self._owner())
-                os.utime(warm)  # recently used: kept longest
-                self.warm_from = warm
-                return
+            name = f"{version_tag(version)}-{key}-{self.provider.base_cache_key[:32]}.cluster"
+            warm = cache_dir / "bases" / name
+            if warm.is_file():
+                try:
+                    unpack(warm, data, self._owner(), reference=cached)
+                except (OSError, ArchiveError) as exc:
+                    log.warning("cannot use the kept cluster %s (%s): replaying the base history", warm, exc)
+                    shutil.rmtree(data, ignore_errors=True)
+                else:
+                    os.utime(warm)  # recently used: kept longest
+                    self.warm_from = warm
+                    return
             self.save_to = warm
         if (cached / "PG_VERSION").is_file():
             _copy_tree(cached, data, self._owner())
@@ -477,8 +484,8 @@ class _Cluster:
                 self._kill()  # its backends may outlive it for a moment
             elif save is not None and self.temp_dir is not None:
                 # Most of a replayed cluster is the fresh one it was copied from (the template databases):
-                # those files are linked to that copy, not written again.
-                _cache_data_folder(self.temp_dir / "data", save, same_as=self.cached_data)
+                # those files are named in the archive, not stored again.
+                _keep_cluster(self.temp_dir / "data", save, reference=self.cached_data)
                 _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
@@ -626,10 +633,9 @@ def _remove_stale_folders(temp_root: Path) -> None:
             os.close(fd)
 
 
-def _cache_data_folder(data: Path, cached: Path, same_as: Path | None = None) -> None:
+def _cache_data_folder(data: Path, cached: Path) -> None:
     """Keep a copy of a data folder for later runs. Built under a temporary name and renamed into place,
-    so a reader never sees half a folder; when two reviews race, the first rename wins. Files equal to
-    those of the cached folder `same_as` (on the same file system) become hard links to them."""
+    so a reader never sees half a folder; when two reviews race, the first rename wins."""
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
@@ -637,12 +643,26 @@ def _cache_data_folder(data: Path, cached: Path, same_as: Path | None = None) ->
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
         return
     try:
-        _copy_tree(data, staging / "pgdata", owner=None, same_as=same_as)
+        _copy_tree(data, staging / "pgdata", owner=None)
         _publish(staging / "pgdata", cached)
     except OSError as exc:
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _keep_cluster(data: Path, archive: Path, reference: Path | None) -> None:
+    """Keep a stopped cluster as one archive file, written under a temporary name and renamed into
+    place (a reader never sees half of one)."""
+    staging = archive.with_name(f".staging-{os.getpid()}-{archive.name}")
+    try:
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        pack(data, staging, reference)
+        os.rename(staging, archive)
+    except OSError as exc:
+        log.warning("cannot keep the replayed cluster in %s: %s", archive.parent, exc)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def _prune(folder: Path, keep: int) -> None:
@@ -656,7 +676,10 @@ def _prune(folder: Path, keep: int) -> None:
     except OSError:
         return
     for old in kept[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)  # kept by an earlier version, as a folder
+        else:
+            old.unlink(missing_ok=True)
 
 
 def _relocate(installation: Installation, version: str, root: Path, user: RunAs) -> Installation:
@@ -703,51 +726,23 @@ def _publish(built: Path, target: Path) -> None:
         # Another review published the same thing first; its copy is as good as ours.
 
 
-def _copy_tree(
-    source: Path, target: Path, owner: tuple[int, int] | None, same_as: Path | None = None
-) -> None:
+def _copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
     """Copy a data folder with its modes, owned by `owner` when given. Faster than shutil.copytree, which
-    also copies times and extended attributes that PostgreSQL has no use for. A file whose twin in
-    `same_as` has the same bytes is linked to that twin instead (nothing ever writes to a cached file)."""
+    also copies times and extended attributes that PostgreSQL has no use for."""
     os.mkdir(target, stat.S_IMODE(os.stat(source).st_mode))
     if owner:
         os.chown(target, *owner)
     with os.scandir(source) as entries:
         for entry in entries:
             to = target / entry.name
-            twin = same_as / entry.name if same_as is not None else None
             if entry.is_dir(follow_symlinks=False):
-                _copy_tree(Path(entry.path), to, owner, twin)
+                _copy_tree(Path(entry.path), to, owner)
             elif entry.is_symlink():
                 os.symlink(os.readlink(entry.path), to)
                 if owner:
                     os.lchown(to, *owner)
-            elif not _linked_to_twin(entry.path, twin if owner is None else None, to):
+            else:
                 _copy_file(entry.path, to, entry.stat(follow_symlinks=False), owner)
-
-
-def _linked_to_twin(path: str, twin: Path | None, new: Path) -> bool:
-    """Make `new` a hard link to `twin` when that holds the same bytes as `path`."""
-    if twin is None or not _same_bytes(path, twin):
-        return False
-    try:
-        os.link(twin, new)
-    except OSError:
-        return False  # another file system: copy instead
-    return True
-
-
-def _same_bytes(path: str, twin: Path) -> bool:
-    try:
-        if os.stat(path).st_size != os.stat(twin).st_size:
-            return False
-        with open(path, "rb") as first, open(twin, "rb") as second:
-            while chunk := first.read(1 << 20):
-                if chunk != second.read(len(chunk)):
-                    return False
-    except OSError:
-        return False
-    return True
 
 
 def _copy_file(source: str, target: Path, st: os.stat_result, owner: tuple[int, int] | None) -> None:

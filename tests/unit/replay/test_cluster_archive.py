@@ -1,0 +1,96 @@
+"""A kept cluster is one file: what goes in comes out, files equal to the reference folder's are named, not
+stored, and a damaged or hostile archive is refused with a clear error."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from migration_reviewer.replay.providers.archive import ArchiveError, pack, unpack
+
+
+def make_folder(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        path.chmod(0o600)
+    return root
+
+
+def contents(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_folder_comes_back_as_it_went_in(tmp_path: Path) -> None:
+    files = {"PG_VERSION": b"18\n", "base/5/1259": bytes(range(256)) * 64, "global/pg_control": b"\0" * 8192}
+    source = make_folder(tmp_path / "data", files)
+    os.symlink("base/5", source / "link")
+    (source / "empty").mkdir(mode=0o700)
+
+    pack(source, tmp_path / "kept.cluster")
+    unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None)
+
+    again = tmp_path / "again"
+    assert contents(again) == files
+    assert os.readlink(again / "link") == "base/5"
+    assert (again / "empty").is_dir()
+    assert stat.S_IMODE((again / "base/5/1259").stat().st_mode) == 0o600
+
+
+def test_files_equal_to_the_reference_are_named_not_stored(tmp_path: Path) -> None:
+    template = b"t" * 100_000
+    reference = make_folder(tmp_path / "fresh", {"base/1/1259": template, "base/5/1259": b"old"})
+    source = make_folder(tmp_path / "data", {"base/1/1259": template, "base/5/1259": b"new" * 1000})
+
+    pack(source, tmp_path / "kept.cluster", reference)
+    unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None, reference=reference)
+
+    assert (tmp_path / "kept.cluster").stat().st_size < len(template)
+    assert contents(tmp_path / "again") == contents(source)
+
+
+def test_an_archive_made_against_a_reference_needs_it(tmp_path: Path) -> None:
+    reference = make_folder(tmp_path / "fresh", {"base/1/1259": b"same"})
+    source = make_folder(tmp_path / "data", {"base/1/1259": b"same"})
+    pack(source, tmp_path / "kept.cluster", reference)
+    (reference / "base/1/1259").unlink()  # the initialised folder was cleared from the cache
+
+    with pytest.raises(ArchiveError, match="missing"):
+        unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None, reference=reference)
+
+
+def test_a_cut_short_archive_is_refused(tmp_path: Path) -> None:
+    source = make_folder(tmp_path / "data", {"a": b"x" * 10_000})
+    archive = tmp_path / "kept.cluster"
+    pack(source, archive)
+    archive.write_bytes(archive.read_bytes()[:5_000])
+
+    with pytest.raises(ArchiveError, match="damaged"):
+        unpack(archive, tmp_path / "again", owner=None)
+
+
+def test_an_archive_that_names_a_path_outside_its_folder_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "kept.cluster"
+    pack(make_folder(tmp_path / "data", {"a": b"x"}), archive)
+    raw = archive.read_bytes()
+    index_at = int.from_bytes(raw[-16:-8], "little")
+    entries = json.loads(raw[index_at:-16])
+    entries[0]["file"] = "../../outside"
+    index = json.dumps(entries).encode()
+    trailer = index_at.to_bytes(8, "little") + len(index).to_bytes(8, "little")
+    archive.write_bytes(raw[:index_at] + index + trailer)
+
+    with pytest.raises(ArchiveError, match="outside"):
+        unpack(archive, tmp_path / "again", owner=None)
+    assert not (tmp_path.parent / "outside").exists()
+
+
+def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kept.cluster").write_bytes(b"PK\x03\x04 not ours")
+    with pytest.raises(ArchiveError, match="not a cluster archive"):
+        unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None)
