@@ -261,8 +261,12 @@ class SchemaSnapshot:
 
 
 def _to_json(value: object) -> object:
+    # Plain values first: they are most of a snapshot's tens of thousands.
+    if value is None or type(value) in _PLAIN:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _to_json(getattr(value, name)) for name in _field_names(type(value))}
+        state = vars(value)
+        return {name: _to_json(state[name]) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {key: _to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -270,6 +274,9 @@ def _to_json(value: object) -> object:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 @functools.cache
