@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from migration_reviewer.replay.providers.embedded import EmbeddedProvider, EmbeddedServer
 from migration_reviewer.schema.introspectors.postgres import POSITION, introspect, introspect_since
 from migration_reviewer.schema.model import SchemaSnapshot
 
@@ -112,11 +113,30 @@ CHANGES = {
 }
 
 
-@pytest.fixture
-def db(scratch_pg: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(scratch_pg, autocommit=True) as conn:
-        conn.execute(SCHEMA)
-        yield conn
+@pytest.fixture(scope="module")
+def embedded_server() -> Iterator[EmbeddedServer]:
+    with EmbeddedProvider().run() as server:
+        yield server
+
+
+@pytest.fixture(params=["machine", "embedded"])
+def db(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
+    """A database holding SCHEMA: on the machine's PostgreSQL, and on the embedded one (another major
+    version, which records NOT NULL as constraints from 18 on)."""
+    if request.param == "machine":
+        conninfo = request.getfixturevalue("scratch_pg")
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(SCHEMA)
+            yield conn
+        return
+    server = request.getfixturevalue("embedded_server")
+    database = server.create_database()
+    try:
+        with psycopg.connect(database.conninfo, autocommit=True) as conn:
+            conn.execute(SCHEMA)
+            yield conn
+    finally:
+        server.drop_database(database)
 
 
 def without_sizes(snapshot: SchemaSnapshot) -> SchemaSnapshot:
