@@ -139,6 +139,11 @@ def db(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
         server.drop_database(database)
 
 
+def snapshot_and_position(db: psycopg.Connection[Any]) -> tuple[SchemaSnapshot, int]:
+    """What the replay holds before a change: the schema, and where the history stands."""
+    return introspect(db), db.execute(POSITION).fetchone()[0]  # type: ignore[index]
+
+
 def without_sizes(snapshot: SchemaSnapshot) -> SchemaSnapshot:
     # Sizes of relations the change did not alter are taken from before: rows written are no schema change.
     tables = tuple(dataclasses.replace(t, size_bytes=None) for t in snapshot.tables)
@@ -147,16 +152,14 @@ def without_sizes(snapshot: SchemaSnapshot) -> SchemaSnapshot:
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 def test_the_snapshot_after_a_change_equals_a_full_read(db: psycopg.Connection[Any], change: str) -> None:
-    before = introspect(db)
-    position = db.execute(POSITION).fetchone()[0]  # type: ignore[index]
+    before, position = snapshot_and_position(db)
     db.execute(change)
 
     assert without_sizes(introspect_since(db, before, position)) == without_sizes(introspect(db))
 
 
 def test_relations_the_change_cannot_have_altered_are_not_read_again(db: psycopg.Connection[Any]) -> None:
-    before = introspect(db)
-    position = db.execute(POSITION).fetchone()[0]  # type: ignore[index]
+    before, position = snapshot_and_position(db)
     db.execute("ALTER TABLE untouched_b ADD COLUMN x int")
 
     after = introspect_since(db, before, position)
@@ -168,8 +171,7 @@ def test_relations_the_change_cannot_have_altered_are_not_read_again(db: psycopg
 
 
 def test_a_change_inside_the_callers_transaction(db: psycopg.Connection[Any]) -> None:
-    before = introspect(db)
-    position = db.execute(POSITION).fetchone()[0]  # type: ignore[index]
+    before, position = snapshot_and_position(db)
     with db.transaction(force_rollback=True):
         db.execute("ALTER TABLE users RENAME COLUMN email TO address; DROP TRIGGER users_touch ON users")
         assert without_sizes(introspect_since(db, before, position)) == without_sizes(introspect(db))

@@ -12,6 +12,7 @@ the index starts and how long it is.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -79,11 +80,11 @@ def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference
                     raise ArchiveError("the archive needs the folder it was made against")
                 try:
                     with open(reference / entry["file"], "rb") as twin:
-                        _write(folder / entry["file"], entry["mode"], owner, twin.fileno(), 0, None)
+                        write_file(folder / entry["file"], entry["mode"], owner, twin.fileno(), 0, None)
                 except FileNotFoundError:
                     raise ArchiveError(f"{entry['file']} is missing from {reference}") from None
             else:
-                _write(folder / entry["file"], entry["mode"], owner, fd, entry["offset"], entry["size"])
+                write_file(folder / entry["file"], entry["mode"], owner, fd, entry["offset"], entry["size"])
 
 
 def _index(source: Any) -> list[dict[str, Any]]:
@@ -116,23 +117,26 @@ def _walk(folder: Path, prefix: str = "") -> Any:
                 yield from _walk(Path(entry.path), relative + "/")
 
 
-def _write(
+def write_file(
     target: Path, mode: int, owner: tuple[int, int] | None, source_fd: int, offset: int, size: int | None
 ) -> None:
+    """Create `target` with `size` bytes of `source_fd` from `offset` (to its end when None), owned by
+    `owner` when given. Raises OSError when the source ends early."""
     out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         if size is None:
-            size = os.fstat(source_fd).st_size
+            size = os.fstat(source_fd).st_size - offset
         left = size
         while left > 0:
-            # sendfile with an offset reads the archive without moving its position, in the kernel, and
-            # works between file systems (the archive on disk, the cluster on tmpfs).
+            # sendfile with an offset reads the source without moving its position, in the kernel, and
+            # works between file systems (the cache on disk, the cluster on tmpfs); copy_file_range does
+            # not on recent kernels.
             if sys.platform == "linux":
                 sent = os.sendfile(out, source_fd, offset, left)
             else:
                 sent = os.write(out, os.pread(source_fd, min(left, _CHUNK), offset))
             if sent == 0:
-                raise ArchiveError(f"the archive ends before {target.name}")
+                raise OSError(errno.EIO, f"the source of {target.name} ends {left} bytes early")
             offset += sent
             left -= sent
         if owner:

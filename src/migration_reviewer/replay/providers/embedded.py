@@ -46,7 +46,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.archive import ArchiveError, pack, unpack
+from migration_reviewer.replay.providers.archive import ArchiveError, pack, unpack, write_file
 from migration_reviewer.replay.providers.base import Server, run_tag
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer
 
@@ -748,21 +748,7 @@ def _copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> Non
 def _copy_file(source: str, target: Path, st: os.stat_result, owner: tuple[int, int] | None) -> None:
     fd_in = os.open(source, os.O_RDONLY)
     try:
-        fd_out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IMODE(st.st_mode))
-        try:
-            if sys.platform == "linux":
-                # sendfile works across file systems (cache on disk, cluster on tmpfs); copy_file_range
-                # does not on recent kernels.
-                left = st.st_size
-                while left > 0 and (sent := os.sendfile(fd_out, fd_in, None, left)):
-                    left -= sent
-            else:
-                while chunk := os.read(fd_in, 1 << 20):
-                    os.write(fd_out, chunk)
-            if owner:
-                os.fchown(fd_out, *owner)
-        finally:
-            os.close(fd_out)
+        write_file(target, stat.S_IMODE(st.st_mode), owner, fd_in, 0, st.st_size)
     finally:
         os.close(fd_in)
 
