@@ -9,9 +9,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import PurePosixPath
-
-import psycopg
 
 from migration_reviewer import __version__
 from migration_reviewer.adapters import detect_sets, load_plan
@@ -30,11 +29,11 @@ from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
 from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError, first_line
-from migration_reviewer.replay.alembic import replay_offline
 from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import mask_password
 from migration_reviewer.replay.result import SetReplay
+from migration_reviewer.replay.sessions import load_driver
 from migration_reviewer.report.build import build_report
 from migration_reviewer.report.model import Report
 
@@ -162,13 +161,17 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
         )
         if provider is None:
             # Alembic can still write its SQL offline, for the static rules.
+            from migration_reviewer.replay.alembic import replay_offline  # loads Alembic: only when needed
+
             replays.update(
                 (index, replay_offline(s, options) if s.runner else not_replayed(s, NO_MYSQL_SERVER))
                 for index, s in members
             )
             continue
         say(f"starting the {provider.name} database for the {dialect} migrations")
-        with provider.start() as server:
+        # The driver loads while the server starts: the embedded one makes its data folder in another
+        # process meanwhile.
+        with provider.start(meanwhile=partial(load_driver, dialect)) as server:
 
             def replay_one(member: tuple[int, MigrationSet]) -> tuple[int, SetReplay]:
                 index, migration_set = member
@@ -256,6 +259,8 @@ WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'informat
 
 def production_stats(url: str) -> dict[str, TableStats]:
     """Row estimates and sizes of a production database's tables, read in a read-only transaction."""
+    import psycopg  # not loaded at start-up: see replay_sets
+
     try:
         with psycopg.connect(url, connect_timeout=10, options="-c default_transaction_read_only=on") as conn:
             conn.read_only = True

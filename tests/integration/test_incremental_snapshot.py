@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from migration_reviewer.replay.providers.embedded import EmbeddedProvider, EmbeddedServer
+from migration_reviewer.replay.providers.embedded import EmbeddedProvider
+from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
 from migration_reviewer.schema.introspectors.postgres import POSITION, introspect, introspect_since
 from migration_reviewer.schema.model import SchemaSnapshot
 

@@ -23,9 +23,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.errors import DatabaseUnavailable, UsageError
 from migration_reviewer.replay.providers.docker import DockerProvider
-from migration_reviewer.replay.providers.embedded import EmbeddedProvider, EmbeddedServer, wheel_bin_dir
+from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
+from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, SCRATCH_PREFIX, UrlProvider
 
 pytestmark = pytest.mark.postgres
@@ -185,6 +186,38 @@ def test_embedded_cleans_up_when_the_block_raises(
         raise error
     conn.close()
     _assert_gone(server)
+
+
+def test_work_handed_to_the_start_is_done_while_another_process_makes_the_data_folder(
+    tmp_path: Path, temp_root: Path
+) -> None:
+    provider = EmbeddedProvider(temp_root=temp_root, cache_dir=tmp_path / "cache", base_cache_key="k" * 64)
+    with provider.run() as server:  # the first run: initdb, then the cluster is kept
+        server.create_database(name="mr_base_kept")
+    calls: list[bool] = []
+
+    def meanwhile() -> None:
+        # The server is not started yet: its data folder is still being made, elsewhere.
+        calls.append(_processes_mentioning(str(temp_root)) != [])
+
+    with provider.run(meanwhile) as server:
+        assert server.warm
+        assert server.find_database("mr_base_kept") is not None
+    assert len(calls) == 1
+    _assert_gone(server)
+
+
+@pytest.mark.parametrize("error", [UsageError("a bad rule option"), KeyboardInterrupt()])
+def test_an_error_in_the_work_done_meanwhile_ends_the_start_and_leaves_nothing(
+    error: BaseException, cache_dir: Path, temp_root: Path
+) -> None:
+    def meanwhile() -> None:
+        raise error
+
+    provider = EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir)
+    with pytest.raises(type(error)), provider.run(meanwhile):
+        pytest.fail("the server started anyway")
+    assert _processes_mentioning(str(temp_root)) == []  # the process making the folder was ended too
 
 
 def test_embedded_server_killed_mid_use(cache_dir: Path, temp_root: Path) -> None:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from migration_reviewer.replay.providers.archive import pack, unpack
+from migration_reviewer.replay.providers.archive import copy_tree, pack, unpack
 from migration_reviewer.replay.providers.embedded import (
     TMPFS,
     Installation,
     RunAs,
-    _copy_tree,
     default_cache_dir,
     default_temp_root,
     version_tag,
@@ -98,7 +97,7 @@ def test_copy_tree_keeps_modes_and_links(tmp_path: Path) -> None:
     (source / "base" / "1" / "1259").write_bytes(os.urandom(200_000))
     (source / "base" / "1" / "empty").touch()
     (source / "link").symlink_to("base/1")
-    _copy_tree(source, tmp_path / "copy", owner=None)
+    copy_tree(source, tmp_path / "copy", owner=None)
     copy = tmp_path / "copy"
     assert stat.S_IMODE(copy.stat().st_mode) == 0o700
     assert stat.S_IMODE((copy / "PG_VERSION").stat().st_mode) == 0o600
@@ -147,7 +146,7 @@ def test_copy_tree_hands_everything_to_the_owner(tmp_path: Path) -> None:
     source = tmp_path / "data"
     (source / "global").mkdir(parents=True)
     (source / "global" / "pg_control").write_bytes(b"x" * 8192)
-    _copy_tree(source, tmp_path / "copy", owner=(NOBODY.uid, NOBODY.gid))
+    copy_tree(source, tmp_path / "copy", owner=(NOBODY.uid, NOBODY.gid))
     for path in (
         tmp_path / "copy",
         tmp_path / "copy" / "global",

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from migration_reviewer.replay.providers.archive import ArchiveError, pack, unpack
+from migration_reviewer.replay.providers.archive import ArchiveError, fill, fill_command, pack, unpack
 
 
 def make_folder(root: Path, files: dict[str, bytes]) -> Path:
@@ -94,3 +95,39 @@ def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:
     (tmp_path / "kept.cluster").write_bytes(b"PK\x03\x04 not ours")
     with pytest.raises(ArchiveError, match="not a cluster archive"):
         unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None)
+
+
+def test_a_data_folder_is_filled_from_the_kept_cluster_or_else_the_fresh_one(tmp_path: Path) -> None:
+    fresh = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n", "base/1/1259": b"template"})
+    replayed = make_folder(
+        tmp_path / "data", {"PG_VERSION": b"18\n", "base/1/1259": b"template", "base/5/1": b"x"}
+    )
+    pack(replayed, tmp_path / "kept.cluster", fresh)
+
+    assert fill(tmp_path / "warm", fresh, None, tmp_path / "kept.cluster") is None
+    assert contents(tmp_path / "warm") == contents(replayed)
+
+    (tmp_path / "kept.cluster").write_bytes(b"cut short")
+    problem = fill(tmp_path / "cold", fresh, None, tmp_path / "kept.cluster")
+    assert problem is not None and "not a cluster archive" in problem
+    assert contents(tmp_path / "cold") == contents(fresh)  # the fresh folder, for the base to be replayed
+    assert fill(tmp_path / "plain", fresh, None) is None
+
+
+def test_the_folder_is_filled_by_a_python_that_loads_nothing_else(tmp_path: Path) -> None:
+    """The review loads its driver meanwhile: the filling process must not need the package, or its
+    dependencies, to be importable."""
+    fresh = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n"})
+    pack(fresh, tmp_path / "kept.cluster")
+    (tmp_path / "kept.cluster").write_bytes((tmp_path / "kept.cluster").read_bytes()[:-3])
+
+    command = fill_command(tmp_path / "data", fresh, None, tmp_path / "kept.cluster")
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "damaged" in done.stdout  # why the kept cluster was not used
+    assert contents(tmp_path / "data") == contents(fresh)
+
+    command = fill_command(tmp_path / "other", tmp_path / "gone", None, None)
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert str(tmp_path / "gone") in done.stderr and "Traceback" not in done.stderr

@@ -9,10 +9,9 @@ from typing import Final
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import UsageError
 from migration_reviewer.replay.providers.base import Database, DatabaseProvider, Server, is_mysql_url
-from migration_reviewer.replay.providers.docker import DEFAULT_IMAGE, DockerProvider
-from migration_reviewer.replay.providers.embedded import EmbeddedProvider
-from migration_reviewer.replay.providers.sqlite import SqliteProvider
-from migration_reviewer.replay.providers.url import UrlProvider
+
+# Each provider's module is imported when the provider is chosen: most of them load the database driver,
+# which a review loads while its server starts instead (see DatabaseProvider.start).
 
 __all__ = [
     "NO_MYSQL_SERVER",
@@ -37,6 +36,8 @@ class ProviderOptions:
 
 
 def _embedded(options: ProviderOptions) -> DatabaseProvider:
+    from migration_reviewer.replay.providers.embedded import EmbeddedProvider
+
     return EmbeddedProvider(
         options.bin_dir,
         cache_dir=options.cache_dir,
@@ -53,6 +54,8 @@ def _url(options: ProviderOptions) -> DatabaseProvider:
         )
     if is_mysql_url(options.url):
         return _mysql(options)
+    from migration_reviewer.replay.providers.url import UrlProvider
+
     return UrlProvider(options.url, superuser=options.superuser)
 
 
@@ -64,7 +67,15 @@ def _mysql(options: ProviderOptions) -> DatabaseProvider:
     return MySqlProvider(options.url)
 
 
+def _sqlite() -> DatabaseProvider:
+    from migration_reviewer.replay.providers.sqlite import SqliteProvider
+
+    return SqliteProvider()
+
+
 def _docker(options: ProviderOptions) -> DatabaseProvider:
+    from migration_reviewer.replay.providers.docker import DEFAULT_IMAGE, DockerProvider
+
     return DockerProvider(options.image or DEFAULT_IMAGE, superuser=options.superuser)
 
 
@@ -73,7 +84,7 @@ PROVIDERS: Final[Mapping[str, Callable[[ProviderOptions], DatabaseProvider]]] = 
     "url": _url,
     "docker": _docker,
     "mysql": _mysql,
-    "sqlite": lambda _options: SqliteProvider(),
+    "sqlite": lambda _options: _sqlite(),
 }
 
 NO_MYSQL_SERVER = (
@@ -100,7 +111,7 @@ def provider_for_dialect(
     container with --database docker. PostgreSQL follows `provider_from_settings`; a MySQL URL or
     provider is not for it, so it gets its default, the embedded server."""
     if dialect is Dialect.SQLITE:
-        return SqliteProvider()
+        return _sqlite()
     if dialect is Dialect.MYSQL:
         from migration_reviewer.replay.providers.mysql import MySqlDockerProvider, MySqlProvider
 

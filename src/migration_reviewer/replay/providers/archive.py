@@ -8,6 +8,10 @@ again, only named, and come from that folder when the archive is unpacked.
 
 Layout: the stored files' bytes one after the other, then the index (JSON), then a trailer giving where
 the index starts and how long it is.
+
+The module needs nothing but the standard library, so that it also runs as a script of its own
+(`python -I -S archive.py fill …`): a review fills the data folder in that process while it loads its
+database driver, on the other core.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import stat
 import struct
 import sys
@@ -85,6 +90,74 @@ def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference
                     raise ArchiveError(f"{entry['file']} is missing from {reference}") from None
             else:
                 write_file(folder / entry["file"], entry["mode"], owner, fd, entry["offset"], entry["size"])
+
+
+def fill(folder: Path, pristine: Path, owner: tuple[int, int] | None, kept: Path | None = None) -> str | None:
+    """Make the data folder `folder`: from the kept cluster `kept` when one is given and it unpacks, else
+    as a copy of the initialised folder `pristine`. Returns why `kept` could not be used (None: it was,
+    or none was given). Raises OSError when the copy fails."""
+    problem = None
+    if kept is not None:
+        try:
+            unpack(kept, folder, owner, reference=pristine)
+            return None
+        except (OSError, ArchiveError) as exc:
+            problem = str(exc)
+            shutil.rmtree(folder, ignore_errors=True)
+    copy_tree(pristine, folder, owner)
+    return problem
+
+
+def copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
+    """Copy a data folder with its modes, owned by `owner` when given. Faster than shutil.copytree, which
+    also copies times and extended attributes that PostgreSQL has no use for."""
+    os.mkdir(target, stat.S_IMODE(os.stat(source).st_mode))
+    _own(target, owner)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            to = target / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                copy_tree(Path(entry.path), to, owner)
+            elif entry.is_symlink():
+                os.symlink(os.readlink(entry.path), to)
+                if owner:
+                    os.lchown(to, *owner)
+            else:
+                st = entry.stat(follow_symlinks=False)
+                fd = os.open(entry.path, os.O_RDONLY)
+                try:
+                    write_file(to, stat.S_IMODE(st.st_mode), owner, fd, 0, st.st_size)
+                finally:
+                    os.close(fd)
+
+
+def fill_command(folder: Path, pristine: Path, owner: tuple[int, int] | None, kept: Path | None) -> list[str]:
+    """The command that runs `fill` in a process of its own: a Python that loads nothing but this file
+    (-I: no environment, user site or script folder on the path; -S: no site-packages)."""
+    return [
+        sys.executable, "-I", "-S", __file__, "fill", str(folder), str(pristine),
+        f"{owner[0]}:{owner[1]}" if owner else "-", str(kept) if kept else "-",
+    ]
+
+
+def _main(args: list[str]) -> int:
+    """`fill FOLDER PRISTINE OWNER KEPT` (OWNER uid:gid, or -; KEPT a path, or -): prints why the kept
+    cluster could not be used, if it could not; exit code 1, with the reason, when the folder cannot be
+    made at all."""
+    command, folder, pristine, owner, kept = args
+    assert command == "fill"
+    uid_gid = None
+    if owner != "-":
+        uid, gid = owner.split(":")
+        uid_gid = (int(uid), int(gid))
+    try:
+        problem = fill(Path(folder), Path(pristine), uid_gid, None if kept == "-" else Path(kept))
+    except OSError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if problem is not None:
+        print(problem)
+    return 0
 
 
 def _index(source: Any) -> list[dict[str, Any]]:
@@ -161,3 +234,7 @@ def _same_bytes(path: str, twin: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

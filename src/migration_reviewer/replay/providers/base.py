@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -95,7 +96,8 @@ class Server(Protocol):
 class DatabaseProvider(Protocol):
     name: str
 
-    def start(self) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
         """Start or reach the server. Leaving the context drops every database it created and stops
-        every process it started."""
+        every process it started. `meanwhile`: the caller's own work, done while the server starts where
+        the start leaves this process idle, else first."""
         ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,7 +112,9 @@ class DockerProvider:
     def __repr__(self) -> str:
         return f"DockerProvider({self.image!r})"
 
-    def start(self) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+        if meanwhile is not None:
+            meanwhile()
         return self.run()
 
     @contextmanager

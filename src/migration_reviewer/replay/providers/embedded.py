@@ -40,15 +40,14 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
-
-import psycopg
-from psycopg.conninfo import make_conninfo
+from typing import TYPE_CHECKING, TypedDict
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.archive import ArchiveError, pack, unpack, write_file
+from migration_reviewer.replay.providers.archive import copy_tree, fill, fill_command, pack
 from migration_reviewer.replay.providers.base import Server, run_tag
-from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer
+
+if TYPE_CHECKING:
+    from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
 
 log = logging.getLogger(__name__)
 
@@ -264,15 +263,20 @@ class EmbeddedProvider:
     def __repr__(self) -> str:
         return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"
 
-    def start(self) -> AbstractContextManager[Server]:
-        return self.run()
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+        return self.run(meanwhile)
 
     @contextmanager
-    def run(self) -> Iterator[EmbeddedServer]:
-        """`start()` with the concrete server type: its folders and process are visible to callers."""
+    def run(self, meanwhile: Callable[[], None] | None = None) -> Iterator[EmbeddedServer]:
+        """`start()` with the concrete server type: its folders and process are visible to callers.
+        `meanwhile`: work of the caller's to do while the data folder is being made, in another process."""
         cluster = _Cluster(self)
         try:
-            cluster.launch()
+            cluster.launch(meanwhile)
+            # The server's connections need the database driver, which loads only now: `meanwhile` may
+            # have loaded it while the data folder was being made.
+            from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
+
             server = EmbeddedServer(cluster)
             try:
                 yield server
@@ -289,34 +293,8 @@ class EmbeddedProvider:
             raise death
 
 
-class EmbeddedServer(ScratchServer):
-    """The running cluster: scratch databases over its socket. The superuser postgres creates them; the
-    migrations run as REPLAY_ROLE, which owns them, unless the provider says `superuser`."""
-
-    def __init__(self, cluster: _Cluster) -> None:
-        self._cluster = cluster  # before connecting: a failed connection asks it what happened
-        assert cluster.temp_dir is not None and cluster.installation is not None
-        assert cluster.process is not None
-        self.pid = cluster.process.pid  # the postmaster's, and the id of its process group
-        self.temp_dir = cluster.temp_dir
-        self.data_dir = cluster.temp_dir / "data"
-        self.log_path = cluster.log_path
-        self.bin_dir = cluster.installation.bin_dir
-        self.run_as = cluster.run_as.name if cluster.run_as else None
-        conninfo = make_conninfo(host=str(cluster.temp_dir), port=PORT, user="postgres", dbname="postgres")
-        super().__init__(
-            "embedded",
-            conninfo,
-            file_copy=True,
-            drop_on_close=False,
-            hint="the embedded server is up and refused: the message says why",
-            replay_role=None if cluster.provider.superuser else REPLAY_ROLE,
-        )
-        self.keeps_named_databases = cluster.provider.base_cache_key is not None
-        self.warm = cluster.warm_from is not None
-
-    def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
-        return self._cluster.death() or super()._unavailable(what, exc)
+# A process making the data folder, and the kept cluster it tries first.
+_Filling = tuple[subprocess.Popen[str], Path | None]
 
 
 class _Cluster:
@@ -338,7 +316,7 @@ class _Cluster:
         assert self.temp_dir is not None
         return self.temp_dir / "postgres.log"
 
-    def launch(self) -> None:
+    def launch(self, meanwhile: Callable[[], None] | None = None) -> None:
         self.run_as = run_as_user()
         installation = Installation.at(self.provider.bin_dir or wheel_bin_dir())
         version = server_version(installation.postgres)
@@ -358,11 +336,23 @@ class _Cluster:
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # held while we live: tells a later start we are alive
         if self.run_as:
             os.chown(self.temp_dir, self.run_as.uid, self.run_as.gid)
-        self._prepare_data(version)
+        filling = self._prepare_data(version, elsewhere=meanwhile is not None)
+        if meanwhile is not None:
+            try:
+                meanwhile()
+                if filling is not None:
+                    self._filled(*filling)
+            finally:
+                if filling is not None and filling[0].poll() is None:
+                    filling[0].kill()  # `meanwhile` failed or was interrupted: the folder is not wanted
+                    filling[0].wait()
         self._spawn()
         self._wait_ready()
 
-    def _prepare_data(self, version: str) -> None:
+    def _prepare_data(self, version: str, *, elsewhere: bool) -> _Filling | None:
+        """Make the data folder: the kept cluster of the same base histories, else a copy of the initialised
+        folder, else initdb (the first run with these binaries). `elsewhere`: copy or unpack in a process
+        of its own, and return it with the kept cluster it tries: the caller has work of its own meanwhile."""
         assert self.temp_dir is not None and self.installation is not None
         data = self.temp_dir / "data"
         key = hashlib.sha256(
@@ -370,26 +360,48 @@ class _Cluster:
         ).hexdigest()[:12]
         cache_dir = self.provider.cache_dir or default_cache_dir()
         cached = cache_dir / f"pgdata-{version_tag(version)}-{key}"
+        kept = None
         if self.provider.base_cache_key:
             name = f"{version_tag(version)}-{key}-{self.provider.base_cache_key[:32]}.cluster"
-            warm = cache_dir / "bases" / name
-            if warm.is_file():
-                try:
-                    unpack(warm, data, self._owner(), reference=cached)
-                except (OSError, ArchiveError) as exc:
-                    log.warning("cannot use the kept cluster %s (%s): replaying the base history", warm, exc)
-                    shutil.rmtree(data, ignore_errors=True)
-                else:
-                    os.utime(warm)  # recently used: kept longest
-                    self.warm_from = warm
-                    return
-            self.save_to = warm
-        if (cached / "PG_VERSION").is_file():
-            _copy_tree(cached, data, self._owner())
-            self.cached_data = cached
+            self.save_to = cache_dir / "bases" / name
+            kept = self.save_to if self.save_to.is_file() else None
+        if not (cached / "PG_VERSION").is_file():
+            # A kept cluster names files of the initialised folder it was made from: none is of use without.
+            self._initdb(data)
+            _cache_data_folder(data, cached)
+            return None
+        self.cached_data = cached
+        if elsewhere and sys.executable:
+            process = subprocess.Popen(
+                fill_command(data, cached, self._owner(), kept),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                start_new_session=True,  # a Ctrl-C reaches us; we end it
+                preexec_fn=_die_with_parent(),
+            )
+            return process, kept
+        self._use(kept, fill(data, cached, self._owner(), kept))
+        return None
+
+    def _filled(self, process: subprocess.Popen[str], kept: Path | None) -> None:
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise DatabaseUnavailable(f"could not make the data folder of the server:\n{_tail(err)}")
+        self._use(kept, out.strip() or None)
+
+    def _use(self, kept: Path | None, problem: str | None) -> None:
+        """Note where the data folder came from: `kept`, unless `problem` says why it could not be used."""
+        if kept is None:
             return
-        self._initdb(data)
-        _cache_data_folder(data, cached)
+        if problem is not None:
+            log.warning("cannot use the kept cluster %s (%s): replaying the base history", kept, problem)
+            return
+        os.utime(kept)  # recently used: kept longest
+        self.warm_from = kept
+        self.save_to = None
 
     def _initdb(self, data: Path) -> None:
         assert self.installation is not None
@@ -479,7 +491,7 @@ class _Cluster:
         `save`: after a clean shutdown, keep a copy of the data folder there for later runs."""
         death = None
         if self.process is not None:
-            if self.process.poll() is not None or not self._shut_down():
+            if self.process.poll() is not None or not self._shut_down(immediate=save is None):
                 death = self.death()
                 self._kill()  # its backends may outlive it for a moment
             elif save is not None and self.temp_dir is not None:
@@ -500,10 +512,12 @@ class _Cluster:
         _LIVE.discard(self)
         return death
 
-    def _shut_down(self) -> bool:
-        """Stop the server; False when it turns out to have died on its own (a SIGKILL we did not see)."""
+    def _shut_down(self, *, immediate: bool) -> bool:
+        """Stop the server; False when it turns out to have died on its own (a SIGKILL we did not see).
+        `immediate`: nothing of the data folder is kept, so the checkpoint a clean stop writes is skipped."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGINT)  # "fast" shutdown: end sessions, checkpoint, exit
+        # "immediate": end every process and exit; "fast": end sessions, checkpoint, exit.
+        self.process.send_signal(signal.SIGQUIT if immediate else signal.SIGINT)
         try:
             return self.process.wait(STOP_TIMEOUT_S) == 0
         except subprocess.TimeoutExpired:
@@ -643,7 +657,7 @@ def _cache_data_folder(data: Path, cached: Path) -> None:
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
         return
     try:
-        _copy_tree(data, staging / "pgdata", owner=None)
+        copy_tree(data, staging / "pgdata", owner=None)
         _publish(staging / "pgdata", cached)
     except OSError as exc:
         log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
@@ -724,33 +738,6 @@ def _publish(built: Path, target: Path) -> None:
         if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
             raise
         # Another review published the same thing first; its copy is as good as ours.
-
-
-def _copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
-    """Copy a data folder with its modes, owned by `owner` when given. Faster than shutil.copytree, which
-    also copies times and extended attributes that PostgreSQL has no use for."""
-    os.mkdir(target, stat.S_IMODE(os.stat(source).st_mode))
-    if owner:
-        os.chown(target, *owner)
-    with os.scandir(source) as entries:
-        for entry in entries:
-            to = target / entry.name
-            if entry.is_dir(follow_symlinks=False):
-                _copy_tree(Path(entry.path), to, owner)
-            elif entry.is_symlink():
-                os.symlink(os.readlink(entry.path), to)
-                if owner:
-                    os.lchown(to, *owner)
-            else:
-                _copy_file(entry.path, to, entry.stat(follow_symlinks=False), owner)
-
-
-def _copy_file(source: str, target: Path, st: os.stat_result, owner: tuple[int, int] | None) -> None:
-    fd_in = os.open(source, os.O_RDONLY)
-    try:
-        write_file(target, stat.S_IMODE(st.st_mode), owner, fd_in, 0, st.st_size)
-    finally:
-        os.close(fd_in)
 
 
 def _tail(text: str, lines: int = 12) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -291,7 +291,9 @@ class MySqlProvider:
     def __repr__(self) -> str:
         return f"MySqlProvider({mask_password(self._url)!r})"
 
-    def start(self) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+        if meanwhile is not None:
+            meanwhile()
         return mysql_server(self.name, self._url)
 
 
@@ -306,7 +308,9 @@ class MySqlDockerProvider:
     def __repr__(self) -> str:
         return f"MySqlDockerProvider({self.image!r})"
 
-    def start(self) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+        if meanwhile is not None:
+            meanwhile()
         return self.run()
 
     @contextmanager

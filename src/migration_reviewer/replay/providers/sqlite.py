@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 
@@ -87,5 +87,7 @@ def sqlite_files() -> Iterator[SqliteFiles]:
 class SqliteProvider:
     name = "sqlite"
 
-    def start(self) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+        if meanwhile is not None:
+            meanwhile()
         return sqlite_files()

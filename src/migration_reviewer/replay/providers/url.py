@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
@@ -373,5 +373,7 @@ class UrlProvider:
     def __repr__(self) -> str:
         return f"UrlProvider({mask_password(self._url)!r})"
 
-    def start(self) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+        if meanwhile is not None:
+            meanwhile()
         return scratch_server(self.name, self._url, file_copy=False, temporary_role=self.temporary_role)
