@@ -24,6 +24,7 @@ import psycopg
 import pytest
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.replay.providers.base import run_tag
 from migration_reviewer.replay.providers.docker import DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
 from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
@@ -411,6 +412,35 @@ def test_url_provider_creates_and_drops_scratch_databases(local_pg_url: str) -> 
         open_conn = psycopg.connect(database.conninfo)  # still open at the end: dropped anyway
     assert _existing(local_pg_url, {database.name}) == set()
     open_conn.close()
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_copies_made_side_by_side_each_hold_the_template(local_pg_url: str, count: int) -> None:
+    with UrlProvider(local_pg_url).start() as server:
+        template = server.create_database()
+        with psycopg.connect(template.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t AS SELECT 42 AS answer")
+        copies = server.copy_database(template, count)
+        assert len({c.name for c in copies}) == count
+        for copy in copies:
+            with psycopg.connect(copy.conninfo) as conn:
+                assert conn.execute("SELECT answer FROM t").fetchone() == (42,)
+        names = {template.name, *(c.name for c in copies)}
+        assert _existing(local_pg_url, names) == names
+    assert _existing(local_pg_url, names) == set()
+
+
+def test_copies_that_cannot_be_made_leave_none_behind(local_pg_url: str) -> None:
+    mine = SCRATCH_PREFIX + run_tag()  # the names of this process's scratch databases start so
+    with UrlProvider(local_pg_url).start() as server:
+        template = server.create_database()
+        # A template must have no sessions.
+        in_use = pytest.raises(DatabaseUnavailable, match="is being accessed")
+        with psycopg.connect(template.conninfo), in_use:
+            server.copy_database(template, 2)
+        with psycopg.connect(local_pg_url) as conn:
+            ours = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (mine,))
+            assert {row[0] for row in ours} == {template.name}
 
 
 def test_url_provider_drops_its_databases_when_the_block_raises(local_pg_url: str) -> None:

@@ -209,31 +209,29 @@ def _run_experiments(
     preserve: bool,
 ) -> None:
     """The experiments run side by side, each on its own copy of the base: the server does the work in
-    separate backends, so they overlap on several cores. Copies are made first, while the base has no
-    session (PostgreSQL requires it of a template). A kept base must stay as it is: then the change
-    itself runs on a copy too."""
+    separate backends, so they overlap on several cores. Copies are made first, all at once, while the
+    base has no session (PostgreSQL requires it of a template). A kept base must stay as it is: then the
+    change itself runs on a copy too."""
     assert result.before is not None
     before = result.before
     copies: list[Database] = []
-
-    def copy() -> Database:
-        copies.append(server.create_database(template=base))
-        return copies[-1]
-
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="experiment")
     failed = True
     try:
+        copies += server.copy_database(base, seeding + rolling_back + preserve)
+        made = iter(copies)
         seeded = (
-            pool.submit(_seeded_experiment, copy(), migration_set, touched, options, before)
+            pool.submit(_seeded_experiment, next(made), migration_set, touched, options, before)
             if seeding
             else None
         )
         rollback = (
-            pool.submit(_rollback_experiment, copy(), migration_set, options, before)
+            pool.submit(_rollback_experiment, next(made), migration_set, options, before)
             if rolling_back
             else None
         )
-        main = pool.submit(_change_experiment, copy() if preserve else base, migration_set, options, before)
+        changed = next(made) if preserve else base
+        main = pool.submit(_change_experiment, changed, migration_set, options, before)
         result.seeded = seeded.result() if seeded else None
         result.rollback = rollback.result() if rollback else None
         result.runs, result.after = main.result()

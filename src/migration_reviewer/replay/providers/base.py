@@ -77,6 +77,10 @@ class Server(Protocol):
         """A new empty database (or a copy of `template`), with a name no one else uses, or `name`."""
         ...
 
+    def copy_database(self, template: Database, count: int) -> list[Database]:
+        """`count` new copies of `template`, made side by side where the server can."""
+        ...
+
     def find_database(self, name: str) -> Database | None:
         """A named database kept from an earlier run, where the server keeps them."""
         ...

@@ -146,6 +146,9 @@ class MySqlServer:
                 raise self._unavailable(f"could not copy the scratch database {template.name}", exc) from None
         return database
 
+    def copy_database(self, template: Database, count: int) -> list[Database]:
+        return [self.create_database(template=template) for _ in range(count)]
+
     def find_database(self, name: str) -> Database | None:
         return None  # none is kept
 

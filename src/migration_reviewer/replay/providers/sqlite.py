@@ -56,6 +56,9 @@ class SqliteFiles:
             server_version_num=self.server_version_num,
         )
 
+    def copy_database(self, template: Database, count: int) -> list[Database]:
+        return [self.create_database(template=template) for _ in range(count)]
+
     def find_database(self, name: str) -> Database | None:
         return None  # none is kept
 

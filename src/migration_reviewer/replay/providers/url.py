@@ -11,6 +11,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
@@ -183,6 +184,31 @@ class ScratchServer:
     keeps_named_databases = False
 
     def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
+        return self._create(self._admin, template, name)
+
+    def copy_database(self, template: Database, count: int) -> list[Database]:
+        if count < 2:
+            return [self._create(self._admin, template) for _ in range(count)]
+        # Each over a connection of its own: the server copies in separate backends, on several cores
+        # (two copies of a 1,000-migration base: 0.11 s one after the other, 0.06 s side by side).
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="copy") as pool:
+            futures = [pool.submit(self._create_over_a_new_connection, template) for _ in range(count)]
+        errors = [error for future in futures if (error := future.exception()) is not None]
+        made = [future.result() for future in futures if future.exception() is None]
+        if errors:
+            for database in made:
+                with suppress(DatabaseUnavailable):  # the first error is the news
+                    self.drop_database(database)
+            raise errors[0]
+        return made
+
+    def _create_over_a_new_connection(self, template: Database) -> Database:
+        with self._connect() as connection:
+            return self._create(connection, template)
+
+    def _create(
+        self, connection: psycopg.Connection[Any], template: Database | None, name: str | None = None
+    ) -> Database:
         name = name or f"{SCRATCH_PREFIX}{run_tag()}{uuid.uuid4().hex[:12]}"
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
@@ -192,7 +218,7 @@ class ScratchServer:
         if self._replay_role is not None:
             query += sql.SQL(" OWNER {}").format(sql.Identifier(self._replay_role))
         try:
-            self._admin.execute(query)
+            connection.execute(query)
         except psycopg.Error as exc:
             raise self._unavailable("could not create a scratch database", exc) from None
         database = self._database(name)
