@@ -9,7 +9,9 @@ For each history length, a synthetic golang-migrate repository with a one-migrat
   migrations must pay at least;
 - cold: `migration-reviewer review` with an empty base cache (the initialised data folder is cached, as
   after the first run on a machine);
-- warm: the same review again, starting from the base history kept by the cold run.
+- warm: the same review again, starting from the base history kept by the cold run;
+- warm, one-comment change: a review of a change that costs the server next to nothing (a COMMENT ON
+  TABLE), from the same kept base: what a review costs beyond the change's own work.
 
 Each figure is the median of `--runs` runs of the CLI in a fresh process (start-up and imports included);
 memory is the peak resident size of the review process and the server together.
@@ -108,7 +110,8 @@ def main() -> None:
                 "--output",
                 str(workdir / "r.json"),
             ]
-            floors, colds, warms, memory = [], [], [], []
+            tiny = [part if part != "feature" else "tiny" for part in command]
+            floors, colds, warms, tinies, memory = [], [], [], [], []
             for _ in range(args.runs):
                 floors.append(_floor(count, workdir, pristine))
                 cache = workdir / f"cache-{count}"
@@ -117,15 +120,18 @@ def main() -> None:
                 env = {**environment, "MIGRATION_REVIEWER_CACHE_DIR": str(cache)}
                 cold, cold_kb = _timed(command, env)
                 warm, warm_kb = _timed(command, env)
+                warm_tiny, tiny_kb = _timed(tiny, env)  # the same base: warm too
                 colds.append(cold)
                 warms.append(warm)
-                memory.append(max(cold_kb, warm_kb))
+                tinies.append(warm_tiny)
+                memory.append(max(cold_kb, warm_kb, tiny_kb))
             rows.append(
                 (
                     count,
                     statistics.median(floors),
                     statistics.median(colds),
                     statistics.median(warms),
+                    statistics.median(tinies),
                     max(memory) / 1024,
                 )
             )
@@ -134,16 +140,22 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; median of {args.runs} runs.",
         "",
-        "| history | floor (start + psql -f) | review, cold | cold / floor | review, warm | peak memory |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| history | floor (start + psql -f) | review, cold | cold / floor | review, warm "
+        "| warm, one-comment change | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for count, floor, cold, warm, peak in rows:
+    for count, floor, cold, warm, tiny, peak in rows:
         lines.append(
-            f"| {count} | {floor:.2f} s | {cold:.2f} s | {cold / floor:.2f}x | {warm:.2f} s | {peak:.0f} MB |"
+            f"| {count} | {floor:.2f} s | {cold:.2f} s | {cold / floor:.2f}x | {warm:.2f} s | {tiny:.2f} s "
+            f"| {peak:.0f} MB |"
         )
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
-        lines += ["", f"Warm review, {last[0]} vs {first[0]} migrations: {last[3] / first[3]:.2f}x."]
+        lines += [
+            "",
+            f"Warm review, {last[0]} vs {first[0]} migrations: {last[3] / first[3]:.2f}x "
+            f"(one-comment change: {last[4] / first[4]:.2f}x).",
+        ]
     text = "\n".join(lines)
     print(text)
     if args.output:

@@ -91,7 +91,8 @@ def pull_request(count: int = 1) -> list[str]:
 
 
 def write_repository(root: Path, base_count: int, pr_count: int = 1) -> Path:
-    """A golang-migrate repository: the history on main, the pull request on `feature`."""
+    """A golang-migrate repository: the history on main, the pull request on `feature`, and a one-comment
+    change on `tiny`."""
     folder = root / "db" / "migrations"
     folder.mkdir(parents=True)
 
@@ -108,5 +109,11 @@ def write_repository(root: Path, base_count: int, pr_count: int = 1) -> Path:
         (folder / f"{number:06d}_change.up.sql").write_text(sql)
     git("add", "-A")
     git("commit", "-q", "-m", "change")
+    # A change that costs the server next to nothing: what a review costs beyond the change's own work.
+    git("checkout", "-q", "-b", "tiny", "main")
+    (folder / f"{base_count + 1:06d}_comment.up.sql").write_text("COMMENT ON TABLE t0000 IS 'reviewed';\n")
+    git("add", "-A")
+    git("commit", "-q", "-m", "tiny change")
+    git("checkout", "-q", "feature")
     git("repack", "-adq")  # as a fetched clone is: objects in a pack, not one file each
     return root
