@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import partial
 from pathlib import PurePosixPath
 
 from migration_reviewer import __version__
@@ -46,10 +46,13 @@ def review(settings: Settings, progress: Progress | None = None) -> Report:
 
 
 def _review(settings: Settings, say: Progress) -> Report:
-    options = _rule_options(settings, say)
     changes = discover(settings.repo, settings.base, settings.head)
     sets = select_sets(changes, settings)
-    replays = replay_sets(sets, settings, say)
+    # The rules (a hundred modules) load and check their options while the first server starts; where no
+    # server starts, right after.
+    rule_options_once = functools.cache(lambda: _rule_options(settings, say))
+    replays = replay_sets(sets, settings, say, meanwhile=rule_options_once)
+    options = rule_options_once()
     findings = [
         finding
         # The replay's view of a set: a framework that runs code (Alembic) learns its SQL from the replay.
@@ -138,8 +141,14 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
     return selected
 
 
-def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress) -> list[SetReplay]:
-    """Each dialect's sets on one server of that dialect, started once."""
+def replay_sets(
+    sets: Sequence[MigrationSet],
+    settings: Settings,
+    say: Progress,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[SetReplay]:
+    """Each dialect's sets on one server of that dialect, started once. `meanwhile`: work of the caller's
+    done while a server starts (once, where it is idempotent)."""
     options = ReplayOptions(
         statement_timeout_ms=int(settings.statement_timeout * 1000),
         seed_rows=settings.seed_rows,
@@ -171,7 +180,7 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
         say(f"starting the {provider.name} database for the {dialect} migrations")
         # The driver loads while the server starts: the embedded one makes its data folder in another
         # process meanwhile.
-        with provider.start(meanwhile=partial(load_driver, dialect)) as server:
+        with provider.start(meanwhile=functools.partial(_while_starting, dialect, meanwhile)) as server:
 
             def replay_one(member: tuple[int, MigrationSet]) -> tuple[int, SetReplay]:
                 index, migration_set = member
@@ -193,6 +202,12 @@ def replay_sets(sets: Sequence[MigrationSet], settings: Settings, say: Progress)
             else:
                 replays.update(map(replay_one, members))
     return [replays[index] for index in range(len(sets))]
+
+
+def _while_starting(dialect: Dialect, meanwhile: Callable[[], object] | None) -> None:
+    load_driver(dialect)
+    if meanwhile is not None:
+        meanwhile()
 
 
 def _cache_key(sets: Sequence[MigrationSet], settings: Settings) -> str | None:

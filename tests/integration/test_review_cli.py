@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import subprocess
 import sys
@@ -172,6 +173,20 @@ def test_user_errors_are_one_line_with_exit_2(tmp_path: Path, capsys: pytest.Cap
     (repo / ".migration-reviewer.toml").write_text('colour = "always"\n')
     code, _, err = run(capsys, "review", "--repo", str(repo))
     assert code == 2 and "unknown setting 'colour'" in err
+
+
+@pytest.mark.parametrize("change", [GOOD, {"README.md": "hello"}], ids=["migration", "no migration"])
+def test_an_unknown_rule_in_the_configuration_stops_the_review_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, str]
+) -> None:
+    """The rules' options are checked while the server starts: the error still ends the review, and the
+    server and its folder go with it."""
+    repo = make_repo(tmp_path / "r", BASE, change)
+    (repo / ".migration-reviewer.toml").write_text('[rules]\nLK999 = "off"\n')
+    code, out, err = run(capsys, "review", "--repo", str(repo), "--base", "main", "--head", "feature")
+    assert (code, out) == (2, "")
+    assert "no rule 'LK999'" in err and "Traceback" not in err
+    assert glob.glob(f"/dev/shm/migration-reviewer-pg-{run_tag()}*") == []
 
 
 def test_no_migration_change_is_a_clean_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -94,11 +94,20 @@ def rule(
     return register
 
 
+def every_rule() -> dict[str, RuleSpec]:
+    """RULES, every rule in it: the rule modules register themselves as they are imported, and since each
+    imports this module, this one imports them on first use."""
+    import migration_reviewer.analyzers.all_rules  # noqa: F401
+
+    return RULES
+
+
 def find_rule(key: str) -> RuleSpec | None:
     """A rule by code ("LK001") or name ("create-index-without-concurrently")."""
-    if key.upper() in RULES:
-        return RULES[key.upper()]
-    return next((spec for spec in RULES.values() if spec.name == key), None)
+    rules = every_rule()
+    if key.upper() in rules:
+        return rules[key.upper()]
+    return next((spec for spec in rules.values() if spec.name == key), None)
 
 
 def run_rules(context: AnalysisContext) -> list[Finding]:
@@ -107,8 +116,9 @@ def run_rules(context: AnalysisContext) -> list[Finding]:
     Rules about suppressions run last, because they judge what the others found."""
     dialect = context.migration_set.dialect.value
     findings: list[Finding] = []
-    last = [spec for spec in RULES.values() if spec.category is Category.SUPPRESSION]
-    for spec in [*(s for s in RULES.values() if s.category is not Category.SUPPRESSION), *last]:
+    rules = every_rule().values()
+    last = [spec for spec in rules if spec.category is Category.SUPPRESSION]
+    for spec in [*(s for s in rules if s.category is not Category.SUPPRESSION), *last]:
         choice = context.options.rules.get(spec.code, RuleChoice())
         if dialect not in spec.dialects or not choice.enabled:
             continue
@@ -146,6 +156,7 @@ def rule_options(settings: Settings, production: Mapping[str, TableStats] | None
     """The rules' view of the settings, checked against the registry: an unknown rule, severity or
     option is a configuration error that names it. `production` holds the sizes read with --stats-from;
     the configured `table-rows` win over them."""
+    every_rule()
     stats = dict(production or {})
     for table, rows in settings.table_rows:
         known = stats.get(_table_key(table))
@@ -196,4 +207,4 @@ def _checked(spec: RuleSpec, key: str, value: Any) -> Any:
 
 def iter_specs() -> Iterator[RuleSpec]:
     """The rules in code order."""
-    yield from sorted(RULES.values(), key=lambda spec: spec.code)
+    yield from sorted(every_rule().values(), key=lambda spec: spec.code)

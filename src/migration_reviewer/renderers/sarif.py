@@ -12,8 +12,8 @@ import json
 import re
 from typing import Any
 
-from migration_reviewer.analyzers import RULES
 from migration_reviewer.analyzers.finding import Finding
+from migration_reviewer.analyzers.registry import find_rule
 from migration_reviewer.report.model import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,7 +49,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
 
 
 def _rule(code: str, report: Report) -> dict[str, Any]:
-    spec = RULES.get(code)
+    spec = find_rule(code)
     finding = next(f for f in report.findings if f.rule == code)
     if spec is None:  # a report from another version of the tool
         return {
