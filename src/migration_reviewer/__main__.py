@@ -13,7 +13,12 @@ def main() -> int:
     finally:
         gc.freeze()
         gc.enable()
-    return review()
+    try:
+        return review()
+    finally:
+        # The interpreter's last collection at exit would walk every object still alive (the modules the
+        # review loaded later, while its server started, among them): set them aside too.
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import hashlib
 import signal
 import threading
@@ -205,9 +206,17 @@ def replay_sets(
 
 
 def _while_starting(dialect: Dialect, meanwhile: Callable[[], object] | None) -> None:
-    load_driver(dialect)
-    if meanwhile is not None:
-        meanwhile()
+    # Loading the driver and the rules makes tens of thousands of objects that live as long as the
+    # process: the cyclic collector would walk them again and again while they load.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        load_driver(dialect)
+        if meanwhile is not None:
+            meanwhile()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _cache_key(sets: Sequence[MigrationSet], settings: Settings) -> str | None:
