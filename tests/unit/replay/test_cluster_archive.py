@@ -7,11 +7,19 @@ import json
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from migration_reviewer.replay.providers.archive import ArchiveError, fill, fill_command, pack, unpack
+from migration_reviewer.replay.providers.archive import (
+    ArchiveError,
+    copy_tree,
+    fill,
+    fill_command,
+    pack,
+    unpack,
+)
 
 
 def make_folder(root: Path, files: dict[str, bytes]) -> Path:
@@ -131,3 +139,32 @@ def test_the_folder_is_filled_by_a_python_that_loads_nothing_else(tmp_path: Path
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 1
     assert str(tmp_path / "gone") in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_copy_nothing_wrote_to_since_the_start_is_named_by_its_size_and_time(tmp_path: Path) -> None:
+    """A kept cluster is packed without reading the files the server never wrote: the copy the data folder
+    started as keeps the initialised folder's times, and any write since the start sets a newer one."""
+    reference = make_folder(tmp_path / "fresh", {"base/1/1259": b"a" * 100, "base/1/1249": b"c" * 100})
+    long_ago = time.time_ns() - 3600 * 10**9
+    for path in reference.rglob("*"):
+        os.utime(path, ns=(long_ago, long_ago))
+    data = tmp_path / "data"
+    copy_tree(reference, data, owner=None)
+    assert (data / "base/1/1259").stat().st_mtime_ns == long_ago
+    started = time.time_ns()
+    (data / "base/1/1249").write_bytes(b"d" * 100)  # the server writes: same size, a new time
+    # Bytes changed behind the times' back (no writer does that): only the times were looked at.
+    (data / "base/1/1259").write_bytes(b"b" * 100)
+    os.utime(data / "base/1/1259", ns=(long_ago, long_ago))
+
+    pack(data, tmp_path / "kept.cluster", reference, started_ns=started)
+    unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None, reference=reference)
+    assert contents(tmp_path / "again") == {"base/1/1259": b"a" * 100, "base/1/1249": b"d" * 100}
+
+    # Without the start, or with twins as young as it, the bytes decide.
+    for started_ns in (None, long_ago + 10**9):
+        (tmp_path / "kept.cluster").unlink()
+        pack(data, tmp_path / "kept.cluster", reference, started_ns=started_ns)
+        again = tmp_path / f"again-{started_ns}"
+        unpack(tmp_path / "kept.cluster", again, owner=None, reference=reference)
+        assert contents(again) == contents(data)

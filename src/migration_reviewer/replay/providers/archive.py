@@ -29,15 +29,20 @@ from typing import Any
 _MAGIC = b"migration-reviewer cluster 1\n"
 _TRAILER = struct.Struct("<QQ")  # index offset, index length
 _CHUNK = 1 << 20
+# The coarsest step of file times among common file systems (FAT's two seconds): a write in the same step
+# as a twin's time could leave the same time behind.
+_TIME_STEP_NS = 2_000_000_000
 
 
 class ArchiveError(ValueError):
     """The archive is not one this version wrote, or it is damaged."""
 
 
-def pack(folder: Path, archive: Path, reference: Path | None = None) -> None:
+def pack(folder: Path, archive: Path, reference: Path | None = None, started_ns: int | None = None) -> None:
     """Write `folder` into `archive` (a new file). A file with the same bytes at the same place in
-    `reference` is named, not stored."""
+    `reference` is named, not stored. `started_ns` (nanoseconds since the epoch): nothing wrote to `folder`
+    before then but the copy from `reference` (`copy_tree`, which keeps the times); a file whose size and
+    time are still its twin's is then known to be the same without reading either."""
     entries: list[dict[str, Any]] = []
     with open(archive, "xb") as out:
         out.write(_MAGIC)
@@ -47,7 +52,7 @@ def pack(folder: Path, archive: Path, reference: Path | None = None) -> None:
                 entries.append({"dir": relative, "mode": mode})
             elif entry.is_symlink():
                 entries.append({"symlink": relative, "to": os.readlink(entry.path)})
-            elif reference is not None and _same_bytes(entry.path, reference / relative):
+            elif reference is not None and _same_bytes(entry.path, reference / relative, started_ns):
                 entries.append({"file": relative, "mode": mode, "from_reference": True})
             else:
                 offset = out.tell()
@@ -126,7 +131,8 @@ def copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None
                 st = entry.stat(follow_symlinks=False)
                 fd = os.open(entry.path, os.O_RDONLY)
                 try:
-                    write_file(to, stat.S_IMODE(st.st_mode), owner, fd, 0, st.st_size)
+                    # With the source's time: `pack` tells a file nothing wrote to since by that time.
+                    write_file(to, stat.S_IMODE(st.st_mode), owner, fd, 0, st.st_size, st.st_mtime_ns)
                 finally:
                     os.close(fd)
 
@@ -191,10 +197,16 @@ def _walk(folder: Path, prefix: str = "") -> Any:
 
 
 def write_file(
-    target: Path, mode: int, owner: tuple[int, int] | None, source_fd: int, offset: int, size: int | None
+    target: Path,
+    mode: int,
+    owner: tuple[int, int] | None,
+    source_fd: int,
+    offset: int,
+    size: int | None,
+    mtime_ns: int | None = None,
 ) -> None:
     """Create `target` with `size` bytes of `source_fd` from `offset` (to its end when None), owned by
-    `owner` when given. Raises OSError when the source ends early."""
+    `owner` and modified at `mtime_ns` when given. Raises OSError when the source ends early."""
     out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         if size is None:
@@ -214,6 +226,8 @@ def write_file(
             left -= sent
         if owner:
             os.fchown(out, *owner)
+        if mtime_ns is not None:
+            os.utime(out, ns=(mtime_ns, mtime_ns))
     finally:
         os.close(out)
 
@@ -223,10 +237,15 @@ def _own(path: Path, owner: tuple[int, int] | None) -> None:
         os.chown(path, *owner)
 
 
-def _same_bytes(path: str, twin: Path) -> bool:
+def _same_bytes(path: str, twin: Path, started_ns: int | None) -> bool:
     try:
-        if os.stat(path).st_size != os.stat(twin).st_size:
+        mine, theirs = os.stat(path), os.stat(twin)
+        if mine.st_size != theirs.st_size:
             return False
+        if started_ns is not None and mine.st_mtime_ns == theirs.st_mtime_ns < started_ns - _TIME_STEP_NS:
+            # The copy still has its source's time, older than anything written since the start: a write
+            # would have set the time of its moment.
+            return True
         with open(path, "rb") as first, open(twin, "rb") as second:
             while chunk := first.read(_CHUNK):
                 if chunk != second.read(len(chunk)):

@@ -309,6 +309,7 @@ class _Cluster:
         self.cached_data: Path | None = None  # the cached data folder this run was copied from
         self.warm_from: Path | None = None  # a cached cluster with replayed base histories, when one fits
         self.save_to: Path | None = None  # where to keep this cluster after a clean run
+        self.started_ns: int | None = None  # when the server was started
         self._lock_fd: int | None = None
 
     @property
@@ -428,6 +429,7 @@ class _Cluster:
 
     def _spawn(self) -> None:
         assert self.temp_dir is not None and self.installation is not None
+        self.started_ns = time.time_ns()  # whatever the server writes is younger
         options = {**SERVER_OPTIONS, "unix_socket_directories": str(self.temp_dir)}
         args: list[str | Path] = [self.installation.postgres, "-D", self.temp_dir / "data"]
         for key, value in options.items():
@@ -497,7 +499,7 @@ class _Cluster:
             elif save is not None and self.temp_dir is not None:
                 # Most of a replayed cluster is the fresh one it was copied from (the template databases):
                 # those files are named in the archive, not stored again.
-                _keep_cluster(self.temp_dir / "data", save, reference=self.cached_data)
+                _keep_cluster(self.temp_dir / "data", save, self.cached_data, self.started_ns)
                 _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
@@ -665,13 +667,13 @@ def _cache_data_folder(data: Path, cached: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _keep_cluster(data: Path, archive: Path, reference: Path | None) -> None:
+def _keep_cluster(data: Path, archive: Path, reference: Path | None, started_ns: int | None) -> None:
     """Keep a stopped cluster as one archive file, written under a temporary name and renamed into
     place (a reader never sees half of one)."""
     staging = archive.with_name(f".staging-{os.getpid()}-{archive.name}")
     try:
         archive.parent.mkdir(parents=True, exist_ok=True)
-        pack(data, staging, reference)
+        pack(data, staging, reference, started_ns)
         os.rename(staging, archive)
     except OSError as exc:
         log.warning("cannot keep the replayed cluster in %s: %s", archive.parent, exc)
