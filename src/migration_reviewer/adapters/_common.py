@@ -194,7 +194,8 @@ def build_set(
                     migration.path,
                     line,
                 ))
-        marked.append(replace(migration, status=status))
+        # Sides read every migration as BASE: most stay so, and a copy of each costs (1,000 of them).
+        marked.append(migration if migration.status is status else replace(migration, status=status))
     head_ids = {m.id for m in head.migrations} | head.unusable
     problems += [
         PlanProblem(
