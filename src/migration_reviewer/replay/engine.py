@@ -211,14 +211,27 @@ def _run_experiments(
     """The experiments run side by side, each on its own copy of the base: the server does the work in
     separate backends, so they overlap on several cores. Copies are made first, all at once, while the
     base has no session (PostgreSQL requires it of a template). A kept base must stay as it is: then the
-    change itself runs on a copy too."""
+    change itself runs on a copy too.
+
+    Where the change's own run gives the rollback check every schema it compares with (the schema before
+    each migration), the rollback goes on from where the change ends, on the same database: down, then up
+    again. That spares a copy of the base and a second run of the change, and takes no longer: the up had
+    to come first either way."""
     assert result.before is not None
     before = result.before
+    new = migration_set.new_migrations
+    # The change runs its migrations as the real runner does; one transaction around them all (BATCH)
+    # leaves no schema between two of them to compare a down with, unless there is only one.
+    rolls_back_after_change = rolling_back and (
+        len(new) == 1 or all(m.wrapping is not Wrapping.BATCH for m in new)
+    )
     copies: list[Database] = []
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="experiment")
     failed = True
     try:
-        copies += server.copy_database(base, seeding + rolling_back + preserve)
+        copies += server.copy_database(
+            base, seeding + (rolling_back and not rolls_back_after_change) + preserve
+        )
         made = iter(copies)
         seeded = (
             pool.submit(_seeded_experiment, next(made), migration_set, touched, options, before)
@@ -227,14 +240,16 @@ def _run_experiments(
         )
         rollback = (
             pool.submit(_rollback_experiment, next(made), migration_set, options, before)
-            if rolling_back
+            if rolling_back and not rolls_back_after_change
             else None
         )
         changed = next(made) if preserve else base
-        main = pool.submit(_change_experiment, changed, migration_set, options, before)
+        main = pool.submit(
+            _change_experiment, changed, migration_set, options, before, rolls_back_after_change
+        )
         result.seeded = seeded.result() if seeded else None
-        result.rollback = rollback.result() if rollback else None
-        result.runs, result.after = main.result()
+        result.runs, result.after, after_change = main.result()
+        result.rollback = rollback.result() if rollback else after_change
         failed = False
     finally:
         if failed:
@@ -250,12 +265,35 @@ def _run_experiments(
 
 
 def _change_experiment(
-    database: Database, migration_set: MigrationSet, options: ReplayOptions, before: SchemaSnapshot
-) -> tuple[list[MigrationRun], SchemaSnapshot]:
+    database: Database,
+    migration_set: MigrationSet,
+    options: ReplayOptions,
+    before: SchemaSnapshot,
+    then_roll_back: bool = False,
+) -> tuple[list[MigrationRun], SchemaSnapshot, RollbackReplay | None]:
+    """The change as the runner applies it, observed; with `then_roll_back`, the rollback check goes on
+    from there (see `_roll_back_and_up_again`)."""
     with open_session(database, options.statement_timeout_ms) as session:
         since = _baseline(session, before)
-        runs = _Runner(session, migration_set.dialect).run(migration_set.new_migrations)
-        return runs, session.introspect(since)
+        snapshots = [before]
+
+        def read_schema() -> None:
+            snapshots.append(session.introspect(_baseline(session, snapshots[-1])))
+
+        # The schema after each migration, for the down of the next one to be compared with. Each
+        # migration has ended its own transaction by then (a BATCH change does not come here with more
+        # than one), so reading between them changes nothing the runner does.
+        several = then_roll_back and len(migration_set.new_migrations) > 1
+        runs = _Runner(session, migration_set.dialect).run(
+            migration_set.new_migrations, after_each=read_schema if several else None
+        )
+        after = snapshots[-1] if several and len(snapshots) == len(runs) + 1 else session.introspect(since)
+        if not then_roll_back:
+            return runs, after, None
+        replay = RollbackReplay(up_runs=list(runs))
+        if all(run.outcome is Outcome.APPLIED for run in runs):
+            _roll_back_and_up_again(session, migration_set, snapshots if several else [before, after], replay)
+        return runs, after, replay
 
 
 def _baseline(session: Session, snapshot: SchemaSnapshot) -> Baseline | None:
@@ -301,38 +339,46 @@ def _rollback_experiment(
     options: ReplayOptions,
     before: SchemaSnapshot,
 ) -> RollbackReplay:
-    """On a copy of the base: each migration up (a snapshot after each), then each down in reverse order,
-    comparing the schema after a migration's down with the schema before its up; then up again, which
-    must work for the down to be a usable rollback."""
-    new = migration_set.new_migrations
+    """On a copy of the base: each migration up (a snapshot after each), then down and up again (see
+    `_roll_back_and_up_again`). For a change whose own run leaves no schema between its migrations."""
     replay = RollbackReplay()
     with open_session(database, options.statement_timeout_ms) as session:
         up = _Runner(session, migration_set.dialect, observe=False)
         snapshots = [before]
-        for migration in new:
+        for migration in migration_set.new_migrations:
             since = _baseline(session, snapshots[-1])
             run = up.run([migration])[0]
             replay.up_runs.append(run)
             if run.outcome is not Outcome.APPLIED:
                 return replay  # up itself fails: the main replay reports it
             snapshots.append(session.introspect(since))
-        now = snapshots[-1]
-        down = _Runner(session, migration_set.dialect, observe=False, down=True)
-        for index in range(len(new) - 1, -1, -1):
-            migration = new[index]
-            if migration.down is None:
-                replay.steps.append(RollbackStep(migration, None))
-                return replay  # the runner cannot go further down than a migration without a down
-            since = _baseline(session, now)
-            run = down.run([migration])[0]
-            step = RollbackStep(migration, run)
-            replay.steps.append(step)
-            if run.outcome is not Outcome.APPLIED:
-                return replay
-            now = session.introspect(since)
-            step.leftovers = diff(snapshots[index], now, [])
-        replay.up_again_runs = up.run(new)
+        _roll_back_and_up_again(session, migration_set, snapshots, replay)
     return replay
+
+
+def _roll_back_and_up_again(
+    session: Session, migration_set: MigrationSet, snapshots: list[SchemaSnapshot], replay: RollbackReplay
+) -> None:
+    """With every migration of the change up (`snapshots`: the schema before the first, then after each),
+    each down in reverse order, comparing the schema after a migration's down with the schema before its
+    up; then up again, which must work for the down to be a usable rollback."""
+    new = migration_set.new_migrations
+    now = snapshots[-1]
+    down = _Runner(session, migration_set.dialect, observe=False, down=True)
+    for index in range(len(new) - 1, -1, -1):
+        migration = new[index]
+        if migration.down is None:
+            replay.steps.append(RollbackStep(migration, None))
+            return  # the runner cannot go further down than a migration without a down
+        since = _baseline(session, now)
+        run = down.run([migration])[0]
+        step = RollbackStep(migration, run)
+        replay.steps.append(step)
+        if run.outcome is not Outcome.APPLIED:
+            return
+        now = session.introspect(since)
+        step.leftovers = diff(snapshots[index], now, [])
+    replay.up_again_runs = _Runner(session, migration_set.dialect, observe=False).run(new)
 
 
 # Base migrations sent to the server in one query, at most (a failure re-runs them one by one).
@@ -422,7 +468,14 @@ class _Runner:
         self.cheapest = cheapest  # ask the server for the least disruptive way (Session.execute_cheapest)
         self.tx: _OpenTransaction | None = None
 
-    def run(self, migrations: Sequence[Migration], *, keep_going: bool = False) -> list[MigrationRun]:
+    def run(
+        self,
+        migrations: Sequence[Migration],
+        *,
+        keep_going: bool = False,
+        after_each: Callable[[], None] | None = None,
+    ) -> list[MigrationRun]:
+        """Runs `migrations` in order; `after_each` is called after each one that applied."""
         runs: list[MigrationRun] = []
         failed = False
         for migration in migrations:
@@ -432,6 +485,8 @@ class _Runner:
             run = self._run_one(migration, batch=migration.wrapping is Wrapping.BATCH)
             runs.append(run)
             failed = run.outcome is Outcome.FAILED
+            if after_each is not None and run.outcome is Outcome.APPLIED:
+                after_each()
         if self._status() is TxState.OPEN:  # a batch still open: the runner commits it
             self._end(commit=True)
         elif self._status() is TxState.FAILED:

@@ -13,7 +13,7 @@ triggers) are reported once, on the parent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -152,15 +152,46 @@ class _Names(Generic[_K]):
         return {original: current for current, original in self._original_of.items()}
 
 
+class _Unrenamed(Mapping[_K, _K]):
+    """Every name of `before` as it is: what renames come to when nothing was renamed. Building the
+    mappings name by name would cost more than the rest of the diff on a schema of thousands of tables,
+    where a change touches one."""
+
+    def __getitem__(self, key: _K) -> _K:
+        return key
+
+    def __iter__(self) -> Iterator[_K]:
+        raise TypeError("the names of an unrenamed schema are not listed")
+
+    def __len__(self) -> int:
+        raise TypeError("the names of an unrenamed schema are not counted")
+
+
+class _UnrenamedByTable(Mapping[_RelKey, Mapping[str, str]]):
+    """Per table, every name as it is (see `_Unrenamed`)."""
+
+    def __getitem__(self, key: _RelKey) -> Mapping[str, str]:
+        return _Unrenamed()
+
+    def __iter__(self) -> Iterator[_RelKey]:
+        raise TypeError("the tables of an unrenamed schema are not listed")
+
+    def __len__(self) -> int:
+        raise TypeError("the tables of an unrenamed schema are not counted")
+
+
 @dataclass
 class _Renames:
-    relations: dict[_RelKey, _RelKey]  # original → final, for every relation of `before` still named
-    columns: dict[_RelKey, dict[str, str]]  # per original relation: original column → final name
-    indexes: dict[_RelKey, _RelKey]  # (schema, original index) → (schema, final name)
-    constraints: dict[_RelKey, dict[str, str]]  # per original relation: original constraint → final
+    relations: Mapping[_RelKey, _RelKey]  # original → final, for every relation of `before` still named
+    columns: Mapping[_RelKey, Mapping[str, str]]  # per original relation: original column → final name
+    indexes: Mapping[_RelKey, _RelKey]  # (schema, original index) → (schema, final name)
+    constraints: Mapping[_RelKey, Mapping[str, str]]  # per original relation: original constraint → final
 
 
 def _resolve_renames(before: SchemaSnapshot, hints: Iterable[RenameHint]) -> _Renames:
+    hints = list(hints)
+    if not hints:
+        return _Renames(_Unrenamed(), _UnrenamedByTable(), _Unrenamed(), _UnrenamedByTable())
     relations = _Names(_key(t) for t in before.tables)
     columns = {_key(t): _Names(c.name for c in t.columns) for t in before.tables}
     indexes = _Names((t.schema, i.name) for t in before.tables for i in t.indexes)
@@ -413,7 +444,7 @@ def _relation_detail(table: Table) -> str:
 
 
 def _diff_relation(old: Table, new: Table, renames: _Renames) -> list[SchemaChange]:
-    if old == new:  # most tables of a large schema: nothing to compare field by field
+    if old is new or old == new:  # most tables of a large schema: nothing to compare field by field
         return []
     shown = _shown(new)
     prefix = _RELATION_PREFIX[new.kind]
