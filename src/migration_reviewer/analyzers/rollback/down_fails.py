@@ -13,7 +13,7 @@ def down_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     """A down migration fails when it is run right after its up.
 
     ## What it does
-    Applies the change's migrations on a copy of the base, then runs their downs in reverse order, as a
+    Applies the change's migrations on the replayed base, then runs their downs in reverse order, as a
     rollback would, and reports the first down the server rejects, with its file and line.
 
     ## Why is this risky?
