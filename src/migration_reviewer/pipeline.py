@@ -30,7 +30,7 @@ from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
 from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError, first_line
-from migration_reviewer.replay.engine import ReplayOptions, base_key, not_replayed, replay_set
+from migration_reviewer.replay.engine import ReplayOptions, base_key, kept_schema, not_replayed, replay_set
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import mask_password
 from migration_reviewer.replay.result import SetReplay
@@ -205,7 +205,9 @@ def replay_sets(
     return [replays[index] for index in range(len(sets))]
 
 
-def _while_starting(dialect: Dialect, meanwhile: Callable[[], object] | None) -> None:
+def _while_starting(
+    dialect: Dialect, meanwhile: Callable[[], object] | None, notes: Mapping[str, str]
+) -> None:
     # Loading the driver and the rules makes tens of thousands of objects that live as long as the
     # process: the cyclic collector would walk them again and again while they load.
     collecting = gc.isenabled()
@@ -214,6 +216,8 @@ def _while_starting(dialect: Dialect, meanwhile: Callable[[], object] | None) ->
         load_driver(dialect)
         if meanwhile is not None:
             meanwhile()
+        for note in notes.values():
+            kept_schema(note)  # the kept bases' schemas, which the replay asks for first
     finally:
         if collecting:
             gc.enable()

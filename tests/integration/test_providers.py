@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -194,17 +194,20 @@ def test_work_handed_to_the_start_is_done_while_another_process_makes_the_data_f
 ) -> None:
     provider = EmbeddedProvider(temp_root=temp_root, cache_dir=tmp_path / "cache", base_cache_key="k" * 64)
     with provider.run() as server:  # the first run: initdb, then the cluster is kept
-        server.create_database(name="mr_base_kept")
-    calls: list[bool] = []
+        server.remember(server.create_database(name="mr_base_kept"), "its schema")
+    calls: list[tuple[bool, Mapping[str, str]]] = []
 
-    def meanwhile() -> None:
-        # The server is not started yet: its data folder is still being made, elsewhere.
-        calls.append(_processes_mentioning(str(temp_root)) != [])
+    def meanwhile(notes: Mapping[str, str]) -> None:
+        # The server is not started yet: its data folder is still being made, elsewhere. The notes kept
+        # with its databases are known already.
+        calls.append((_processes_mentioning(str(temp_root)) != [], dict(notes)))
 
     with provider.run(meanwhile) as server:
         assert server.warm
-        assert server.find_database("mr_base_kept") is not None
-    assert len(calls) == 1
+        kept = server.find_database("mr_base_kept")
+        assert kept is not None
+        assert server.recall(kept) == "its schema"
+    assert calls == [(True, {"mr_base_kept": "its schema"})]
     _assert_gone(server)
 
 
@@ -212,7 +215,7 @@ def test_work_handed_to_the_start_is_done_while_another_process_makes_the_data_f
 def test_an_error_in_the_work_done_meanwhile_ends_the_start_and_leaves_nothing(
     error: BaseException, cache_dir: Path, temp_root: Path
 ) -> None:
-    def meanwhile() -> None:
+    def meanwhile(_notes: Mapping[str, str]) -> None:
         raise error
 
     provider = EmbeddedProvider(temp_root=temp_root, cache_dir=cache_dir)

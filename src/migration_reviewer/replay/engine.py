@@ -10,6 +10,7 @@ written inside a migration file behaves exactly as it would under the real runne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -189,8 +190,13 @@ def _recalled_snapshot(server: Server, base: Database) -> SchemaSnapshot | None:
     """The schema of a kept base, as the run that replayed it read it: reading it again from the catalogs
     costs more than decoding it. None when there is no such note or it is from an older version."""
     note = server.recall(base)
-    if note is None:
-        return None
+    return None if note is None else kept_schema(note)
+
+
+@functools.lru_cache(maxsize=8)
+def kept_schema(note: str) -> SchemaSnapshot | None:
+    """The schema a note kept with a base describes (see `_recalled_snapshot`), decoded once: a review
+    may decode it while its server starts, before the replay asks for it."""
     try:
         return SchemaSnapshot.from_dict(json.loads(note))
     except (ValueError, TypeError, KeyError, AttributeError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from migration_reviewer.replay.providers.archive import (
     fill,
     fill_command,
     pack,
+    read_notes,
     unpack,
 )
 
@@ -87,16 +89,53 @@ def test_an_archive_that_names_a_path_outside_its_folder_is_refused(tmp_path: Pa
     archive = tmp_path / "kept.cluster"
     pack(make_folder(tmp_path / "data", {"a": b"x"}), archive)
     raw = archive.read_bytes()
-    index_at = int.from_bytes(raw[-16:-8], "little")
-    entries = json.loads(raw[index_at:-16])
+    index_at, index_length, notes_at, notes_length = struct.unpack("<QQQQ", raw[-32:])
+    entries = json.loads(raw[index_at : index_at + index_length])
     entries[0]["file"] = "../../outside"
     index = json.dumps(entries).encode()
-    trailer = index_at.to_bytes(8, "little") + len(index).to_bytes(8, "little")
-    archive.write_bytes(raw[:index_at] + index + trailer)
+    notes = raw[notes_at : notes_at + notes_length]
+    trailer = struct.pack("<QQQQ", index_at, len(index), index_at + len(index), len(notes))
+    archive.write_bytes(raw[:index_at] + index + notes + trailer)
 
     with pytest.raises(ArchiveError, match="outside"):
         unpack(archive, tmp_path / "again", owner=None)
     assert not (tmp_path.parent / "outside").exists()
+
+
+def test_notes_kept_with_the_databases_are_read_without_unpacking(tmp_path: Path) -> None:
+    archive = tmp_path / "kept.cluster"
+    notes = {"mr_base_1": '{"schemas": ["public"]}', "mr_base_2": "é" * 100_000}
+    pack(make_folder(tmp_path / "data", {"a": b"x" * 10_000}), archive, notes=notes)
+
+    assert read_notes(archive) == notes
+    unpack(archive, tmp_path / "again", owner=None)
+    assert contents(tmp_path / "again") == {"a": b"x" * 10_000}
+
+
+def test_an_archive_without_notes_has_none(tmp_path: Path) -> None:
+    pack(make_folder(tmp_path / "data", {"a": b"x"}), tmp_path / "kept.cluster")
+    assert read_notes(tmp_path / "kept.cluster") == {}
+
+
+def test_notes_of_a_damaged_archive_are_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "kept.cluster"
+    pack(make_folder(tmp_path / "data", {"a": b"x" * 10_000}), archive, notes={"b": "note"})
+    archive.write_bytes(archive.read_bytes()[:5_000])
+    with pytest.raises(ArchiveError, match="damaged"):
+        read_notes(archive)
+
+
+def test_an_archive_of_the_earlier_layout_is_refused_and_the_fresh_folder_used(tmp_path: Path) -> None:
+    # Version 1 had no notes: its trailer is two numbers. A review then replays the base again.
+    fresh = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n"})
+    index = json.dumps([{"file": "PG_VERSION", "mode": 0o600, "from_reference": True}]).encode()
+    header = b"migration-reviewer cluster 1\n"
+    old = header + index + struct.pack("<QQ", len(header), len(index))
+    (tmp_path / "kept.cluster").write_bytes(old)
+
+    problem = fill(tmp_path / "data", fresh, None, tmp_path / "kept.cluster")
+    assert problem is not None and "not a cluster archive of this version" in problem
+    assert contents(tmp_path / "data") == {"PG_VERSION": b"18\n"}
 
 
 def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ while one file of the same bytes is written in one go. Files equal to those of a
 initialised data folder every cluster starts from: template databases, most of the catalog) are not stored
 again, only named, and come from that folder when the archive is unpacked.
 
-Layout: the stored files' bytes one after the other, then the index (JSON), then a trailer giving where
-the index starts and how long it is.
+Layout: the stored files' bytes one after the other, then the index (JSON), then the notes kept with the
+cluster's databases (JSON: name → text), then a trailer giving where the index and the notes start and how
+long they are. The notes are read without the rest, before the folder is made.
 
 The module needs nothing but the standard library, so that it also runs as a script of its own
 (`python -I -S archive.py fill …`): a review fills the data folder in that process while it loads its
@@ -23,11 +24,12 @@ import shutil
 import stat
 import struct
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-_MAGIC = b"migration-reviewer cluster 1\n"
-_TRAILER = struct.Struct("<QQ")  # index offset, index length
+_MAGIC = b"migration-reviewer cluster 2\n"
+_TRAILER = struct.Struct("<QQQQ")  # index offset, index length, notes offset, notes length
 _CHUNK = 1 << 20
 # The coarsest step of file times among common file systems (FAT's two seconds): a write in the same step
 # as a twin's time could leave the same time behind.
@@ -38,11 +40,17 @@ class ArchiveError(ValueError):
     """The archive is not one this version wrote, or it is damaged."""
 
 
-def pack(folder: Path, archive: Path, reference: Path | None = None, started_ns: int | None = None) -> None:
-    """Write `folder` into `archive` (a new file). A file with the same bytes at the same place in
-    `reference` is named, not stored. `started_ns` (nanoseconds since the epoch): nothing wrote to `folder`
-    before then but the copy from `reference` (`copy_tree`, which keeps the times); a file whose size and
-    time are still its twin's is then known to be the same without reading either."""
+def pack(
+    folder: Path,
+    archive: Path,
+    reference: Path | None = None,
+    started_ns: int | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> None:
+    """Write `folder` into `archive` (a new file), with `notes` (see `read_notes`). A file with the same
+    bytes at the same place in `reference` is named, not stored. `started_ns` (nanoseconds since the epoch):
+    nothing wrote to `folder` before then but the copy from `reference` (`copy_tree`, which keeps the times);
+    a file whose size and time are still its twin's is then known to be the same without reading either."""
     entries: list[dict[str, Any]] = []
     with open(archive, "xb") as out:
         out.write(_MAGIC)
@@ -64,7 +72,9 @@ def pack(folder: Path, archive: Path, reference: Path | None = None, started_ns:
         index = json.dumps(entries, separators=(",", ":")).encode()
         index_offset = out.tell()
         out.write(index)
-        out.write(_TRAILER.pack(index_offset, len(index)))
+        kept_notes = json.dumps(dict(notes or {}), separators=(",", ":")).encode()
+        out.write(kept_notes)
+        out.write(_TRAILER.pack(index_offset, len(index), index_offset + len(index), len(kept_notes)))
 
 
 def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference: Path | None = None) -> None:
@@ -95,6 +105,16 @@ def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference
                     raise ArchiveError(f"{entry['file']} is missing from {reference}") from None
             else:
                 write_file(folder / entry["file"], entry["mode"], owner, fd, entry["offset"], entry["size"])
+
+
+def read_notes(archive: Path) -> dict[str, str]:
+    """The notes kept with the archive's databases (what was learnt of them, by database name), read
+    without the rest of the archive. Raises ArchiveError when the archive is damaged."""
+    with open(archive, "rb") as source:
+        notes = _section(source, 2)
+    if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
+        raise ArchiveError("the archive is damaged: no notes")
+    return notes
 
 
 def fill(folder: Path, pristine: Path, owner: tuple[int, int] | None, kept: Path | None = None) -> str | None:
@@ -167,16 +187,21 @@ def _main(args: list[str]) -> int:
     return 0
 
 
-def _index(source: Any) -> list[dict[str, Any]]:
+def _section(source: Any, which: int) -> Any:
+    """The JSON section the trailer's `which`-th pair of numbers places (0: the index, 2: the notes)."""
     if source.read(len(_MAGIC)) != _MAGIC:
         raise ArchiveError("not a cluster archive of this version")
     try:
         source.seek(-_TRAILER.size, os.SEEK_END)
-        index_offset, index_length = _TRAILER.unpack(source.read(_TRAILER.size))
-        source.seek(index_offset)
-        entries = json.loads(source.read(index_length))
+        offset, length = _TRAILER.unpack(source.read(_TRAILER.size))[which : which + 2]
+        source.seek(offset)
+        return json.loads(source.read(length))
     except (OSError, ValueError, struct.error) as exc:
         raise ArchiveError(f"the archive is damaged: {exc}") from None
+
+
+def _index(source: Any) -> list[dict[str, Any]]:
+    entries = _section(source, 0)
     if not isinstance(entries, list):
         raise ArchiveError("the archive is damaged: no index")
     for entry in entries:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -97,10 +97,15 @@ class Server(Protocol):
         ...
 
 
+# The caller's own work while a server starts, given the notes kept with the databases the start brings
+# back (`Server.recall` returns them later): the caller may make what it needs of them meanwhile.
+Meanwhile = Callable[[Mapping[str, str]], None]
+
+
 class DatabaseProvider(Protocol):
     name: str
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         """Start or reach the server. Leaving the context drops every database it created and stops
         every process it started. `meanwhile`: the caller's own work, done while the server starts where
         the start leaves this process idle, else first."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 from migration_reviewer.errors import DatabaseUnavailable, first_line
-from migration_reviewer.replay.providers.base import Server
+from migration_reviewer.replay.providers.base import Meanwhile, Server
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer, scratch_server
 
 DEFAULT_IMAGE = "postgres:17"
@@ -112,9 +112,9 @@ class DockerProvider:
     def __repr__(self) -> str:
         return f"DockerProvider({self.image!r})"
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         if meanwhile is not None:
-            meanwhile()
+            meanwhile({})  # nothing kept
         return self.run()
 
     @contextmanager

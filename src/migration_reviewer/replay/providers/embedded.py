@@ -36,15 +36,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.archive import copy_tree, fill, fill_command, pack
-from migration_reviewer.replay.providers.base import Server, run_tag
+from migration_reviewer.replay.providers.archive import (
+    ArchiveError,
+    copy_tree,
+    fill,
+    fill_command,
+    pack,
+    read_notes,
+)
+from migration_reviewer.replay.providers.base import Meanwhile, Server, run_tag
 
 if TYPE_CHECKING:
     from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
@@ -263,11 +270,11 @@ class EmbeddedProvider:
     def __repr__(self) -> str:
         return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         return self.run(meanwhile)
 
     @contextmanager
-    def run(self, meanwhile: Callable[[], None] | None = None) -> Iterator[EmbeddedServer]:
+    def run(self, meanwhile: Meanwhile | None = None) -> Iterator[EmbeddedServer]:
         """`start()` with the concrete server type: its folders and process are visible to callers.
         `meanwhile`: work of the caller's to do while the data folder is being made, in another process."""
         cluster = _Cluster(self)
@@ -310,6 +317,9 @@ class _Cluster:
         self.warm_from: Path | None = None  # a cached cluster with replayed base histories, when one fits
         self.save_to: Path | None = None  # where to keep this cluster after a clean run
         self.started_ns: int | None = None  # when the server was started
+        # What was learnt of each kept database (its schema), by name: from the kept cluster, and kept with
+        # this one (Server.remember, Server.recall).
+        self.notes: dict[str, str] = {}
         self._lock_fd: int | None = None
 
     @property
@@ -317,7 +327,7 @@ class _Cluster:
         assert self.temp_dir is not None
         return self.temp_dir / "postgres.log"
 
-    def launch(self, meanwhile: Callable[[], None] | None = None) -> None:
+    def launch(self, meanwhile: Meanwhile | None = None) -> None:
         self.run_as = run_as_user()
         installation = Installation.at(self.provider.bin_dir or wheel_bin_dir())
         version = server_version(installation.postgres)
@@ -340,7 +350,7 @@ class _Cluster:
         filling = self._prepare_data(version, elsewhere=meanwhile is not None)
         if meanwhile is not None:
             try:
-                meanwhile()
+                meanwhile(self.notes)
                 if filling is not None:
                     self._filled(*filling)
             finally:
@@ -366,6 +376,9 @@ class _Cluster:
             name = f"{version_tag(version)}-{key}-{self.provider.base_cache_key[:32]}.cluster"
             self.save_to = cache_dir / "bases" / name
             kept = self.save_to if self.save_to.is_file() else None
+            if kept is not None:
+                with suppress(OSError, ArchiveError):  # the unpacking finds it damaged too, and says so
+                    self.notes = read_notes(kept)
         if not (cached / "PG_VERSION").is_file():
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
             self._initdb(data)
@@ -399,6 +412,7 @@ class _Cluster:
             return
         if problem is not None:
             log.warning("cannot use the kept cluster %s (%s): replaying the base history", kept, problem)
+            self.notes = {}
             return
         os.utime(kept)  # recently used: kept longest
         self.warm_from = kept
@@ -499,7 +513,7 @@ class _Cluster:
             elif save is not None and self.temp_dir is not None:
                 # Most of a replayed cluster is the fresh one it was copied from (the template databases):
                 # those files are named in the archive, not stored again.
-                _keep_cluster(self.temp_dir / "data", save, self.cached_data, self.started_ns)
+                _keep_cluster(self.temp_dir / "data", save, self.cached_data, self.started_ns, self.notes)
                 _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
@@ -667,13 +681,15 @@ def _cache_data_folder(data: Path, cached: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _keep_cluster(data: Path, archive: Path, reference: Path | None, started_ns: int | None) -> None:
-    """Keep a stopped cluster as one archive file, written under a temporary name and renamed into
-    place (a reader never sees half of one)."""
+def _keep_cluster(
+    data: Path, archive: Path, reference: Path | None, started_ns: int | None, notes: Mapping[str, str]
+) -> None:
+    """Keep a stopped cluster as one archive file, with `notes`, written under a temporary name and
+    renamed into place (a reader never sees half of one)."""
     staging = archive.with_name(f".staging-{os.getpid()}-{archive.name}")
     try:
         archive.parent.mkdir(parents=True, exist_ok=True)
-        pack(data, staging, reference, started_ns)
+        pack(data, staging, reference, started_ns, notes)
         os.rename(staging, archive)
     except OSError as exc:
         log.warning("cannot keep the replayed cluster in %s: %s", archive.parent, exc)

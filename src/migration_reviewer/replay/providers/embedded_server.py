@@ -10,6 +10,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.providers.embedded import PORT
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, ScratchServer
 
@@ -42,6 +43,13 @@ class EmbeddedServer(ScratchServer):
         )
         self.keeps_named_databases = cluster.provider.base_cache_key is not None
         self.warm = cluster.warm_from is not None
+
+    def remember(self, database: Database, note: str) -> None:
+        if self.keeps_named_databases:
+            self._cluster.notes[database.name] = note  # kept with the cluster, if it is kept
+
+    def recall(self, database: Database) -> str | None:
+        return self._cluster.notes.get(database.name) if self.keeps_named_databases else None
 
     def _unavailable(self, what: str, exc: psycopg.Error) -> DatabaseUnavailable:
         return self._cluster.death() or super()._unavailable(what, exc)

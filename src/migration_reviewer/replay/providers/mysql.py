@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,7 +25,14 @@ import pymysql
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.base import Database, Server, is_mysql_url, mask_password, run_tag
+from migration_reviewer.replay.providers.base import (
+    Database,
+    Meanwhile,
+    Server,
+    is_mysql_url,
+    mask_password,
+    run_tag,
+)
 from migration_reviewer.replay.providers.docker import check_docker, running
 from migration_reviewer.replay.providers.url import CONNECT_TIMEOUT_S, SCRATCH_PREFIX
 
@@ -294,9 +301,9 @@ class MySqlProvider:
     def __repr__(self) -> str:
         return f"MySqlProvider({mask_password(self._url)!r})"
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         if meanwhile is not None:
-            meanwhile()
+            meanwhile({})  # nothing kept
         return mysql_server(self.name, self._url)
 
 
@@ -311,9 +318,9 @@ class MySqlDockerProvider:
     def __repr__(self) -> str:
         return f"MySqlDockerProvider({self.image!r})"
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         if meanwhile is not None:
-            meanwhile()
+            meanwhile({})  # nothing kept
         return self.run()
 
     @contextmanager

@@ -11,12 +11,12 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 
 from migration_reviewer.adapters.base import Dialect
-from migration_reviewer.replay.providers.base import Database, Server, run_tag
+from migration_reviewer.replay.providers.base import Database, Meanwhile, Server, run_tag
 from migration_reviewer.replay.providers.embedded import TMPFS, TMPFS_MIN_FREE
 
 TEMP_PREFIX = "migration-reviewer-sqlite-"
@@ -90,7 +90,7 @@ def sqlite_files() -> Iterator[SqliteFiles]:
 class SqliteProvider:
     name = "sqlite"
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         if meanwhile is not None:
-            meanwhile()
+            meanwhile({})  # nothing kept
         return sqlite_files()

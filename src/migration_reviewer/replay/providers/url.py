@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
@@ -21,7 +21,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError, first_line
-from migration_reviewer.replay.providers.base import Database, Server, mask_password, run_tag
+from migration_reviewer.replay.providers.base import Database, Meanwhile, Server, mask_password, run_tag
 
 log = logging.getLogger(__name__)
 
@@ -239,32 +239,11 @@ class ScratchServer:
         self._created[name] = database
         return database
 
-
     def remember(self, database: Database, note: str) -> None:
-        if not self.keeps_named_databases:
-            return
-        try:
-            # In the maintenance database of a server of our own: kept with the cluster.
-            self._admin.execute("CREATE TABLE IF NOT EXISTS kept_notes (name text PRIMARY KEY, note text)")
-            self._admin.execute(
-                "INSERT INTO kept_notes VALUES (%s, %s)"
-                " ON CONFLICT (name) DO UPDATE SET note = excluded.note",
-                (database.name, note),
-            )
-        except psycopg.Error as exc:
-            raise self._unavailable("could not keep a note with the kept base", exc) from None
+        pass  # nothing is kept (the embedded server keeps its notes with its cluster)
 
     def recall(self, database: Database) -> str | None:
-        if not self.keeps_named_databases:
-            return None
-        try:
-            if self._admin.execute("SELECT to_regclass('kept_notes')").fetchone() == (None,):
-                return None
-            query = "SELECT note FROM kept_notes WHERE name = %s"
-            row = self._admin.execute(query, (database.name,)).fetchone()
-        except psycopg.Error as exc:
-            raise self._unavailable("could not read the note kept with the kept base", exc) from None
-        return row[0] if row else None
+        return None
 
     def _database(self, name: str) -> Database:
         return Database(
@@ -399,7 +378,7 @@ class UrlProvider:
     def __repr__(self) -> str:
         return f"UrlProvider({mask_password(self._url)!r})"
 
-    def start(self, meanwhile: Callable[[], None] | None = None) -> AbstractContextManager[Server]:
+    def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         if meanwhile is not None:
-            meanwhile()
+            meanwhile({})  # nothing kept
         return scratch_server(self.name, self._url, file_copy=False, temporary_role=self.temporary_role)
