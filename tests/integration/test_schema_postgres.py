@@ -229,12 +229,14 @@ def test_introspection_leaves_the_session_as_it_found_it(scratch_pg: str) -> Non
 
         conn.execute("SET search_path = app")
         conn.execute("SET join_collapse_limit = 3")
+        conn.execute("SET jit = on")
         conn.execute("INSERT INTO t VALUES (1)")
         snapshot = get_introspector("postgresql")(conn)
         assert transaction_status(conn) is TransactionStatus.INTRANS
         assert conn.execute("SHOW search_path").fetchone() == ("app",)
         assert conn.execute("SHOW join_collapse_limit").fetchone() == ("3",)
         assert conn.execute("SHOW from_collapse_limit").fetchone() == ("8",)
+        assert conn.execute("SHOW jit").fetchone() == ("on",)  # off for the catalog queries only
         assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
         assert table(snapshot, "t", "app").columns[0].type == "integer"
 
