@@ -9,12 +9,15 @@ For each history length, a synthetic golang-migrate repository with a one-migrat
   migrations must pay at least;
 - cold: `migration-reviewer review` with an empty base cache (the initialised data folder is cached, as
   after the first run on a machine);
+- nothing cached: the same review on a machine that has run none before (a CI runner without a cache:
+  `initdb` too), beside the floor with `initdb` (what the first start adds to a start from a copy);
 - warm: the same review again, starting from the base history kept by the cold run;
 - warm, one-comment change: a review of a change that costs the server next to nothing (a COMMENT ON
   TABLE), from the same kept base: what a review costs beyond the change's own work.
 
-Each figure is the median of `--runs` runs of the CLI in a fresh process (start-up and imports included);
-memory is the peak resident size of the review process and the server together.
+Each figure is the median of `--runs` runs of the CLI in a fresh process (start-up and imports included),
+the sizes taking turns run after run; memory is the peak resident size of the review process and the
+server together.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -47,6 +51,25 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     peak_kb = int(done.stderr.strip().splitlines()[-1])
     return elapsed, peak_kb
+
+
+# The medians reported, in the order of a row (peak memory, the maximum, last).
+_COLUMNS = ("initdb", "floor", "first", "cold", "warm", "tiny", "memory")
+
+
+def _initdb_and_start(cache_dir: Path) -> float:
+    """What a server costs beyond a copy of an initialised folder when nothing is cached: `initdb`, then
+    the first start (the copy and the start are in the floor already)."""
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    started = time.perf_counter()
+    with EmbeddedProvider(cache_dir=cache_dir).start():
+        pass
+    elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    with EmbeddedProvider(cache_dir=cache_dir).start():
+        pass
+    shutil.rmtree(cache_dir)
+    return max(elapsed - (time.perf_counter() - started), 0.0)
 
 
 def _floor(count: int, workdir: Path, cache_dir: Path) -> float:
@@ -86,12 +109,12 @@ def main() -> None:
 
     environment = installed_environment()
 
-    rows = []
     with tempfile.TemporaryDirectory(prefix="mr-bench-") as tmp:
         workdir = Path(tmp)
         pristine = workdir / "cache-pristine"
         with EmbeddedProvider(cache_dir=pristine).start():
             pass  # initialises the data folder once, as the first review on a machine does
+        commands = {}
         for count in sizes:
             repo = write_repository(workdir / f"repo-{count}", count)
             command = [
@@ -110,51 +133,60 @@ def main() -> None:
                 "--output",
                 str(workdir / "r.json"),
             ]
-            tiny = [part if part != "feature" else "tiny" for part in command]
-            floors, colds, warms, tinies, memory = [], [], [], [], []
-            for _ in range(args.runs):
-                floors.append(_floor(count, workdir, pristine))
+            commands[count] = (command, [part if part != "feature" else "tiny" for part in command])
+        measured: dict[int, dict[str, list[float]]] = {count: defaultdict(list) for count in sizes}
+        # Round after round over every size, rather than size after size: a change in the machine's load
+        # then weighs on every size alike, and the ratios between sizes stay fair.
+        for _ in range(args.runs):
+            for count in sizes:
+                command, tiny = commands[count]
+                figures = measured[count]
+                figures["initdb"].append(_initdb_and_start(workdir / "initdb"))
+                figures["floor"].append(_floor(count, workdir, pristine))
                 cache = workdir / f"cache-{count}"
                 shutil.rmtree(cache, ignore_errors=True)
-                shutil.copytree(pristine, cache)  # the initialised data folder only: no kept base yet
+                # Nothing cached at all, as on a new machine or a CI runner without a cache: initdb too.
                 env = {**environment, "MIGRATION_REVIEWER_CACHE_DIR": str(cache)}
+                first, first_kb = _timed(command, env)
+                shutil.rmtree(cache)
+                shutil.copytree(pristine, cache)  # the initialised data folder only: no kept base yet
                 cold, cold_kb = _timed(command, env)
                 warm, warm_kb = _timed(command, env)
                 warm_tiny, tiny_kb = _timed(tiny, env)  # the same base: warm too
-                colds.append(cold)
-                warms.append(warm)
-                tinies.append(warm_tiny)
-                memory.append(max(cold_kb, warm_kb, tiny_kb))
-            rows.append(
-                (
-                    count,
-                    statistics.median(floors),
-                    statistics.median(colds),
-                    statistics.median(warms),
-                    statistics.median(tinies),
-                    max(memory) / 1024,
-                )
+                figures["first"].append(first)
+                figures["cold"].append(cold)
+                figures["warm"].append(warm)
+                figures["tiny"].append(warm_tiny)
+                figures["memory"].append(max(first_kb, cold_kb, warm_kb, tiny_kb) / 1024)
+        rows = [
+            (
+                count,
+                *(statistics.median(measured[count][name]) for name in _COLUMNS[:-1]),
+                max(measured[count]["memory"]),
             )
+            for count in sizes
+        ]
 
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; median of {args.runs} runs.",
         "",
         "| history | floor (start + psql -f) | review, cold | cold / floor | review, warm "
-        "| warm, one-comment change | peak memory |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| warm, one-comment change | floor with initdb | review, nothing cached | nothing cached / floor "
+        "| peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for count, floor, cold, warm, tiny, peak in rows:
+    for count, initdb, floor, first, cold, warm, tiny, peak in rows:
         lines.append(
             f"| {count} | {floor:.2f} s | {cold:.2f} s | {cold / floor:.2f}x | {warm:.2f} s | {tiny:.2f} s "
-            f"| {peak:.0f} MB |"
+            f"| {initdb + floor:.2f} s | {first:.2f} s | {first / (initdb + floor):.2f}x | {peak:.0f} MB |"
         )
     if len(rows) > 1:
-        first, last = rows[0], rows[-1]
+        low, high = rows[0], rows[-1]
         lines += [
             "",
-            f"Warm review, {last[0]} vs {first[0]} migrations: {last[3] / first[3]:.2f}x "
-            f"(one-comment change: {last[4] / first[4]:.2f}x).",
+            f"Warm review, {high[0]} vs {low[0]} migrations: {high[5] / low[5]:.2f}x "
+            f"(one-comment change: {high[6] / low[6]:.2f}x).",
         ]
     text = "\n".join(lines)
     print(text)
