@@ -46,3 +46,24 @@ def test_rows_are_seeded_only_where_they_can_matter(local_pg_url: str, change: s
         assert {t.table: t.rows for t in result.seeded.rows.tables} == {"accounts": 200}
     else:
         assert result.seeded is None
+
+
+def test_a_long_history_and_the_seeding_say_how_far_they_got(
+    local_pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_reviewer.replay import engine
+
+    monkeypatch.setattr(engine, "_PROGRESS_EVERY_S", 0.0)  # every chunk of the history, not every 2 s
+    base = tuple(
+        _migration(number, f"CREATE TABLE t{number} (id int);", MigrationStatus.BASE) for number in range(1, 451)
+    )
+    change = _migration(451, "ALTER TABLE t1 ADD COLUMN a int NOT NULL DEFAULT 0;", MigrationStatus.ADDED)
+    migration_set = MigrationSet("db", "golang-migrate", Dialect.POSTGRESQL, base, (*base, change))
+    said: list[str] = []
+    with UrlProvider(local_pg_url).start() as server:
+        replay_set(migration_set, server, ReplayOptions(seed_rows=100, progress=said.append))
+    assert [line for line in said if line.startswith("replayed")] == [
+        "replayed 200 of 450 base migrations of db",
+        "replayed 400 of 450 base migrations of db",
+    ]
+    assert "seeding up to 100 rows into t1 (and the tables they reference)" in said

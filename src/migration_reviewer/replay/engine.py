@@ -120,7 +120,10 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
                     options.say(f"replaying the base history of {root}: {count} migrations")
                     started = time.perf_counter()
                     result.base_runs = _apply_base_history(
-                        session, migration_set.base_migrations, migration_set.dialect
+                        session,
+                        migration_set.base_migrations,
+                        migration_set.dialect,
+                        lambda done: options.say(f"replayed {done} of {count} base migrations of {root}"),
                     )
                     result.base_duration_ms = (time.perf_counter() - started) * 1000
                 result.before = session.introspect()
@@ -325,6 +328,8 @@ def _seeded_experiment(
     """The change again, on a copy of the base whose touched tables hold rows: failures that need data,
     and timings that mean something."""
     with open_session(database, options.statement_timeout_ms) as session:
+        names = ", ".join(sorted(str(name) for name in touched))
+        options.say(f"seeding up to {options.seed_rows:,} rows into {names} (and the tables they reference)")
         rows = session.seed(before, touched, options.seed_rows)
         if rows is None:
             return None
@@ -387,27 +392,42 @@ def _roll_back_and_up_again(
     replay.up_again_runs = _Runner(session, migration_set.dialect, observe=False).run(new)
 
 
+# A long base history says how far it got this often (the terminal's progress lines).
+_PROGRESS_EVERY_S = 2.0
 # Base migrations sent to the server in one query, at most (a failure re-runs them one by one).
 _CHUNK_MIGRATIONS = 200
 _CHUNK_CHARS = 4_000_000
 
 
 def _apply_base_history(
-    session: Session, migrations: Sequence[Migration], dialect: Dialect
+    session: Session,
+    migrations: Sequence[Migration],
+    dialect: Dialect,
+    progress: Callable[[int], None] | None = None,
 ) -> list[MigrationRun]:
     """Base migrations already ran in production: replay them as fast as the server allows. Consecutive
     migrations go to the server as one multi-statement query (one round trip, one implicit transaction);
     a migration with a statement that must run outside a transaction goes alone, statement by statement.
     If a chunk fails, its migrations are replayed one at a time, so the failure is pinned on its own
-    migration, statement and line, and the others still apply."""
+    migration, statement and line, and the others still apply. `progress` hears how many have run, every
+    few seconds of a long history."""
     runs: list[MigrationRun] = []
     chunk: list[Migration] = []
     size = 0
+    told = time.monotonic()
+
+    def tell() -> None:
+        nonlocal told
+        late = time.monotonic() - told >= _PROGRESS_EVERY_S
+        if progress is not None and late and len(runs) < len(migrations):
+            progress(len(runs))
+            told = time.monotonic()
 
     def flush() -> None:
         nonlocal chunk, size
         if chunk:
             runs.extend(_apply_chunk(session, chunk, dialect))
+            tell()
         chunk, size = [], 0
 
     for migration in migrations:
@@ -416,6 +436,7 @@ def _apply_base_history(
         if not session.scripts_are_atomic or may_need_own_transaction(text):
             flush()
             runs.extend(_Runner(session, dialect, observe=False).run([migration]))
+            tell()
             continue
         if len(chunk) >= _CHUNK_MIGRATIONS or size + len(text) > _CHUNK_CHARS:
             flush()
