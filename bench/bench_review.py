@@ -13,7 +13,9 @@ For each history length, a synthetic golang-migrate repository with a one-migrat
   `initdb` too), beside the floor with `initdb` (what the first start adds to a start from a copy);
 - warm: the same review again, starting from the base history kept by the cold run;
 - warm, one-comment change: a review of a change that costs the server next to nothing (a COMMENT ON
-  TABLE), from the same kept base: what a review costs beyond the change's own work.
+  TABLE), from the same kept base: what a review costs beyond the change's own work;
+- warm, base 2 migrations ahead: the review, from the history kept two base migrations earlier (another
+  pull request merged since): the review catches the kept base up instead of replaying it all.
 
 Each figure is the median of `--runs` runs of the CLI in a fresh process (start-up and imports included),
 the sizes taking turns run after run; memory is the peak resident size of the review process and the
@@ -54,7 +56,7 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 
 # The medians reported, in the order of a row (peak memory, the maximum, last).
-_COLUMNS = ("initdb", "floor", "first", "cold", "warm", "tiny", "memory")
+_COLUMNS = ("initdb", "floor", "first", "cold", "warm", "tiny", "caught_up", "memory")
 
 
 def _initdb_and_start(cache_dir: Path) -> float:
@@ -133,13 +135,17 @@ def main() -> None:
                 "--output",
                 str(workdir / "r.json"),
             ]
-            commands[count] = (command, [part if part != "feature" else "tiny" for part in command])
+            commands[count] = (
+                command,
+                [part if part != "feature" else "tiny" for part in command],
+                [part if part != "main" else "behind" for part in command],
+            )
         measured: dict[int, dict[str, list[float]]] = {count: defaultdict(list) for count in sizes}
         # Round after round over every size, rather than size after size: a change in the machine's load
         # then weighs on every size alike, and the ratios between sizes stay fair.
         for _ in range(args.runs):
             for count in sizes:
-                command, tiny = commands[count]
+                command, tiny, behind = commands[count]
                 figures = measured[count]
                 figures["initdb"].append(_initdb_and_start(workdir / "initdb"))
                 figures["floor"].append(_floor(count, workdir, pristine))
@@ -153,11 +159,17 @@ def main() -> None:
                 cold, cold_kb = _timed(command, env)
                 warm, warm_kb = _timed(command, env)
                 warm_tiny, tiny_kb = _timed(tiny, env)  # the same base: warm too
+                # The base branch gained two migrations since the history was kept: kept from the review
+                # of the same change on the older base, then caught up.
+                shutil.rmtree(cache / "bases")
+                _timed(behind, env)
+                caught_up, caught_up_kb = _timed(command, env)
                 figures["first"].append(first)
                 figures["cold"].append(cold)
                 figures["warm"].append(warm)
                 figures["tiny"].append(warm_tiny)
-                figures["memory"].append(max(first_kb, cold_kb, warm_kb, tiny_kb) / 1024)
+                figures["caught_up"].append(caught_up)
+                figures["memory"].append(max(first_kb, cold_kb, warm_kb, tiny_kb, caught_up_kb) / 1024)
         rows = [
             (
                 count,
@@ -172,14 +184,15 @@ def main() -> None:
         f"{platform.system()} {platform.release()}; median of {args.runs} runs.",
         "",
         "| history | floor (start + psql -f) | review, cold | cold / floor | review, warm "
-        "| warm, one-comment change | floor with initdb | review, nothing cached | nothing cached / floor "
-        "| peak memory |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| warm, one-comment change | warm, base 2 migrations ahead | floor with initdb "
+        "| review, nothing cached | nothing cached / floor | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for count, initdb, floor, first, cold, warm, tiny, peak in rows:
+    for count, initdb, floor, first, cold, warm, tiny, caught_up, peak in rows:
         lines.append(
             f"| {count} | {floor:.2f} s | {cold:.2f} s | {cold / floor:.2f}x | {warm:.2f} s | {tiny:.2f} s "
-            f"| {initdb + floor:.2f} s | {first:.2f} s | {first / (initdb + floor):.2f}x | {peak:.0f} MB |"
+            f"| {caught_up:.2f} s | {initdb + floor:.2f} s | {first:.2f} s | {first / (initdb + floor):.2f}x "
+            f"| {peak:.0f} MB |"
         )
     if len(rows) > 1:
         low, high = rows[0], rows[-1]

@@ -90,9 +90,13 @@ def pull_request(count: int = 1) -> list[str]:
     ]
 
 
+# How many migrations main has beyond the branch `behind`.
+_BEHIND = 2
+
+
 def write_repository(root: Path, base_count: int, pr_count: int = 1) -> Path:
-    """A golang-migrate repository: the history on main, the pull request on `feature`, and a one-comment
-    change on `tiny`."""
+    """A golang-migrate repository: the history on main, the pull request on `feature`, a one-comment
+    change on `tiny`, and main before its last two migrations on `behind`."""
     folder = root / "db" / "migrations"
     folder.mkdir(parents=True)
 
@@ -102,8 +106,12 @@ def write_repository(root: Path, base_count: int, pr_count: int = 1) -> Path:
     git("init", "-q")
     for number, sql in enumerate(history(base_count), 1):
         (folder / f"{number:06d}_step.up.sql").write_text(sql)
+        if number == base_count - _BEHIND:
+            git("add", "-A")
+            git("commit", "-q", "-m", "history")
+            git("branch", "behind")  # main before its last migrations: a base a kept history can catch up on
     git("add", "-A")
-    git("commit", "-q", "-m", "history")
+    git("commit", "-q", "-m", "history, continued")
     git("checkout", "-q", "-b", "feature")
     for number, sql in enumerate(pull_request(pr_count), base_count + 1):
         (folder / f"{number:06d}_change.up.sql").write_text(sql)

@@ -30,7 +30,14 @@ from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
 from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError, first_line
-from migration_reviewer.replay.engine import ReplayOptions, base_key, kept_schema, not_replayed, replay_set
+from migration_reviewer.replay.engine import (
+    ReplayOptions,
+    base_key,
+    kept_base,
+    not_replayed,
+    replay_set,
+    set_identity,
+)
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import mask_password
 from migration_reviewer.replay.result import SetReplay
@@ -167,6 +174,7 @@ def replay_sets(
             bin_dir=settings.pg_bin_dir,
             cache_dir=settings.cache_dir,
             base_cache_key=_cache_key([s for _, s in members], settings),
+            base_cache_family=_cache_family([s for _, s in members], settings),
             superuser=settings.replay_role == "superuser",
         )
         if provider is None:
@@ -217,7 +225,7 @@ def _while_starting(
         if meanwhile is not None:
             meanwhile()
         for note in notes.values():
-            kept_schema(note)  # the kept bases' schemas, which the replay asks for first
+            kept_base(note)  # what the kept bases hold, which the replay asks for first
     finally:
         if collecting:
             gc.enable()
@@ -231,6 +239,11 @@ def _cache_key(sets: Sequence[MigrationSet], settings: Settings) -> str | None:
     # The role that replayed a base owns its objects: a base kept for one role is no use to the other.
     keys = "".join(sorted(base_key(s) for s in sets)) + settings.replay_role
     return hashlib.sha256(keys.encode()).hexdigest()
+
+
+def _cache_family(sets: Sequence[MigrationSet], settings: Settings) -> str:
+    """What the kept clusters of these sets share whatever their histories: the folders and the role."""
+    return "".join(sorted(set_identity(s) for s in sets)) + settings.replay_role
 
 
 def lint(

@@ -9,8 +9,9 @@ from typing import Any
 from gitrepo import git, make_repo, write
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
-from migration_reviewer.replay.engine import _recalled_snapshot
+from migration_reviewer.replay.engine import KeptBase, kept_base
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider
+from migration_reviewer.report.model import SetReport
 from migration_reviewer.schema.model import SchemaSnapshot
 
 ORDERS = "CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users);\n"
@@ -57,18 +58,85 @@ def test_the_base_schema_is_kept_with_the_cluster_and_read_back_instead_of_the_c
     tmp_path: Path,
 ) -> None:
     provider = EmbeddedProvider(cache_dir=tmp_path / "cache", base_cache_key="k" * 64)
+    note = KeptBase(2, "a" * 64, SchemaSnapshot(schemas=("public",))).to_note()
     with provider.run() as server:
         base = server.create_database(name="mr_base_test")
         assert server.recall(base) is None
-        server.remember(base, '{"schemas": ["public"]}')
+        server.remember(base, note)
     with provider.run() as server:
         assert server.warm
         kept = server.find_database("mr_base_test")
         assert kept is not None
-        assert server.recall(kept) == '{"schemas": ["public"]}'
-        assert _recalled_snapshot(server, kept) == SchemaSnapshot(schemas=("public",))
-        server.remember(kept, "not json")
-        assert _recalled_snapshot(server, kept) is None  # read from the catalogs instead
+        assert server.recall(kept) == note
+    assert kept_base(note) == KeptBase(2, "a" * 64, SchemaSnapshot(schemas=("public",)))
+    assert kept_base("not json") is None
+    assert kept_base('{"schemas": ["public"]}') is None  # an earlier version's note: the base is replayed
+
+
+def _review_set(repo: Path, cache_dir: Path, **flags: object) -> tuple[SetReport, dict[str, Any]]:
+    wanted = {"base": "main", "head": "feature", "cache_dir": str(cache_dir), **flags}
+    report = review(load_settings(str(repo), wanted, {}))
+    [migration_set] = report.migration_sets
+    return migration_set, report.to_dict()
+
+
+def _findings_and_schema(report: dict[str, Any]) -> tuple[object, ...]:
+    [migration_set] = report["migration_sets"]
+    return (
+        [(f["rule"], f["path"], f["line"]) for f in report["findings"]],
+        migration_set["schema_changes"],
+        migration_set["tables"],
+        [(m["id"], m["outcome"]) for m in migration_set["migrations"]],
+    )
+
+
+def _merge_into_main(repo: Path, files: dict[str, str]) -> None:
+    """Another change lands on the base branch; the feature branch is rebased onto it."""
+    git(repo, "checkout", "-q", "main")
+    write(repo, files)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "another change")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "rebase", "-q", "main")
+
+
+TOTAL = {"db/migrations/003_total.up.sql": "ALTER TABLE orders ADD COLUMN total int NOT NULL DEFAULT 0;\n"}
+# Needs 003's column: it fails where the newer base migration was not replayed.
+EMAIL = {
+    "db/migrations/004_email.up.sql": "ALTER TABLE users ADD COLUMN email text;\n"
+    "CREATE INDEX orders_total ON orders (total);\n"
+}
+
+
+def test_a_base_branch_that_gained_migrations_replays_only_those_on_the_kept_base(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", BASE, EMAIL)
+    cache = tmp_path / "cache"
+    first, _ = _review_set(repo, cache)
+    assert (first.base_cached, first.base_replayed) == (False, 2)
+
+    _merge_into_main(repo, TOTAL)
+    extended, report = _review_set(repo, cache)
+    assert (extended.base_cached, extended.base_replayed) == (True, 1)  # 003 on top of the kept 001-002
+    _, replayed = _review_set(repo, tmp_path / "cache-unused", cache=False)
+    assert _findings_and_schema(report) == _findings_and_schema(replayed)  # as from scratch
+
+    # Kept again with 001-003, and as the replay left it, not as the change did.
+    again, report = _review_set(repo, cache)
+    assert (again.base_cached, again.base_replayed) == (True, 0)
+    assert _findings_and_schema(report) == _findings_and_schema(replayed)
+
+
+def test_an_edit_below_the_kept_part_of_the_history_replays_it_all(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", BASE, EMAIL)
+    cache = tmp_path / "cache"
+    _review_set(repo, cache)
+    # The base branch gains 003 and edits 002: the kept base (001-002) is no first part of its history.
+    edit = {"db/migrations/002_orders.up.sql": ORDERS.replace(");", ", note text);")}
+    _merge_into_main(repo, {**TOTAL, **edit})
+    edited, report = _review_set(repo, cache)
+    assert (edited.base_cached, edited.base_replayed) == (False, 3)
+    kinds = {change["kind"] for change in report["migration_sets"][0]["schema_changes"]}
+    assert kinds == {"column_added", "index_added"}
 
 
 def test_a_damaged_kept_cluster_is_replayed_again_and_replaced(tmp_path: Path, caplog: Any) -> None:

@@ -55,7 +55,8 @@ def test_a_long_history_and_the_seeding_say_how_far_they_got(
 
     monkeypatch.setattr(engine, "_PROGRESS_EVERY_S", 0.0)  # every chunk of the history, not every 2 s
     base = tuple(
-        _migration(number, f"CREATE TABLE t{number} (id int);", MigrationStatus.BASE) for number in range(1, 451)
+        _migration(number, f"CREATE TABLE t{number} (id int);", MigrationStatus.BASE)
+        for number in range(1, 451)
     )
     change = _migration(451, "ALTER TABLE t1 ADD COLUMN a int NOT NULL DEFAULT 0;", MigrationStatus.ADDED)
     migration_set = MigrationSet("db", "golang-migrate", Dialect.POSTGRESQL, base, (*base, change))

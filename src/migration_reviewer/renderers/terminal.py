@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from migration_reviewer.renderers.escape import terminal as clean
 from migration_reviewer.renderers.jinja import format_ms
-from migration_reviewer.report.model import Report
+from migration_reviewer.report.model import Report, SetReport
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "blue": "34", "dim": "2", "bold": "1"}
 _SEVERITY_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -33,15 +33,8 @@ def render(report: Report, *, color: bool = False) -> str:
         database = f"{s.provider} {s.dialect} {s.server_version}" if s.replayed else "not replayed"
         lines.append(paint(f"{where}", "bold") + f"  {s.framework} · {database}")
         if s.base_migration_count:
-            lines.append(
-                paint(
-                    f"  base history: {s.base_migration_count} migrations "
-                    + (
-                        "kept from an earlier run" if s.base_cached else f"in {format_ms(s.base_duration_ms)}"
-                    ),
-                    "dim",
-                )
-            )
+            history = f"  base history: {s.base_migration_count} migrations {_base_source(s)}"
+            lines.append(paint(history, "dim"))
         for m in s.migrations:
             outcome = paint(f"{m.outcome:<11}", _OUTCOME_COLOR.get(m.outcome, "dim"))
             lines.append(f"  {outcome} {clean(m.path)}  [{m.status}, {format_ms(m.duration_ms)}]")
@@ -76,3 +69,12 @@ def render(report: Report, *, color: bool = False) -> str:
         f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
     )
     return "\n".join(lines) + "\n"
+
+
+def _base_source(s: SetReport) -> str:
+    if not s.base_cached:
+        return f"in {format_ms(s.base_duration_ms)}"
+    if not s.base_replayed:
+        return "kept from an earlier run"
+    took = format_ms(s.base_duration_ms)
+    return f"kept from an earlier run, the newest {s.base_replayed} replayed in {took}"

@@ -76,14 +76,44 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
 def base_key(migration_set: MigrationSet) -> str:
     """What the replayed base history depends on: the framework, the dialect and every base migration's
     id, wrapping and text. Any edit to any of them gives another key."""
+    return base_chain(migration_set)[-1]
+
+
+def base_chain(migration_set: MigrationSet) -> list[str]:
+    """The key of each first part of the base history: entry k stands for the first k base migrations (and
+    the framework and dialect), entry -1 for the whole (`base_key`). A base kept after k migrations is a
+    first part of this history when its key is entry k: the newer migrations can be replayed on top."""
     digest = hashlib.sha256()
     for part in (migration_set.framework, migration_set.dialect.value):
         digest.update(part.encode() + b"\0")
+    chain = [digest.hexdigest()]
     for migration in migration_set.base_migrations:
+        digest = hashlib.sha256(chain[-1].encode())
         digest.update(f"{migration.id}\0{migration.wrapping.value}\0".encode())
         for script in migration.up:
             digest.update(script.text.encode() + b"\0")
-    return digest.hexdigest()
+        chain.append(digest.hexdigest())
+    return chain
+
+
+def set_identity(migration_set: MigrationSet) -> str:
+    """Which migration folder a kept base belongs to, whatever its history: its base is kept under a name
+    made of this, and a later run finds it there even after the base branch gained migrations."""
+    parts = (migration_set.framework, migration_set.dialect.value, migration_set.root)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class KeptBase:
+    """What the note kept with a base says: how many base migrations it holds, the key of that history
+    (`base_chain`), and its schema as the run that replayed it read it."""
+
+    migrations: int
+    key: str
+    schema: SchemaSnapshot
+
+    def to_note(self) -> str:
+        return json.dumps({"migrations": self.migrations, "key": self.key, "schema": self.schema.to_dict()})
 
 
 def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
@@ -102,35 +132,43 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         return replay_revisions(migration_set, server, options)
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
     new = migration_set.new_migrations
-    keep = server.keeps_named_databases
-    name = f"mr_base_{base_key(migration_set)[:32]}" if keep else None
-    base = server.find_database(name) if name else None
-    result.base_cached = base is not None
     root = migration_set.root or "."
-    if base is None:
-        base = server.create_database(name=name)
-    else:
-        options.say(f"the base history of {root} was kept from an earlier run")
+    chain = base_chain(migration_set) if server.keeps_named_databases else []
+    base, kept = _kept_base(server, migration_set, chain)
+    result.base_cached = kept is not None
+    # Base migrations to replay: all of them, or those the kept base does not hold yet (the base branch
+    # gained them since).
+    newer = migration_set.base_migrations[kept.migrations if kept else 0 :]
+    if kept is not None:
+        options.say(
+            f"the base history of {root} was kept from an earlier run"
+            + (f"; replaying its {len(newer)} newer migrations" if newer else "")
+        )
+    # Where this run's databases are kept for later runs, the base must stay as replayed: the change runs
+    # on a copy. Elsewhere (a kept cluster that is not kept again, any other server) it may run on the base.
+    keep = server.keeps_this_run
     try:
-        result.before = _recalled_snapshot(server, base) if result.base_cached else None
-        if result.before is None:
+        if kept is not None and not newer:
+            result.before = kept.schema
+        else:
             with open_session(base, options.statement_timeout_ms) as session:
-                if not result.base_cached:
-                    count = len(migration_set.base_migrations)
+                since = _baseline(session, kept.schema) if kept is not None else None
+                count = len(newer)
+                if kept is None:
                     options.say(f"replaying the base history of {root}: {count} migrations")
-                    started = time.perf_counter()
-                    result.base_runs = _apply_base_history(
-                        session,
-                        migration_set.base_migrations,
-                        migration_set.dialect,
-                        lambda done: options.say(f"replayed {done} of {count} base migrations of {root}"),
-                    )
-                    result.base_duration_ms = (time.perf_counter() - started) * 1000
-                result.before = session.introspect()
+                started = time.perf_counter()
+                result.base_runs = _apply_base_history(
+                    session,
+                    newer,
+                    migration_set.dialect,
+                    lambda done: options.say(f"replayed {done} of {count} base migrations of {root}"),
+                )
+                result.base_duration_ms = (time.perf_counter() - started) * 1000
+                result.before = session.introspect(since)
         if result.base_failures:
             keep = False  # a base that did not replay cleanly is not worth keeping
-        elif keep and not result.base_cached:
-            server.remember(base, json.dumps(result.before.to_dict()))
+        elif keep and (kept is None or newer):
+            server.remember(base, KeptBase(len(chain) - 1, chain[-1], result.before).to_note())
         statements = {m.id: split_scripts(m.up, migration_set.dialect) for m in new}
         touched = referenced_tables(
             (s for split in statements.values() for s in split), migration_set.dialect
@@ -150,12 +188,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             + (", with seeded rows" if seeding else "")
             + (", up/down/up" if rolling_back else "")
         )
-        # A base found kept lives on in the cache, not in this run's cluster, which is not kept again: the
-        # change may run on it directly, sparing a copy. A base this run will keep must stay as it is.
-        preserve = keep and not result.base_cached
-        _run_experiments(
-            server, base, migration_set, options, result, touched, seeding, rolling_back, preserve
-        )
+        _run_experiments(server, base, migration_set, options, result, touched, seeding, rolling_back, keep)
         hints = [
             hint
             for run in result.runs
@@ -169,7 +202,9 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     except BaseException:
         _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
         raise
-    if not keep:
+    if not keep and (server.keeps_this_run or not server.keeps_named_databases):
+        # Not to be kept, by a server that keeps this run's databases, or by one that keeps nothing. (A
+        # base in a kept cluster that is not kept again goes with the cluster: dropping it costs time.)
         server.drop_database(base)
     return result
 
@@ -189,19 +224,33 @@ def _lost_while_running(exc: DatabaseUnavailable, statement: Statement) -> Datab
 _RENAME = re.compile(r"\bRENAME\b", re.I)
 
 
-def _recalled_snapshot(server: Server, base: Database) -> SchemaSnapshot | None:
-    """The schema of a kept base, as the run that replayed it read it: reading it again from the catalogs
-    costs more than decoding it. None when there is no such note or it is from an older version."""
-    note = server.recall(base)
-    return None if note is None else kept_schema(note)
+def _kept_base(
+    server: Server, migration_set: MigrationSet, chain: list[str]
+) -> tuple[Database, KeptBase | None]:
+    """The database to replay the base history in, and what it holds already: a base kept by an earlier
+    run whose history is a first part of this one (all of it, or all but the base branch's newer
+    migrations), else a new database (None). A kept base of another history (a base migration edited or
+    removed since) is dropped."""
+    if not server.keeps_named_databases:
+        return server.create_database(), None
+    name = f"mr_base_{set_identity(migration_set)[:32]}"
+    base = server.find_database(name)
+    if base is not None:
+        note = server.recall(base)
+        kept = kept_base(note) if note is not None else None
+        if kept is not None and kept.migrations < len(chain) and chain[kept.migrations] == kept.key:
+            return base, kept
+        server.drop_database(base)
+    return server.create_database(name=name), None
 
 
 @functools.lru_cache(maxsize=8)
-def kept_schema(note: str) -> SchemaSnapshot | None:
-    """The schema a note kept with a base describes (see `_recalled_snapshot`), decoded once: a review
-    may decode it while its server starts, before the replay asks for it."""
+def kept_base(note: str) -> KeptBase | None:
+    """What a note kept with a base says (`KeptBase.to_note`), decoded once: a review may decode it while
+    its server starts, before the replay asks for it. None for a note of an older version."""
     try:
-        return SchemaSnapshot.from_dict(json.loads(note))
+        data = json.loads(note)
+        return KeptBase(int(data["migrations"]), str(data["key"]), SchemaSnapshot.from_dict(data["schema"]))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 

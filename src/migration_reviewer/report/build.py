@@ -74,6 +74,7 @@ def _set_report(replay: SetReplay) -> SetReport:
         base_migration_count=len(mset.base_migrations),
         base_duration_ms=replay.base_duration_ms,
         base_cached=replay.base_cached,
+        base_replayed=len(replay.base_runs),
         tables=table_views(replay.before, replay.after, replay.changes),
     )
 

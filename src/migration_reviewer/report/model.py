@@ -139,6 +139,7 @@ class SetReport:
     base_migration_count: int = 0
     base_duration_ms: float = 0.0
     base_cached: bool = False  # the base history was kept from an earlier run, not replayed
+    base_replayed: int = 0  # base migrations this run replayed: all, or those newer than the kept ones
     tables: tuple[TableView, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

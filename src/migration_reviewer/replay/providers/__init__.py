@@ -32,6 +32,7 @@ class ProviderOptions:
     bin_dir: str | None = None
     cache_dir: str | None = None
     base_cache_key: str | None = None  # embedded only: start from, and keep, replayed base histories
+    base_cache_family: str = ""  # embedded only: which folders' histories (see EmbeddedProvider)
     superuser: bool = False  # replay as the URL's role / the server's superuser, not a role without rights
 
 
@@ -42,6 +43,7 @@ def _embedded(options: ProviderOptions) -> DatabaseProvider:
         options.bin_dir,
         cache_dir=options.cache_dir,
         base_cache_key=options.base_cache_key,
+        base_cache_family=options.base_cache_family,
         superuser=options.superuser,
     )
 
@@ -104,6 +106,7 @@ def provider_for_dialect(
     bin_dir: str | None,
     cache_dir: str | None = None,
     base_cache_key: str | None = None,
+    base_cache_family: str = "",
     superuser: bool = False,
 ) -> DatabaseProvider | None:
     """The provider that replays `dialect`'s sets (None: the settings name none, see NO_MYSQL_SERVER).
@@ -127,6 +130,7 @@ def provider_for_dialect(
         bin_dir=bin_dir,
         cache_dir=cache_dir,
         base_cache_key=base_cache_key,
+        base_cache_family=base_cache_family,
         superuser=superuser,
     )
 
@@ -139,6 +143,7 @@ def provider_from_settings(
     bin_dir: str | None,
     cache_dir: str | None = None,
     base_cache_key: str | None = None,
+    base_cache_family: str = "",
     superuser: bool = False,
 ) -> DatabaseProvider:
     """The provider for `--database NAME`. No name (None or "") means "url" when a URL is given, else
@@ -168,6 +173,7 @@ def provider_from_settings(
             bin_dir=bin_dir,
             cache_dir=cache_dir,
             base_cache_key=base_cache_key,
+            base_cache_family=base_cache_family,
             superuser=superuser,
         )
     )

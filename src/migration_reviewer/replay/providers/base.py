@@ -70,7 +70,8 @@ class Server(Protocol):
     server_version: str
     server_version_num: int
 
-    keeps_named_databases: bool  # databases created with a name may be kept for later runs
+    keeps_named_databases: bool  # databases created with a name may be kept from earlier runs, and found
+    keeps_this_run: bool  # what this run leaves in its named databases is kept for later runs
     replay_note: str | None  # who the migrations run as, when a reviewer should know it
 
     def create_database(self, template: Database | None = None, name: str | None = None) -> Database:

@@ -251,6 +251,7 @@ class EmbeddedProvider:
         install_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = 30.0,
         base_cache_key: str | None = None,
+        base_cache_family: str = "",
         superuser: bool = False,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
@@ -265,6 +266,11 @@ class EmbeddedProvider:
         # Names the replayed base histories this review needs: their cluster is kept in the cache after a
         # clean run and started from there next time, so an unchanged history is never replayed twice.
         self.base_cache_key = base_cache_key
+        # Names the migration folders whatever their histories: where no cluster of these very histories
+        # is kept, the newest of the same family is the next best start. The replay takes each base that
+        # is a first part of its history (the base branch gained migrations since) and adds the newer
+        # migrations, replays the others, and the cluster is kept again under `base_cache_key`.
+        self.base_cache_family = base_cache_family
         self.superuser = superuser
 
     def __repr__(self) -> str:
@@ -373,9 +379,10 @@ class _Cluster:
         cached = cache_dir / f"pgdata-{version_tag(version)}-{key}"
         kept = None
         if self.provider.base_cache_key:
-            name = f"{version_tag(version)}-{key}-{self.provider.base_cache_key[:32]}.cluster"
-            self.save_to = cache_dir / "bases" / name
-            kept = self.save_to if self.save_to.is_file() else None
+            family = hashlib.sha256(self.provider.base_cache_family.encode()).hexdigest()[:16]
+            stem = f"{version_tag(version)}-{key}-{family}-"
+            self.save_to = cache_dir / "bases" / f"{stem}{self.provider.base_cache_key[:32]}.cluster"
+            kept = self.save_to if self.save_to.is_file() else _newest(cache_dir / "bases", stem)
             if kept is not None:
                 with suppress(OSError, ArchiveError):  # the unpacking finds it damaged too, and says so
                     self.notes = read_notes(kept)
@@ -416,7 +423,9 @@ class _Cluster:
             return
         os.utime(kept)  # recently used: kept longest
         self.warm_from = kept
-        self.save_to = None
+        if kept == self.save_to:
+            self.save_to = None  # the same bases: nothing to keep again
+        # Else a cluster of the same family: what this run adds to it is kept under its own key.
 
     def _initdb(self, data: Path) -> None:
         assert self.installation is not None
@@ -695,6 +704,15 @@ def _keep_cluster(
         log.warning("cannot keep the replayed cluster in %s: %s", archive.parent, exc)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def _newest(folder: Path, stem: str) -> Path | None:
+    """The most recently used kept cluster in `folder` whose name starts with `stem`."""
+    try:
+        found = [p for p in folder.iterdir() if p.name.startswith(stem) and p.name.endswith(".cluster")]
+    except OSError:
+        return None
+    return max(found, key=lambda p: p.stat().st_mtime, default=None)
 
 
 def _prune(folder: Path, keep: int) -> None:

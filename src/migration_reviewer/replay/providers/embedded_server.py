@@ -42,7 +42,13 @@ class EmbeddedServer(ScratchServer):
             replay_role=None if cluster.provider.superuser else REPLAY_ROLE,
         )
         self.keeps_named_databases = cluster.provider.base_cache_key is not None
+        # A cluster is kept after a cold run, or after a run from another kept cluster of the same family.
+        self.keeps_this_run = self.keeps_named_databases and cluster.save_to is not None
         self.warm = cluster.warm_from is not None
+
+    def drop_database(self, database: Database) -> None:
+        super().drop_database(database)
+        self._cluster.notes.pop(database.name, None)
 
     def remember(self, database: Database, note: str) -> None:
         if self.keeps_named_databases:

@@ -105,6 +105,7 @@ class MySqlServer:
 
     dialect = Dialect.MYSQL
     keeps_named_databases = False  # someone else's server: nothing of ours outlives the review
+    keeps_this_run = False
     replay_note: str | None = None
 
     def __init__(self, provider: str, url: str, *, hint: str = URL_HINT) -> None:

@@ -33,6 +33,7 @@ class SqliteFiles:
     server_version = sqlite3.sqlite_version
     server_version_num = _version_num(sqlite3.sqlite_version)
     keeps_named_databases = False  # replaying a SQLite history is cheap enough
+    keeps_this_run = False
     replay_note: str | None = None
 
     def __init__(self, folder: Path) -> None:

@@ -182,6 +182,7 @@ class ScratchServer:
     # Whether databases named with `create_database(name=…)` may outlive the run (a server of our own
     # whose data folder is kept between runs). A server we share with others never keeps anything.
     keeps_named_databases = False
+    keeps_this_run = False
 
     def create_database(self, template: Database | None = None, name: str | None = None) -> Database:
         return self._create(self._admin, template, name)
