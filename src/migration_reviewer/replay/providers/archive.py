@@ -49,26 +49,31 @@ def pack(
 ) -> None:
     """Write `folder` into `archive` (a new file), with `notes` (see `read_notes`). A file with the same
     bytes at the same place in `reference` is named, not stored. `started_ns` (nanoseconds since the epoch):
-    nothing wrote to `folder` before then but the copy from `reference` (`copy_tree`, which keeps the times);
-    a file whose size and time are still its twin's is then known to be the same without reading either."""
+    nothing wrote to `folder` before then but the copy from `reference` (`copy_tree`, which keeps its
+    times); a file whose size and time are still its twin's is then known to be the same unread."""
     entries: list[dict[str, Any]] = []
+    # Paths as strings, not Path objects: thousands of files.
+    twins = f"{reference}/" if reference is not None else None
     # Unbuffered: the files' bytes go in by the kernel (sendfile), the index and trailer by write.
     with open(archive, "xb", buffering=0) as out:
         out.write(_MAGIC)
         for relative, entry in _walk(folder):
-            mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
-            if entry.is_dir(follow_symlinks=False):
+            info = entry.stat(follow_symlinks=False)
+            mode = stat.S_IMODE(info.st_mode)
+            if stat.S_ISDIR(info.st_mode):
                 entries.append({"dir": relative, "mode": mode})
-            elif entry.is_symlink():
+            elif stat.S_ISLNK(info.st_mode):
                 entries.append({"symlink": relative, "to": os.readlink(entry.path)})
-            elif reference is not None and _same_bytes(entry.path, reference / relative, started_ns):
+            elif twins is not None and _same_bytes(entry.path, info, twins + relative, started_ns):
                 entries.append({"file": relative, "mode": mode, "from_reference": True})
             else:
                 offset = out.tell()
-                with open(entry.path, "rb") as source:
-                    _append(out, source)
-                size = out.tell() - offset
-                entries.append({"file": relative, "mode": mode, "offset": offset, "size": size})
+                source = os.open(entry.path, os.O_RDONLY)
+                try:
+                    _append(out, source, info.st_size)
+                finally:
+                    os.close(source)
+                entries.append({"file": relative, "mode": mode, "offset": offset, "size": info.st_size})
         index = json.dumps(entries, separators=(",", ":")).encode()
         index_offset = out.tell()
         out.write(index)
@@ -222,14 +227,18 @@ def _walk(folder: Path, prefix: str = "") -> Any:
                 yield from _walk(Path(entry.path), relative + "/")
 
 
-def _append(out: Any, source: Any) -> None:
-    """Copy the rest of `source` to the end of `out` (unbuffered), in the kernel where it can."""
-    if sys.platform == "linux":
-        while os.sendfile(out.fileno(), source.fileno(), None, _CHUNK):
-            pass
-        return
-    while chunk := source.read(_CHUNK):
-        out.write(chunk)
+def _append(out: Any, source: int, size: int) -> None:
+    """Copy `size` bytes of the file `source` (from its start) to the end of `out` (unbuffered), in the
+    kernel where it can. Raises OSError when the file is shorter."""
+    offset = 0
+    while offset < size:
+        if sys.platform == "linux":
+            sent = os.sendfile(out.fileno(), source, offset, size - offset)
+        else:
+            sent = out.write(os.pread(source, min(size - offset, _CHUNK), offset))
+        if sent == 0:
+            raise OSError(errno.EIO, f"a file ends {size - offset} bytes early")
+        offset += sent
 
 
 def write_file(
@@ -273,9 +282,9 @@ def _own(path: Path, owner: tuple[int, int] | None) -> None:
         os.chown(path, *owner)
 
 
-def _same_bytes(path: str, twin: Path, started_ns: int | None) -> bool:
+def _same_bytes(path: str, mine: os.stat_result, twin: str, started_ns: int | None) -> bool:
     try:
-        mine, theirs = os.stat(path), os.stat(twin)
+        theirs = os.stat(twin)
         if mine.st_size != theirs.st_size:
             return False
         if started_ns is not None and mine.st_mtime_ns == theirs.st_mtime_ns < started_ns - _TIME_STEP_NS:
