@@ -207,4 +207,3 @@ def test_a_copy_nothing_wrote_to_since_the_start_is_named_by_its_size_and_time(t
         again = tmp_path / f"again-{started_ns}"
         unpack(tmp_path / "kept.cluster", again, owner=None, reference=reference)
         assert contents(again) == contents(data)
-
