@@ -120,8 +120,9 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     """The base history once, then each experiment on a copy of it: the change with seeded rows, the
     change up/down/up, and the change itself (the schema diff comes from it).
 
-    Where the server keeps named databases between runs, the replayed base is kept under a name derived
-    from `base_key`, and a later run with the same base history starts from it instead of replaying."""
+    Where the server keeps named databases between runs, the replayed base is kept under its folder's
+    name with a note of the history it holds, and a later run starts from it: as it is when the history
+    is the same, with the newer migrations replayed on top when the base branch gained some (`_kept_base`)."""
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
     if migration_set.runner is not None:
