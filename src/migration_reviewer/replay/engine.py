@@ -148,6 +148,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     # Where this run's databases are kept for later runs, the base must stay as replayed: the change runs
     # on a copy. Elsewhere (a kept cluster that is not kept again, any other server) it may run on the base.
     keep = server.keeps_this_run
+    notes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="note")
     try:
         if kept is not None and not newer:
             result.before = kept.schema
@@ -166,10 +167,12 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
                 )
                 result.base_duration_ms = (time.perf_counter() - started) * 1000
                 result.before = session.introspect(since)
+        noting = None
         if result.base_failures:
             keep = False  # a base that did not replay cleanly is not worth keeping
         elif keep and (kept is None or newer):
-            server.remember(base, KeptBase(len(chain) - 1, chain[-1], result.before).to_note())
+            # Written out while the experiments run: their threads mostly wait for the server meanwhile.
+            noting = notes.submit(KeptBase(len(chain) - 1, chain[-1], result.before).to_note)
         statements = {m.id: split_scripts(m.up, migration_set.dialect) for m in new}
         touched = referenced_tables(
             (s for split in statements.values() for s in split), migration_set.dialect
@@ -190,6 +193,8 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             + (", up/down/up" if rolling_back else "")
         )
         _run_experiments(server, base, migration_set, options, result, touched, seeding, rolling_back, keep)
+        if noting is not None:
+            server.remember(base, noting.result())
         hints = [
             hint
             for run in result.runs
@@ -203,6 +208,8 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     except BaseException:
         _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
         raise
+    finally:
+        notes.shutdown(wait=True, cancel_futures=True)
     if not keep and (server.keeps_this_run or not server.keeps_named_databases):
         # Not to be kept, by a server that keeps this run's databases, or by one that keeps nothing. (A
         # base in a kept cluster that is not kept again goes with the cluster: dropping it costs time.)
