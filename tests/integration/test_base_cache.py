@@ -152,3 +152,30 @@ def test_a_damaged_kept_cluster_is_replayed_again_and_replaced(tmp_path: Path, c
     assert report["migration_sets"][0]["schema_changes"][0]["kind"] == "column_added"
     assert "cannot use the kept cluster" in caplog.text
     assert _review(repo, cache)[0] is True  # kept anew
+
+
+def test_two_folders_catch_up_each_on_its_own(tmp_path: Path) -> None:
+    """One cluster holds the bases of both folders: the one whose base branch gained a migration catches
+    up, the other is taken as it is, and the cluster is kept again with both."""
+    other = {f"services/billing/{path}": text for path, text in BASE.items()}
+    change = {**EMAIL, **{f"services/billing/{p}": text for p, text in EMAIL.items()}}
+    repo = make_repo(tmp_path / "r", {**BASE, **other}, change)
+    cache = tmp_path / "cache"
+
+    def review_both() -> tuple[dict[str, tuple[bool, int]], dict[str, Any]]:
+        wanted = {"base": "main", "head": "feature", "cache_dir": str(cache)}
+        report = review(load_settings(str(repo), wanted, {}))
+        return {s.path: (s.base_cached, s.base_replayed) for s in report.migration_sets}, report.to_dict()
+
+    assert review_both()[0] == {"db/migrations": (False, 2), "services/billing/db/migrations": (False, 2)}
+    _merge_into_main(repo, TOTAL)  # db/migrations only
+    # Both folders' changes index orders.total: billing's fails, its base has no such column.
+    caught_up, report = review_both()
+    assert caught_up == {"db/migrations": (True, 1), "services/billing/db/migrations": (True, 0)}
+    outcomes = {s["path"]: [m["outcome"] for m in s["migrations"]] for s in report["migration_sets"]}
+    assert outcomes == {"db/migrations": ["applied"], "services/billing/db/migrations": ["failed"]}
+    again, report_again = review_both()
+    assert again == {"db/migrations": (True, 0), "services/billing/db/migrations": (True, 0)}
+    for migration_set, later in zip(report["migration_sets"], report_again["migration_sets"], strict=True):
+        assert migration_set["schema_changes"] == later["schema_changes"]
+        assert [m["outcome"] for m in later["migrations"]] == outcomes[later["path"]]
