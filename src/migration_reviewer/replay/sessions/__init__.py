@@ -1,30 +1,16 @@
-"""Sessions on a scratch database, one module per dialect."""
+"""Sessions on a scratch database, one module per dialect, each with its `open_session`."""
 
 from __future__ import annotations
 
 import importlib
 from contextlib import AbstractContextManager
+from types import ModuleType
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.sessions.base import Session
 
-
-def open_session(database: Database, statement_timeout_ms: int) -> AbstractContextManager[Session]:
-    # Imported on first use: each dialect's driver and DDL parser load only for the reviews that need them.
-    if database.dialect is Dialect.POSTGRESQL:
-        from migration_reviewer.replay.sessions.postgres import open_postgres
-
-        return open_postgres(database, statement_timeout_ms)
-    if database.dialect is Dialect.MYSQL:
-        from migration_reviewer.replay.sessions.mysql import open_mysql
-
-        return open_mysql(database, statement_timeout_ms)
-    from migration_reviewer.replay.sessions.sqlite import open_sqlite
-
-    return open_sqlite(database, statement_timeout_ms)
-
-
+# Imported on first use: each dialect's driver and DDL parser load only for the reviews that need them.
 _MODULES = {
     Dialect.POSTGRESQL: "migration_reviewer.replay.sessions.postgres",
     Dialect.MYSQL: "migration_reviewer.replay.sessions.mysql",
@@ -32,7 +18,18 @@ _MODULES = {
 }
 
 
+def open_session(database: Database, statement_timeout_ms: int) -> AbstractContextManager[Session]:
+    opened: AbstractContextManager[Session] = _module(database.dialect).open_session(
+        database, statement_timeout_ms
+    )
+    return opened
+
+
 def load_driver(dialect: Dialect) -> None:
     """Load `dialect`'s sessions and driver now rather than at the first session: a review does it while
     its server starts (psycopg alone takes a fifth of a second to import)."""
-    importlib.import_module(_MODULES[dialect])
+    _module(dialect)
+
+
+def _module(dialect: Dialect) -> ModuleType:
+    return importlib.import_module(_MODULES[dialect])

@@ -221,7 +221,7 @@ def _lost(exc: BaseException) -> DatabaseUnavailable:
 
 
 @contextmanager
-def open_mysql(database: Database, statement_timeout_ms: int) -> Iterator[MySqlSession]:
+def open_session(database: Database, statement_timeout_ms: int) -> Iterator[MySqlSession]:
     try:
         conn = connect(database.conninfo)
     except pymysql.MySQLError as exc:

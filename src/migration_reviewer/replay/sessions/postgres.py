@@ -176,7 +176,7 @@ def _lost(exc: Exception) -> DatabaseUnavailable:
 
 
 @contextmanager
-def open_postgres(database: Database, statement_timeout_ms: int) -> Iterator[PostgresSession]:
+def open_session(database: Database, statement_timeout_ms: int) -> Iterator[PostgresSession]:
     try:
         conn = psycopg.connect(database.conninfo, autocommit=True)
     except psycopg.OperationalError as exc:

@@ -126,7 +126,7 @@ def _statement_error(exc: sqlite3.Error) -> StatementError | DatabaseUnavailable
 
 
 @contextmanager
-def open_sqlite(database: Database, statement_timeout_ms: int) -> Iterator[SqliteSession]:
+def open_session(database: Database, statement_timeout_ms: int) -> Iterator[SqliteSession]:
     with closing(sqlite3.connect(database.conninfo, isolation_level=None)) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
         yield SqliteSession(conn, statement_timeout_ms)
