@@ -246,7 +246,7 @@ def _kept_base(
     if base is not None:
         note = server.recall(base)
         kept = kept_base(note) if note is not None else None
-        if kept is not None and kept.migrations < len(chain) and chain[kept.migrations] == kept.key:
+        if kept is not None and 0 <= kept.migrations < len(chain) and chain[kept.migrations] == kept.key:
             return base, kept
         server.drop_database(base)
     return server.create_database(name=name), None
