@@ -37,9 +37,10 @@ from migration_reviewer.replay.engine import (
     not_replayed,
     replay_set,
     set_identity,
+    spared_migrations,
 )
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
-from migration_reviewer.replay.providers.base import mask_password
+from migration_reviewer.replay.providers.base import KeptBases, mask_password
 from migration_reviewer.replay.result import SetReplay
 from migration_reviewer.replay.sessions import load_driver
 from migration_reviewer.report.build import build_report
@@ -173,8 +174,7 @@ def replay_sets(
             mysql_image=settings.mysql_image,
             bin_dir=settings.pg_bin_dir,
             cache_dir=settings.cache_dir,
-            base_cache_key=_cache_key([s for _, s in members], settings),
-            base_cache_family=_cache_family([s for _, s in members], settings),
+            kept_bases=_kept_bases([s for _, s in members], settings),
             superuser=settings.replay_role == "superuser",
         )
         if provider is None:
@@ -231,19 +231,20 @@ def _while_starting(
             gc.enable()
 
 
-def _cache_key(sets: Sequence[MigrationSet], settings: Settings) -> str | None:
-    """One key for the base histories of every PostgreSQL set: the embedded cluster that holds them is
-    kept as a whole."""
+def _kept_bases(sets: Sequence[MigrationSet], settings: Settings) -> KeptBases | None:
+    """Which kept clusters the embedded server may start from: one for these sets' base histories (all
+    PostgreSQL sets in one cluster, kept as a whole), else one of the same folders that holds first parts
+    of them. None where nothing is kept."""
     if not settings.cache or settings.database != "embedded" or sets[0].dialect is not Dialect.POSTGRESQL:
         return None
     # The role that replayed a base owns its objects: a base kept for one role is no use to the other.
-    keys = "".join(sorted(base_key(s) for s in sets)) + settings.replay_role
-    return hashlib.sha256(keys.encode()).hexdigest()
-
-
-def _cache_family(sets: Sequence[MigrationSet], settings: Settings) -> str:
-    """What the kept clusters of these sets share whatever their histories: the folders and the role."""
-    return "".join(sorted(set_identity(s) for s in sets)) + settings.replay_role
+    key = "".join(sorted(base_key(s) for s in sets)) + settings.replay_role
+    family = "".join(sorted(set_identity(s) for s in sets)) + settings.replay_role
+    return KeptBases(
+        key=hashlib.sha256(key.encode()).hexdigest(),
+        family=family,
+        worth=functools.partial(spared_migrations, sets),
+    )
 
 
 def lint(

@@ -179,3 +179,25 @@ def test_two_folders_catch_up_each_on_its_own(tmp_path: Path) -> None:
     for migration_set, later in zip(report["migration_sets"], report_again["migration_sets"], strict=True):
         assert migration_set["schema_changes"] == later["schema_changes"]
         assert [m["outcome"] for m in later["migrations"]] == outcomes[later["path"]]
+
+
+def test_the_kept_history_that_spares_the_most_is_chosen_not_the_newest(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", BASE, EMAIL)
+    cache = tmp_path / "cache"
+    _review_set(repo, cache)  # keeps 001-002 as on main
+    # Then a review on a branch whose 002 differs: the newest kept cluster, of no use to main's history.
+    git(repo, "checkout", "-q", "-b", "rewritten", "main")
+    write(repo, {"db/migrations/002_orders.up.sql": ORDERS.replace(");", ", note text);")})
+    git(repo, "commit", "-qam", "another 002")
+    git(repo, "checkout", "-q", "-b", "rewritten-feature")
+    write(repo, EMAIL)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the change, on it")
+    wanted = {"base": "rewritten", "head": "rewritten-feature", "cache_dir": str(cache)}
+    review(load_settings(str(repo), wanted, {}))
+    assert len(list((cache / "bases").iterdir())) == 2
+
+    git(repo, "checkout", "-q", "feature")
+    _merge_into_main(repo, TOTAL)
+    caught_up, _ = _review_set(repo, cache)
+    assert (caught_up.base_cached, caught_up.base_replayed) == (True, 1)  # from main's 001-002

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -241,7 +241,7 @@ def _kept_base(
     removed since) is dropped."""
     if not server.keeps_named_databases:
         return server.create_database(), None
-    name = f"mr_base_{set_identity(migration_set)[:32]}"
+    name = kept_base_name(migration_set)
     base = server.find_database(name)
     if base is not None:
         note = server.recall(base)
@@ -250,6 +250,30 @@ def _kept_base(
             return base, kept
         server.drop_database(base)
     return server.create_database(name=name), None
+
+
+def kept_base_name(migration_set: MigrationSet) -> str:
+    return f"mr_base_{set_identity(migration_set)[:32]}"
+
+
+def spared_migrations(migration_sets: Sequence[MigrationSet], notes: Mapping[str, str]) -> int:
+    """How many base migrations of `migration_sets` a kept cluster with `notes` holds already: the sum, over
+    the sets whose kept base is a first part of their history, of that part's length. Reads only the
+    head of each note, not the schema."""
+    spared = 0
+    for migration_set in migration_sets:
+        head = _NOTE_HEAD.match(notes.get(kept_base_name(migration_set), ""))
+        if head is None:
+            continue
+        count = int(head[1])
+        chain = base_chain(migration_set)
+        if count < len(chain) and chain[count] == head[2]:
+            spared += count
+    return spared
+
+
+# How `KeptBase.to_note` begins: how many migrations, and the key of that history.
+_NOTE_HEAD = re.compile(r'\{"migrations": (\d+), "key": "([0-9a-f]{64})"')
 
 
 @functools.lru_cache(maxsize=8)

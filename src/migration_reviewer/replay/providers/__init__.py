@@ -8,7 +8,13 @@ from typing import Final
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import UsageError
-from migration_reviewer.replay.providers.base import Database, DatabaseProvider, Server, is_mysql_url
+from migration_reviewer.replay.providers.base import (
+    Database,
+    DatabaseProvider,
+    KeptBases,
+    Server,
+    is_mysql_url,
+)
 
 # Each provider's module is imported when the provider is chosen: most of them load the database driver,
 # which a review loads while its server starts instead (see DatabaseProvider.start).
@@ -31,8 +37,7 @@ class ProviderOptions:
     image: str | None = None
     bin_dir: str | None = None
     cache_dir: str | None = None
-    base_cache_key: str | None = None  # embedded only: start from, and keep, replayed base histories
-    base_cache_family: str = ""  # embedded only: which folders' histories (see EmbeddedProvider)
+    kept_bases: KeptBases | None = None  # embedded only: start from, and keep, replayed base histories
     superuser: bool = False  # replay as the URL's role / the server's superuser, not a role without rights
 
 
@@ -42,8 +47,9 @@ def _embedded(options: ProviderOptions) -> DatabaseProvider:
     return EmbeddedProvider(
         options.bin_dir,
         cache_dir=options.cache_dir,
-        base_cache_key=options.base_cache_key,
-        base_cache_family=options.base_cache_family,
+        base_cache_key=options.kept_bases.key if options.kept_bases else None,
+        base_cache_family=options.kept_bases.family if options.kept_bases else "",
+        base_cache_worth=options.kept_bases.worth if options.kept_bases else None,
         superuser=options.superuser,
     )
 
@@ -105,8 +111,7 @@ def provider_for_dialect(
     mysql_image: str | None,
     bin_dir: str | None,
     cache_dir: str | None = None,
-    base_cache_key: str | None = None,
-    base_cache_family: str = "",
+    kept_bases: KeptBases | None = None,
     superuser: bool = False,
 ) -> DatabaseProvider | None:
     """The provider that replays `dialect`'s sets (None: the settings name none, see NO_MYSQL_SERVER).
@@ -129,8 +134,7 @@ def provider_for_dialect(
         image=image,
         bin_dir=bin_dir,
         cache_dir=cache_dir,
-        base_cache_key=base_cache_key,
-        base_cache_family=base_cache_family,
+        kept_bases=kept_bases,
         superuser=superuser,
     )
 
@@ -142,8 +146,7 @@ def provider_from_settings(
     image: str | None,
     bin_dir: str | None,
     cache_dir: str | None = None,
-    base_cache_key: str | None = None,
-    base_cache_family: str = "",
+    kept_bases: KeptBases | None = None,
     superuser: bool = False,
 ) -> DatabaseProvider:
     """The provider for `--database NAME`. No name (None or "") means "url" when a URL is given, else
@@ -172,8 +175,7 @@ def provider_from_settings(
             image=image,
             bin_dir=bin_dir,
             cache_dir=cache_dir,
-            base_cache_key=base_cache_key,
-            base_cache_family=base_cache_family,
+            kept_bases=kept_bases,
             superuser=superuser,
         )
     )

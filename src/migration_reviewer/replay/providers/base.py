@@ -98,6 +98,17 @@ class Server(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class KeptBases:
+    """Which kept clusters a review may start from (the embedded server keeps them). `key` names the base
+    histories it needs exactly; `family` its folders, whatever their histories; `worth` says how many base
+    migrations a kept cluster would spare it, from the cluster's notes (0: none, it is replayed anew)."""
+
+    key: str
+    family: str = ""
+    worth: Callable[[Mapping[str, str]], int] | None = None
+
+
 # The caller's own work while a server starts, given the notes kept with the databases the start brings
 # back (`Server.recall` returns them later): the caller may make what it needs of them meanwhile.
 Meanwhile = Callable[[Mapping[str, str]], None]

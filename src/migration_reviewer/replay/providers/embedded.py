@@ -252,6 +252,7 @@ class EmbeddedProvider:
         start_timeout: float = 30.0,
         base_cache_key: str | None = None,
         base_cache_family: str = "",
+        base_cache_worth: Callable[[Mapping[str, str]], int] | None = None,
         superuser: bool = False,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
@@ -267,10 +268,12 @@ class EmbeddedProvider:
         # clean run and started from there next time, so an unchanged history is never replayed twice.
         self.base_cache_key = base_cache_key
         # Names the migration folders whatever their histories: where no cluster of these very histories
-        # is kept, the newest of the same family is the next best start. The replay takes each base that
+        # is kept, the one of the same family that spares the most base migrations (`base_cache_worth`,
+        # from its notes; the newest without it) is the next best start. The replay takes each base that
         # is a first part of its history (the base branch gained migrations since) and adds the newer
         # migrations, replays the others, and the cluster is kept again under `base_cache_key`.
         self.base_cache_family = base_cache_family
+        self.base_cache_worth = base_cache_worth
         self.superuser = superuser
 
     def __repr__(self) -> str:
@@ -382,7 +385,9 @@ class _Cluster:
             family = hashlib.sha256(self.provider.base_cache_family.encode()).hexdigest()[:16]
             stem = f"{version_tag(version)}-{key}-{family}-"
             self.save_to = cache_dir / "bases" / f"{stem}{self.provider.base_cache_key[:32]}.cluster"
-            kept = self.save_to if self.save_to.is_file() else _newest(cache_dir / "bases", stem)
+            kept = self.save_to
+            if not kept.is_file():
+                kept = _best_of_family(cache_dir / "bases", stem, self.provider.base_cache_worth)
             if kept is not None:
                 with suppress(OSError, ArchiveError):  # the unpacking finds it damaged too, and says so
                     self.notes = read_notes(kept)
@@ -706,13 +711,28 @@ def _keep_cluster(
         staging.unlink(missing_ok=True)
 
 
-def _newest(folder: Path, stem: str) -> Path | None:
-    """The most recently used kept cluster in `folder` whose name starts with `stem`."""
+def _best_of_family(
+    folder: Path, stem: str, worth: Callable[[Mapping[str, str]], int] | None
+) -> Path | None:
+    """The kept cluster in `folder` whose name starts with `stem` that spares the most (`worth` of its
+    notes), the most recently used among equals; None when none spares anything. Without `worth`, the
+    most recently used."""
     try:
         found = [p for p in folder.iterdir() if p.name.startswith(stem) and p.name.endswith(".cluster")]
+        found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return None
-    return max(found, key=lambda p: p.stat().st_mtime, default=None)
+    if worth is None:
+        return found[0] if found else None
+    best, spared = None, 0
+    for candidate in found:
+        try:
+            value = worth(read_notes(candidate))
+        except (OSError, ArchiveError):
+            continue
+        if value > spared:
+            best, spared = candidate, value
+    return best
 
 
 def _prune(folder: Path, keep: int) -> None:
