@@ -12,7 +12,6 @@ from migration_reviewer.adapters.base import (
     Migration,
     MigrationSet,
     MigrationStatus,
-    SqlScript,
     Wrapping,
 )
 from migration_reviewer.errors import DatabaseUnavailable
@@ -21,6 +20,7 @@ from migration_reviewer.replay.providers.base import run_tag
 from migration_reviewer.replay.providers.mysql import MySqlServer, connect, mysql_server
 from migration_reviewer.replay.result import Outcome, SetReplay
 from migration_reviewer.replay.sessions import open_session
+from sql_migrations import sql_migration
 
 BASE = """
 CREATE TABLE customers (
@@ -56,16 +56,7 @@ def migration(
     wrapping: Wrapping = Wrapping.SCRIPT,
     down: str | None = None,
 ) -> Migration:
-    path = f"db/mysql/{number:03d}.up.sql"
-    return Migration(
-        str(number),
-        f"m{number}",
-        path,
-        status,
-        (SqlScript(path, sql),),
-        down=(SqlScript(path.replace(".up.", ".down."), down),) if down is not None else None,
-        wrapping=wrapping,
-    )
+    return sql_migration(number, sql, folder="db/mysql", status=status, wrapping=wrapping, down=down)
 
 
 def replay(server: MySqlServer, *new: Migration, seed_rows: int = 0, base: str = BASE) -> SetReplay:

@@ -10,15 +10,14 @@ import pytest
 
 from migration_reviewer.adapters.base import (
     Dialect,
-    Migration,
     MigrationSet,
     MigrationStatus,
-    SqlScript,
     Wrapping,
 )
 from migration_reviewer.replay.engine import ReplayOptions, replay_set
 from migration_reviewer.replay.providers.url import UrlProvider
 from migration_reviewer.replay.result import Outcome, SetReplay
+from sql_migrations import sql_migration
 
 BASE = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);"
 
@@ -30,27 +29,14 @@ LEAKY = (
 )
 
 
-def _migration(
-    number: int, up: str, down: str | None, wrapping: Wrapping, status: MigrationStatus
-) -> Migration:
-    path = f"db/{number:03d}.up.sql"
-    return Migration(
-        str(number),
-        f"m{number}",
-        path,
-        status,
-        (SqlScript(path, up),),
-        down=None if down is None else (SqlScript(f"db/{number:03d}.down.sql", down),),
-        wrapping=wrapping,
-    )
-
-
 def _replay(
     url: str, changes: list[tuple[str, str | None]], wrapping: Wrapping = Wrapping.SCRIPT
 ) -> SetReplay:
-    base = (_migration(1, BASE, "DROP TABLE accounts;", wrapping, MigrationStatus.BASE),)
+    base = (
+        sql_migration(1, BASE, down="DROP TABLE accounts;", wrapping=wrapping, status=MigrationStatus.BASE),
+    )
     new = tuple(
-        _migration(number, up, down, wrapping, MigrationStatus.ADDED)
+        sql_migration(number, up, down=down, wrapping=wrapping)
         for number, (up, down) in enumerate(changes, start=2)
     )
     migration_set = MigrationSet("db", "test", Dialect.POSTGRESQL, base, (*base, *new))

@@ -9,19 +9,16 @@ from migration_reviewer.adapters.base import (
     Migration,
     MigrationSet,
     MigrationStatus,
-    SqlScript,
-    Wrapping,
 )
 from migration_reviewer.replay.engine import ReplayOptions, replay_set
 from migration_reviewer.replay.providers.url import UrlProvider
+from sql_migrations import sql_migration
 
 BASE = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);"
 
 
 def _migration(number: int, sql: str, status: MigrationStatus) -> Migration:
-    path = f"db/{number:03d}.up.sql"
-    script = (SqlScript(path, sql),)
-    return Migration(str(number), f"m{number}", path, status, script, wrapping=Wrapping.SCRIPT)
+    return sql_migration(number, sql, status=status)
 
 
 @pytest.mark.parametrize(
