@@ -385,12 +385,12 @@ class _Cluster:
             family = hashlib.sha256(self.provider.base_cache_family.encode()).hexdigest()[:16]
             stem = f"{version_tag(version)}-{key}-{family}-"
             self.save_to = cache_dir / "bases" / f"{stem}{self.provider.base_cache_key[:32]}.cluster"
-            kept = self.save_to
-            if not kept.is_file():
-                kept = _best_of_family(cache_dir / "bases", stem, self.provider.base_cache_worth)
-            if kept is not None:
+            if self.save_to.is_file():
+                kept = self.save_to
                 with suppress(OSError, ArchiveError):  # the unpacking finds it damaged too, and says so
                     self.notes = read_notes(kept)
+            else:
+                kept, self.notes = _best_of_family(cache_dir / "bases", stem, self.provider.base_cache_worth)
         if not (cached / "PG_VERSION").is_file():
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
             self._initdb(data)
@@ -713,25 +713,26 @@ def _keep_cluster(
 
 def _best_of_family(
     folder: Path, stem: str, worth: Callable[[Mapping[str, str]], int] | None
-) -> Path | None:
+) -> tuple[Path | None, dict[str, str]]:
     """The kept cluster in `folder` whose name starts with `stem` that spares the most (`worth` of its
-    notes), the most recently used among equals; None when none spares anything. Without `worth`, the
-    most recently used."""
+    notes), the most recently used among equals, and its notes; None when none spares anything. Without
+    `worth`, the most recently used."""
     try:
         found = [p for p in folder.iterdir() if p.name.startswith(stem) and p.name.endswith(".cluster")]
         found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
-        return None
-    if worth is None:
-        return found[0] if found else None
-    best, spared = None, 0
+        return None, {}
+    best: tuple[Path | None, dict[str, str]] = (None, {})
+    spared = 0
     for candidate in found:
         try:
-            value = worth(read_notes(candidate))
+            notes = read_notes(candidate)
         except (OSError, ArchiveError):
             continue
-        if value > spared:
-            best, spared = candidate, value
+        if worth is None:
+            return candidate, notes
+        if (value := worth(notes)) > spared:
+            best, spared = (candidate, notes), value
     return best
 
 
