@@ -16,6 +16,7 @@ from github.PullRequest import PullRequest, ReviewComment
 
 from migration_reviewer.analyzers.finding import Finding
 from migration_reviewer.renderers.comment import review_comment
+from migration_reviewer.wording import counted
 
 MAX_COMMENTS = 10
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
@@ -61,6 +62,6 @@ def publish(pr: PullRequest, findings: Sequence[Finding], *, author: str) -> int
             break
     if comments:
         count = len(comments)
-        summary = f"migration-reviewer: {count} finding{'s' if count != 1 else ''} on lines of this change."
+        summary = f"migration-reviewer: {counted(count, 'finding')} on lines of this change."
         pr.create_review(body=summary, event="COMMENT", comments=comments)
     return len(comments)

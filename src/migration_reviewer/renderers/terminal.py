@@ -5,6 +5,7 @@ from __future__ import annotations
 from migration_reviewer.renderers.escape import terminal as clean
 from migration_reviewer.renderers.jinja import format_ms
 from migration_reviewer.report.model import Report, SetReport
+from migration_reviewer.wording import counted
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "blue": "34", "dim": "2", "bold": "1"}
 _SEVERITY_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -33,7 +34,7 @@ def render(report: Report, *, color: bool = False) -> str:
         database = f"{s.provider} {s.dialect} {s.server_version}" if s.replayed else "not replayed"
         lines.append(paint(f"{where}", "bold") + f"  {s.framework} · {database}")
         if s.base_migration_count:
-            history = f"  base history: {s.base_migration_count} migrations {_base_source(s)}"
+            history = f"  base history: {counted(s.base_migration_count, 'migration')} {_base_source(s)}"
             lines.append(paint(history, "dim"))
         for m in s.migrations:
             outcome = paint(f"{m.outcome:<11}", _OUTCOME_COLOR.get(m.outcome, "dim"))
@@ -66,7 +67,7 @@ def render(report: Report, *, color: bool = False) -> str:
     errors, warnings = report.count_by("error"), report.count_by("warning")
     lines.append("")
     lines.append(
-        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
     )
     return "\n".join(lines) + "\n"
 

@@ -55,6 +55,7 @@ from migration_reviewer.replay.statements import (
 from migration_reviewer.schema.diff import diff
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
 from migration_reviewer.schema.renames import rename_hints
+from migration_reviewer.wording import counted
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     if kept is not None:
         options.say(
             f"the base history of {root} was kept from an earlier run"
-            + (f"; replaying its {len(newer)} newer migrations" if newer else "")
+            + (f"; replaying its newer {counted(len(newer), 'migration')}" if newer else "")
         )
     # Where this run's databases are kept for later runs, the base must stay as replayed: the change runs
     # on a copy. Elsewhere (a kept cluster that is not kept again, any other server) it may run on the base.
@@ -157,7 +158,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
                 since = _baseline(session, kept.schema) if kept is not None else None
                 count = len(newer)
                 if kept is None:
-                    options.say(f"replaying the base history of {root}: {count} migrations")
+                    options.say(f"replaying the base history of {root}: {counted(count, 'migration')}")
                 started = time.perf_counter()
                 result.base_runs = _apply_base_history(
                     session,

@@ -15,6 +15,7 @@ from migration_reviewer.analyzers.sql import Node, fields, parse, relation, stri
 from migration_reviewer.replay.result import Outcome, SetReplay
 from migration_reviewer.report.model import Handoff
 from migration_reviewer.schema.model import PUBLIC, SchemaChange, SchemaSnapshot, Table
+from migration_reviewer.wording import counted
 
 # How each framework's own tool rolls back, and what to do where it cannot.
 _ROLLBACK_COMMANDS = {
@@ -249,7 +250,7 @@ def _risk(findings: list[Finding]) -> str:
         codes = ", ".join(sorted({f.rule for f in found}))
         parts.append(reason.format(tables=tables or "the changed tables") + f" ({codes})")
     level = "High" if errors else "Medium"
-    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    counts = f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
     return f"{level} risk ({counts}): {'; '.join(parts)}."
 
 

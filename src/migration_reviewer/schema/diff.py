@@ -35,6 +35,7 @@ from migration_reviewer.schema.model import (
     Trigger,
     display_name,
 )
+from migration_reviewer.wording import counted
 
 # Every kind `diff` emits, in the order changes of one table are listed. The names are a public contract.
 KINDS: tuple[str, ...] = (
@@ -437,9 +438,9 @@ def _relation_detail(table: Table) -> str:
         parts.append(str(table.kind))
     if table.partition_of is not None:
         parts.append(f"partition of {table.partition_of} {table.partition_bound or ''}".rstrip())
-    parts.append(_count(len(table.columns), "column"))
+    parts.append(counted(len(table.columns), "column"))
     if table.row_estimate:
-        parts.append(f"~{_count(table.row_estimate, 'row')}")
+        parts.append(f"~{counted(table.row_estimate, 'row')}")
     return ", ".join(parts)
 
 
@@ -473,7 +474,7 @@ def _diff_relation(old: Table, new: Table, renames: _Renames) -> list[SchemaChan
 def _policy_count(table: Table) -> str:
     # With row level security and no policy, nobody but the table's owner sees or changes a row.
     return (
-        _count(len(table.policies), "policy") if table.policies else "no policies: only the owner sees rows"
+        counted(len(table.policies), "policy") if table.policies else "no policies: only the owner sees rows"
     )
 
 
@@ -769,9 +770,3 @@ def _shown(table: Table) -> str:
 
 def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{value}'" for value in values)
-
-
-def _count(number: int, noun: str) -> str:
-    if number == 1:
-        return f"1 {noun}"
-    return f"{number:,} {noun[:-1]}ies" if noun.endswith("y") else f"{number:,} {noun}s"

@@ -15,6 +15,7 @@ from report_samples import report
     ("cached", "replayed", "line"),
     [
         (False, 300, "base history: 300 migrations in 1.2 s"),
+        (False, 1, "base history: 1 migration in 1.2 s"),
         (True, 0, "base history: 300 migrations kept from an earlier run"),
         (True, 2, "base history: 300 migrations kept from an earlier run, the newest 2 replayed in 1.2 s"),
     ],
@@ -24,7 +25,7 @@ def test_the_base_history_line(cached: bool, replayed: int, line: str) -> None:
     [migration_set] = sample.migration_sets
     migration_set = dataclasses.replace(
         migration_set,
-        base_migration_count=300,
+        base_migration_count=replayed if not cached else 300,
         base_duration_ms=1234.0,
         base_cached=cached,
         base_replayed=replayed,
