@@ -34,7 +34,7 @@ def render(report: Report, *, color: bool = False) -> str:
         database = f"{s.provider} {s.dialect} {s.server_version}" if s.replayed else "not replayed"
         lines.append(paint(f"{where}", "bold") + f"  {s.framework} · {database}")
         if s.base_migration_count:
-            history = f"  base history: {counted(s.base_migration_count, 'migration')} {_base_source(s)}"
+            history = f"  base history: {counted(s.base_migration_count, 'migration')}{_base_source(s)}"
             lines.append(paint(history, "dim"))
         for m in s.migrations:
             outcome = paint(f"{m.outcome:<11}", _OUTCOME_COLOR.get(m.outcome, "dim"))
@@ -74,8 +74,8 @@ def render(report: Report, *, color: bool = False) -> str:
 
 def _base_source(s: SetReport) -> str:
     if not s.base_cached:
-        return f"in {format_ms(s.base_duration_ms)}"
+        return f" in {format_ms(s.base_duration_ms)}"
     if not s.base_replayed:
-        return "kept from an earlier run"
-    took = format_ms(s.base_duration_ms)
-    return f"kept from an earlier run, the newest {s.base_replayed} replayed in {took}"
+        return " kept from an earlier run"
+    kept, took = s.base_migration_count - s.base_replayed, format_ms(s.base_duration_ms)
+    return f", {kept:,} kept from an earlier run, {s.base_replayed:,} replayed in {took}"

@@ -144,7 +144,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     if kept is not None:
         options.say(
             f"the base history of {root} was kept from an earlier run"
-            + (f"; replaying its newer {counted(len(newer), 'migration')}" if newer else "")
+            + (f"; replaying the {counted(len(newer), 'migration')} it lacks" if newer else "")
         )
     # Where this run's databases are kept for later runs, the base must stay as replayed: the change runs
     # on a copy. Elsewhere (a kept cluster that is not kept again, any other server) it may run on the base.

@@ -17,7 +17,7 @@ from report_samples import report
         (False, 300, "base history: 300 migrations in 1.2 s"),
         (False, 1, "base history: 1 migration in 1.2 s"),
         (True, 0, "base history: 300 migrations kept from an earlier run"),
-        (True, 2, "base history: 300 migrations kept from an earlier run, the newest 2 replayed in 1.2 s"),
+        (True, 2, "base history: 300 migrations, 298 kept from an earlier run, 2 replayed in 1.2 s"),
     ],
 )
 def test_the_base_history_line(cached: bool, replayed: int, line: str) -> None:
