@@ -201,3 +201,7 @@ def test_the_kept_history_that_spares_the_most_is_chosen_not_the_newest(tmp_path
     _merge_into_main(repo, TOTAL)
     caught_up, _ = _review_set(repo, cache)
     assert (caught_up.base_cached, caught_up.base_replayed) == (True, 1)  # from main's 001-002
+
+
+def test_a_note_nested_past_reason_is_no_kept_base() -> None:
+    assert kept_base("[" * 100_000 + "]" * 100_000) is None

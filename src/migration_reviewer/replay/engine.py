@@ -284,7 +284,7 @@ def kept_base(note: str) -> KeptBase | None:
     try:
         data = json.loads(note)
         return KeptBase(int(data["migrations"]), str(data["key"]), SchemaSnapshot.from_dict(data["schema"]))
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a note nested past reason
         return None
 
 

@@ -207,3 +207,17 @@ def test_a_copy_nothing_wrote_to_since_the_start_is_named_by_its_size_and_time(t
         again = tmp_path / f"again-{started_ns}"
         unpack(tmp_path / "kept.cluster", again, owner=None, reference=reference)
         assert contents(again) == contents(data)
+
+
+def test_notes_nested_past_reason_are_refused_as_damage(tmp_path: Path) -> None:
+    archive = tmp_path / "kept.cluster"
+    pack(make_folder(tmp_path / "data", {"a": b"x"}), archive)
+    raw = archive.read_bytes()
+    index_at, index_length, _, _ = struct.unpack("<QQQQ", raw[-32:])
+    nested = b"[" * 100_000 + b"]" * 100_000  # what a tampered cache could hold
+    notes_at = index_at + index_length
+    archive.write_bytes(
+        raw[:notes_at] + nested + struct.pack("<QQQQ", index_at, index_length, notes_at, len(nested))
+    )
+    with pytest.raises(ArchiveError, match="damaged"):
+        read_notes(archive)

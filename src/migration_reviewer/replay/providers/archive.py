@@ -201,8 +201,8 @@ def _section(source: Any, which: int) -> Any:
         offset, length = _TRAILER.unpack(source.read(_TRAILER.size))[which : which + 2]
         source.seek(offset)
         return json.loads(source.read(length))
-    except (OSError, ValueError, struct.error) as exc:
-        raise ArchiveError(f"the archive is damaged: {exc}") from None
+    except (OSError, ValueError, struct.error, RecursionError) as exc:
+        raise ArchiveError(f"the archive is damaged: {type(exc).__name__}: {exc}") from None
 
 
 def _index(source: Any) -> list[dict[str, Any]]:
