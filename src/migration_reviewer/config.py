@@ -159,6 +159,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path.name}: nests deeper than a TOML reader follows") from None
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

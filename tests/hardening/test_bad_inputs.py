@@ -16,7 +16,7 @@ from gitrepo import git, make_repo
 from migration_reviewer.cli import main
 from migration_reviewer.renderers.comment import COMMENT_LIMIT, render_comment
 from migration_reviewer.replay.providers.base import run_tag
-from migration_reviewer.report.load import load_report
+from migration_reviewer.report.load import InvalidReport, load_report
 
 BASE = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int);\n"}
 
@@ -186,3 +186,39 @@ def test_a_symlink_out_of_the_repository_is_never_followed(tmp_path: Path) -> No
     committed = json.loads(output.read_text())
     for report in (uncommitted, committed):  # a link is not a migration file: neither read nor replayed
         assert report["verdict"] == "pass" and report["migration_sets"] == [] and report["findings"] == []
+
+
+NESTED = "[" * 100_000 + "]" * 100_000  # deeper than any parser in the standard library follows
+
+
+def test_files_nested_past_reason_are_reported_and_the_review_goes_on(tmp_path: Path) -> None:
+    journal = '{"version": "7", "dialect": "postgresql", "entries": ' + NESTED + "}"
+    head = {
+        "drizzle/meta/_journal.json": journal,
+        "drizzle/0000_x.sql": "CREATE TABLE x (id int);\n",
+        "prisma/migrations/migration_lock.toml": "provider = " + NESTED + "\n",
+        "db/migrations/002_u.up.sql": "CREATE TABLE u (id int);\n",
+    }
+    code, report = review(tmp_path, head)
+    assert code == 1
+    assert ("db/migrations/002_u.up.sql", "applied", None) in outcomes(report)  # the rest is reviewed
+    messages = {(f["path"], f["message"]) for f in report["findings"]}
+    assert (
+        "drizzle/meta/_journal.json",
+        "the journal nests deeper than a JSON reader follows: drizzle's migrator cannot read it",
+    ) in messages
+    lock = "prisma/migrations/migration_lock.toml"
+    assert (lock, "migration_lock.toml nests deeper than a TOML reader follows") in messages
+
+
+def test_a_report_nested_past_reason_is_refused_plainly() -> None:
+    with pytest.raises(InvalidReport, match="nests deeper than a JSON reader follows"):
+        load_report(NESTED.encode())
+
+
+def test_a_config_file_nested_past_reason_is_refused_plainly(tmp_path: Path, capsys: Any) -> None:
+    config = {".migration-reviewer.toml": "seed-rows = " + NESTED + "\n"}
+    repo = make_repo(tmp_path / "r", {**BASE, **config}, {})
+    code = main(["review", "--repo", str(repo), "--base", "main", "--head", "feature"])
+    assert code == 2
+    assert ".migration-reviewer.toml: nests deeper than a TOML reader follows" in capsys.readouterr().err

@@ -86,7 +86,7 @@ def _read_config(path: str, text: str) -> dict[str, Any] | None:
         if path.endswith(".toml"):
             return tomllib.loads(text)
         data = json.loads(_TRAILING_COMMA.sub(r"\1\2", _JSONC_NOISE.sub(r"\1", text)))
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError):
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -116,6 +116,10 @@ def _read_journal(tree: RepoTree, path: str) -> _Journal:
         message = f"the journal is not valid JSON ({exc.msg}): drizzle's migrator cannot read it"
         journal.problems.append(PlanProblem(ProblemKind.INVALID, message, path, exc.lineno))
         return journal
+    except RecursionError:
+        message = "the journal nests deeper than a JSON reader follows: drizzle's migrator cannot read it"
+        journal.problems.append(PlanProblem(ProblemKind.INVALID, message, path))
+        return journal
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         journal.problems.append(PlanProblem(ProblemKind.INVALID, 'the journal has no "entries" list', path))
         return journal

@@ -87,6 +87,9 @@ def _provider(tree: RepoTree, lock_path: str) -> tuple[str | None, list[PlanProb
         line = re.search(r"at line (\d+)", str(exc))
         return None, [PlanProblem(ProblemKind.INVALID, f"{_LOCK} is not valid TOML: {exc}", lock_path,
                                   int(line[1]) if line else None)]
+    except RecursionError:
+        return None, [PlanProblem(ProblemKind.INVALID, f"{_LOCK} nests deeper than a TOML reader follows",
+                                  lock_path)]
     if not isinstance(provider, str):
         return None, [PlanProblem(ProblemKind.INVALID, f'{_LOCK} has no provider = "…" line', lock_path)]
     return provider, []

@@ -60,6 +60,8 @@ def load_report(raw: bytes) -> Report:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidReport(f"the report is not JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidReport("the report nests deeper than a JSON reader follows") from None
     return report_from_dict(data)
 
 
