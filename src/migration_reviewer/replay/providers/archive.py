@@ -70,7 +70,7 @@ def pack(
                 offset = out.tell()
                 source = os.open(entry.path, os.O_RDONLY)
                 try:
-                    _append(out, source, info.st_size)
+                    _send(out.fileno(), source, 0, info.st_size, entry.path)
                 finally:
                     os.close(source)
                 entries.append({"file": relative, "mode": mode, "offset": offset, "size": info.st_size})
@@ -227,20 +227,6 @@ def _walk(folder: Path, prefix: str = "") -> Any:
                 yield from _walk(Path(entry.path), relative + "/")
 
 
-def _append(out: Any, source: int, size: int) -> None:
-    """Copy `size` bytes of the file `source` (from its start) to the end of `out` (unbuffered), in the
-    kernel where it can. Raises OSError when the file is shorter."""
-    offset = 0
-    while offset < size:
-        if sys.platform == "linux":
-            sent = os.sendfile(out.fileno(), source, offset, size - offset)
-        else:
-            sent = out.write(os.pread(source, min(size - offset, _CHUNK), offset))
-        if sent == 0:
-            raise OSError(errno.EIO, f"a file ends {size - offset} bytes early")
-        offset += sent
-
-
 def write_file(
     target: Path,
     mode: int,
@@ -256,25 +242,31 @@ def write_file(
     try:
         if size is None:
             size = os.fstat(source_fd).st_size - offset
-        left = size
-        while left > 0:
-            # sendfile with an offset reads the source without moving its position, in the kernel, and
-            # works between file systems (the cache on disk, the cluster on tmpfs); copy_file_range does
-            # not on recent kernels.
-            if sys.platform == "linux":
-                sent = os.sendfile(out, source_fd, offset, left)
-            else:
-                sent = os.write(out, os.pread(source_fd, min(left, _CHUNK), offset))
-            if sent == 0:
-                raise OSError(errno.EIO, f"the source of {target.name} ends {left} bytes early")
-            offset += sent
-            left -= sent
+        _send(out, source_fd, offset, size, f"the source of {target.name}")
         if owner:
             os.fchown(out, *owner)
         if mtime_ns is not None:
             os.utime(out, ns=(mtime_ns, mtime_ns))
     finally:
         os.close(out)
+
+
+def _send(out: int, source_fd: int, offset: int, size: int, source: str) -> None:
+    """Write `size` bytes of `source_fd` from `offset` at `out`'s position. Raises OSError when the source
+    (named `source` in the message) ends early."""
+    left = size
+    while left > 0:
+        # sendfile with an offset reads the source without moving its position, in the kernel, and works
+        # between file systems (the cache on disk, the cluster on tmpfs); copy_file_range does not on
+        # recent kernels.
+        if sys.platform == "linux":
+            sent = os.sendfile(out, source_fd, offset, left)
+        else:
+            sent = os.write(out, os.pread(source_fd, min(left, _CHUNK), offset))
+        if sent == 0:
+            raise OSError(errno.EIO, f"{source} ends {left} bytes early")
+        offset += sent
+        left -= sent
 
 
 def _own(path: Path, owner: tuple[int, int] | None) -> None:
