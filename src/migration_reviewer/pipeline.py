@@ -32,8 +32,9 @@ from migration_reviewer.discovery.git import discover
 from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError, first_line
 from migration_reviewer.replay.engine import (
     ReplayOptions,
-    base_key,
+    base_chain,
     kept_base,
+    kept_base_name,
     not_replayed,
     replay_set,
     set_identity,
@@ -237,13 +238,16 @@ def _kept_bases(sets: Sequence[MigrationSet], settings: Settings) -> KeptBases |
     of them. None where nothing is kept."""
     if not settings.cache or settings.database != "embedded" or sets[0].dialect is not Dialect.POSTGRESQL:
         return None
+    # Each set's history, read once: the exact key is made of the whole histories, and a kept cluster of
+    # the family is weighed by the first parts of them it holds.
+    chains = {kept_base_name(s): base_chain(s) for s in sets}
     # The role that replayed a base owns its objects: a base kept for one role is no use to the other.
-    key = "".join(sorted(base_key(s) for s in sets)) + settings.replay_role
+    key = "".join(sorted(chain[-1] for chain in chains.values())) + settings.replay_role
     family = "".join(sorted(set_identity(s) for s in sets)) + settings.replay_role
     return KeptBases(
         key=hashlib.sha256(key.encode()).hexdigest(),
         family=family,
-        worth=functools.partial(spared_migrations, sets),
+        worth=functools.partial(spared_migrations, chains),
     )
 
 

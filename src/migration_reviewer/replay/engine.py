@@ -74,16 +74,11 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
     return SetReplay(migration_set, provider="", server_version="", error=reason)
 
 
-def base_key(migration_set: MigrationSet) -> str:
-    """What the replayed base history depends on: the framework, the dialect and every base migration's
-    id, wrapping and text. Any edit to any of them gives another key."""
-    return base_chain(migration_set)[-1]
-
-
 def base_chain(migration_set: MigrationSet) -> list[str]:
     """The key of each first part of the base history: entry k stands for the first k base migrations (and
-    the framework and dialect), entry -1 for the whole (`base_key`). A base kept after k migrations is a
-    first part of this history when its key is entry k: the newer migrations can be replayed on top."""
+    the framework and dialect: every migration's id, wrapping and text), entry -1 for the whole; any edit
+    gives other keys from there on. A base kept after k migrations holds a first part of this history when
+    its key is entry k: the newer migrations can be replayed on top."""
     digest = hashlib.sha256()
     for part in (migration_set.framework, migration_set.dialect.value):
         digest.update(part.encode() + b"\0")
@@ -247,7 +242,7 @@ def _kept_base(
     if base is not None:
         note = server.recall(base)
         kept = kept_base(note) if note is not None else None
-        if kept is not None and 0 <= kept.migrations < len(chain) and chain[kept.migrations] == kept.key:
+        if kept is not None and holds_first_part(chain, kept.migrations, kept.key):
             return base, kept
         server.drop_database(base)
     return server.create_database(name=name), None
@@ -257,19 +252,22 @@ def kept_base_name(migration_set: MigrationSet) -> str:
     return f"mr_base_{set_identity(migration_set)[:32]}"
 
 
-def spared_migrations(migration_sets: Sequence[MigrationSet], notes: Mapping[str, str]) -> int:
-    """How many base migrations of `migration_sets` a kept cluster with `notes` holds already: the sum, over
-    the sets whose kept base is a first part of their history, of that part's length. Reads only the
-    head of each note, not the schema."""
+def holds_first_part(chain: Sequence[str], migrations: int, key: str) -> bool:
+    """Whether a base kept after `migrations` migrations, under `key`, holds the first part of the history
+    `chain` (`base_chain`) stands for."""
+    return 0 <= migrations < len(chain) and chain[migrations] == key
+
+
+def spared_migrations(chains: Mapping[str, Sequence[str]], notes: Mapping[str, str]) -> int:
+    """How many base migrations a kept cluster with `notes` holds already, for the sets whose histories
+    `chains` gives by kept base name (`kept_base_name`, `base_chain`): the sum, over the kept bases that hold
+    a first part of their set's history, of that part's length. Reads only the head of each note, not the
+    schema."""
     spared = 0
-    for migration_set in migration_sets:
-        head = _NOTE_HEAD.match(notes.get(kept_base_name(migration_set), ""))
-        if head is None:
-            continue
-        count = int(head[1])
-        chain = base_chain(migration_set)
-        if count < len(chain) and chain[count] == head[2]:
-            spared += count
+    for name, chain in chains.items():
+        head = _NOTE_HEAD.match(notes.get(name, ""))
+        if head is not None and holds_first_part(chain, int(head[1]), head[2]):
+            spared += int(head[1])
     return spared
 
 
