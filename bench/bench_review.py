@@ -99,42 +99,47 @@ def _floor(count: int, workdir: Path, cache_dir: Path) -> float:
     return elapsed
 
 
-def main() -> None:
+def options(description: str | None, sizes: str) -> argparse.Namespace:
+    """--sizes (as a list of ints), --runs, --output: what every whole-review benchmark takes."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="50,300,1000")
+    parser.add_argument("--sizes", default=sizes)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", help="also write the table to this Markdown file")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    return args
 
+
+def initialised_cache(workdir: Path) -> Path:
+    """A cache folder that holds the initialised data folder only, as after the first review on a machine."""
+    pristine = workdir / "cache-pristine"
+    with EmbeddedProvider(cache_dir=pristine).start():
+        pass
+    return pristine
+
+
+def review_command(repo: Path, output: Path) -> list[str]:
+    """The review of the branch `feature` against `main`, as a JSON report."""
+    return [
+        sys.executable, "-m", "migration_reviewer", "review", "--repo", str(repo), "--base", "main",
+        "--head", "feature", "--format", "json", "--output", str(output),
+    ]
+
+
+def main() -> None:
+    args = options(__doc__, "50,300,1000")
+    sizes = args.sizes
     environment = installed_environment()
 
     with tempfile.TemporaryDirectory(prefix="mr-bench-") as tmp:
         workdir = Path(tmp)
-        pristine = workdir / "cache-pristine"
-        with EmbeddedProvider(cache_dir=pristine).start():
-            pass  # initialises the data folder once, as the first review on a machine does
+        pristine = initialised_cache(workdir)
         commands = {}
         for count in sizes:
             repo = write_repository(workdir / f"repo-{count}", count)
-            command = [
-                sys.executable,
-                "-m",
-                "migration_reviewer",
-                "review",
-                "--repo",
-                str(repo),
-                "--base",
-                "main",
-                "--head",
-                "feature",
-                "--format",
-                "json",
-                "--output",
-                str(workdir / "r.json"),
-            ]
+            command = review_command(repo, workdir / "r.json")
             commands[count] = (
                 command,
                 [part if part != "feature" else "tiny" for part in command],

@@ -125,3 +125,53 @@ def write_repository(root: Path, base_count: int, pr_count: int = 1) -> Path:
     git("checkout", "-q", "feature")
     git("repack", "-adq")  # as a fetched clone is: objects in a pack, not one file each
     return root
+
+
+_ALEMBIC_INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://localhost/app\n"
+_ALEMBIC_ENV = """\
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+engine = create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+
+def _revision(number: int, sql: str) -> str:
+    down = repr(f"r{number - 1:06d}") if number > 1 else None
+    return (
+        f'"""step {number}"""\nfrom alembic import op\n\n'
+        f'revision = "r{number:06d}"\ndown_revision = {down}\n\n\n'
+        f"def upgrade():\n    op.execute({sql!r})\n\n\ndef downgrade():\n    pass\n"
+    )
+
+
+def write_alembic_repository(root: Path, base_count: int) -> Path:
+    """The same history as Alembic revisions (each runs its SQL with `op.execute`): main, `feature` with
+    the pull request's revision, and `behind`, main before its last two revisions."""
+    folder = root / "migrations" / "versions"
+    folder.mkdir(parents=True)
+    (root / "alembic.ini").write_text(_ALEMBIC_INI)
+    (root / "migrations" / "env.py").write_text(_ALEMBIC_ENV)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *_IDENTITY, "-C", str(root), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    for number, sql in enumerate(history(base_count), 1):
+        (folder / f"r{number:06d}.py").write_text(_revision(number, sql))
+        if number == base_count - _BEHIND:
+            git("add", "-A")
+            git("commit", "-q", "-m", "history")
+            git("branch", "behind")
+    git("add", "-A")
+    git("commit", "-q", "-m", "history, continued")
+    git("checkout", "-q", "-b", "feature")
+    (folder / f"r{base_count + 1:06d}.py").write_text(_revision(base_count + 1, pull_request(1)[0]))
+    git("add", "-A")
+    git("commit", "-q", "-m", "change")
+    git("repack", "-adq")
+    return root

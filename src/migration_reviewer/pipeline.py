@@ -243,6 +243,12 @@ def _kept_bases(sets: Sequence[MigrationSet], settings: Settings) -> KeptBases |
     chains = {kept_base_name(s): base_chain(s) for s in sets}
     # The role that replayed a base owns its objects: a base kept for one role is no use to the other.
     key = "".join(sorted(chain[-1] for chain in chains.values())) + settings.replay_role
+    if any(s.runner is not None for s in sets):
+        # A runner's project code (Alembic's env.py, the models it imports) can change what the same
+        # revisions do: the exact cluster is the one kept for the same files.
+        from migration_reviewer.replay.alembic import project_digest  # loads Alembic's side: only here
+
+        key += "".join(sorted(project_digest(s) for s in sets if s.runner is not None))
     family = "".join(sorted(set_identity(s) for s in sets)) + settings.replay_role
     return KeptBases(
         key=hashlib.sha256(key.encode()).hexdigest(),

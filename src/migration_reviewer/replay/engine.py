@@ -76,20 +76,47 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
 
 def base_chain(migration_set: MigrationSet) -> list[str]:
     """The key of each first part of the base history: entry k stands for the first k base migrations (and
-    the framework and dialect: every migration's id, wrapping and text), entry -1 for the whole; any edit
-    gives other keys from there on. A base kept after k migrations holds a first part of this history when
-    its key is entry k: the newer migrations can be replayed on top."""
+    the framework, dialect and runner: every migration's id, wrapping and text), entry -1 for the whole;
+    any edit gives other keys from there on. A base kept after k migrations holds a first part of this
+    history when its key is entry k: the newer migrations can be replayed on top."""
     digest = hashlib.sha256()
-    for part in (migration_set.framework, migration_set.dialect.value):
+    for part in (migration_set.framework, migration_set.dialect.value, *_runner_parts(migration_set)):
         digest.update(part.encode() + b"\0")
     chain = [digest.hexdigest()]
     for migration in migration_set.base_migrations:
         digest = hashlib.sha256(chain[-1].encode())
         digest.update(f"{migration.id}\0{migration.wrapping.value}\0".encode())
-        for script in migration.up:
+        # A revision the runner executes as code has no SQL: its file's text stands for it.
+        for script in migration.up if migration.step is None else (migration.step.source,):
             digest.update(script.text.encode() + b"\0")
         chain.append(digest.hexdigest())
     return chain
+
+
+def _runner_parts(migration_set: MigrationSet) -> tuple[str, ...]:
+    """What else decides what a framework's own runner makes of the same revisions: its configuration, the
+    packages installed for it, and the versions of the runner itself."""
+    runner = migration_set.runner
+    if runner is None:
+        return ()
+    return (
+        runner.config_path,
+        runner.section,
+        str(runner.transaction_per_migration),
+        *runner.install,
+        *_runner_versions(),
+    )
+
+
+@functools.cache
+def _runner_versions() -> tuple[str, ...]:
+    from importlib.metadata import PackageNotFoundError, version  # only where a runner replays
+
+    found = []
+    for package in ("alembic", "sqlalchemy"):
+        with suppress(PackageNotFoundError):
+            found.append(f"{package} {version(package)}")
+    return tuple(found)
 
 
 def set_identity(migration_set: MigrationSet) -> str:
@@ -102,14 +129,26 @@ def set_identity(migration_set: MigrationSet) -> str:
 @dataclass(frozen=True)
 class KeptBase:
     """What the note kept with a base says: how many base migrations it holds, the key of that history
-    (`base_chain`), and its schema as the run that replayed it read it."""
+    (`base_chain`), and its schema as the run that replayed it read it. Where the framework's own runner
+    ran the project's code (Alembic), also the project files that code read (path → SHA-256 of the
+    content: the base is of use only while each is the same), and whether the runner had to use our own
+    minimal env.py."""
 
     migrations: int
     key: str
     schema: SchemaSnapshot
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    own_env: bool = False
 
     def to_note(self) -> str:
-        return json.dumps({"migrations": self.migrations, "key": self.key, "schema": self.schema.to_dict()})
+        # `migrations` and `key` first: `spared_migrations` reads them without decoding the rest.
+        return json.dumps({
+            "migrations": self.migrations,
+            "key": self.key,
+            "inputs": dict(self.inputs),
+            "own_env": self.own_env,
+            "schema": self.schema.to_dict(),
+        })
 
 
 def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
@@ -118,7 +157,8 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
 
     Where the server keeps named databases between runs, the replayed base is kept under its folder's
     name with a note of the history it holds, and a later run starts from it: as it is when the history
-    is the same, with the newer migrations replayed on top when the base branch gained some (`_kept_base`)."""
+    is the same, with the newer migrations replayed on top when the base branch gained some
+    (`find_kept_base`)."""
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
     if migration_set.runner is not None:
@@ -131,7 +171,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     new = migration_set.new_migrations
     root = migration_set.root or "."
     chain = base_chain(migration_set) if server.keeps_named_databases else []
-    base, kept = _kept_base(server, migration_set, chain)
+    base, kept = find_kept_base(server, migration_set, chain)
     result.base_cached = kept is not None
     # Base migrations to replay: all of them, or those the kept base does not hold yet (the base branch
     # gained them since).
@@ -150,7 +190,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             result.before = kept.schema
         else:
             with open_session(base, options.statement_timeout_ms) as session:
-                since = _baseline(session, kept.schema) if kept is not None else None
+                since = baseline(session, kept.schema) if kept is not None else None
                 count = len(newer)
                 if kept is None:
                     options.say(f"replaying the base history of {root}: {counted(count, 'migration')}")
@@ -228,13 +268,16 @@ def _lost_while_running(exc: DatabaseUnavailable, statement: Statement) -> Datab
 _RENAME = re.compile(r"\bRENAME\b", re.I)
 
 
-def _kept_base(
-    server: Server, migration_set: MigrationSet, chain: list[str]
+def find_kept_base(
+    server: Server,
+    migration_set: MigrationSet,
+    chain: list[str],
+    of_use: Callable[[KeptBase], bool] = lambda _kept: True,
 ) -> tuple[Database, KeptBase | None]:
     """The database to replay the base history in, and what it holds already: a base kept by an earlier
     run whose history is a first part of this one (all of it, or all but the base branch's newer
-    migrations), else a new database (None). A kept base of another history (a base migration edited or
-    removed since) is dropped."""
+    migrations) and that `of_use` accepts, else a new database (None). A kept base of another history (a
+    base migration edited or removed since) is dropped."""
     if not server.keeps_named_databases:
         return server.create_database(), None
     name = kept_base_name(migration_set)
@@ -242,7 +285,7 @@ def _kept_base(
     if base is not None:
         note = server.recall(base)
         kept = kept_base(note) if note is not None else None
-        if kept is not None and holds_first_part(chain, kept.migrations, kept.key):
+        if kept is not None and holds_first_part(chain, kept.migrations, kept.key) and of_use(kept):
             return base, kept
         server.drop_database(base)
     return server.create_database(name=name), None
@@ -281,7 +324,14 @@ def kept_base(note: str) -> KeptBase | None:
     its server starts, before the replay asks for it. None for a note of an older version."""
     try:
         data = json.loads(note)
-        return KeptBase(int(data["migrations"]), str(data["key"]), SchemaSnapshot.from_dict(data["schema"]))
+        inputs = data.get("inputs", {})
+        return KeptBase(
+            int(data["migrations"]),
+            str(data["key"]),
+            SchemaSnapshot.from_dict(data["schema"]),
+            {str(path): str(digest) for path, digest in inputs.items()},
+            bool(data.get("own_env", False)),
+        )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a note nested past reason
         return None
 
@@ -363,11 +413,11 @@ def _change_experiment(
     """The change as the runner applies it, observed; with `then_roll_back`, the rollback check goes on
     from there (see `_roll_back_and_up_again`)."""
     with open_session(database, options.statement_timeout_ms) as session:
-        since = _baseline(session, before)
+        since = baseline(session, before)
         snapshots = [before]
 
         def read_schema() -> None:
-            snapshots.append(session.introspect(_baseline(session, snapshots[-1])))
+            snapshots.append(session.introspect(baseline(session, snapshots[-1])))
 
         # The schema after each migration, for the down of the next one to be compared with. Each
         # migration has ended its own transaction by then (a BATCH change does not come here with more
@@ -385,7 +435,7 @@ def _change_experiment(
         return runs, after, replay
 
 
-def _baseline(session: Session, snapshot: SchemaSnapshot) -> Baseline | None:
+def baseline(session: Session, snapshot: SchemaSnapshot) -> Baseline | None:
     """`snapshot`, true of the session's database now, and where its history stands: the snapshot after
     the next change then reads only what that change can have altered."""
     position = session.position()
@@ -437,7 +487,7 @@ def _rollback_experiment(
         up = _Runner(session, migration_set.dialect, observe=False)
         snapshots = [before]
         for migration in migration_set.new_migrations:
-            since = _baseline(session, snapshots[-1])
+            since = baseline(session, snapshots[-1])
             run = up.run([migration])[0]
             replay.up_runs.append(run)
             if run.outcome is not Outcome.APPLIED:
@@ -461,7 +511,7 @@ def _roll_back_and_up_again(
         if migration.down is None:
             replay.steps.append(RollbackStep(migration, None))
             return  # the runner cannot go further down than a migration without a down
-        since = _baseline(session, now)
+        since = baseline(session, now)
         run = down.run([migration])[0]
         step = RollbackStep(migration, run)
         replay.steps.append(step)
