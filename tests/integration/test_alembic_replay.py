@@ -3,6 +3,7 @@ a subprocess, and what it executes is what the rules read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import zipfile
@@ -177,3 +178,23 @@ def test_a_missing_import_is_named_and_install_provides_it(tmp_path: Path) -> No
                                   environ={}))
     assert not [f for f in report.findings if f.rule == "RP001"]
     assert f"installed for the Alembic runner: {wheel}" in report.migration_sets[0].notes
+
+
+def _runners() -> list[str]:
+    """The command lines of Alembic runner processes on this machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if "alembic_runner" in command:
+                found.append(command)
+    return found
+
+
+def test_a_runner_started_ahead_is_ended_when_no_revision_changed(tmp_path: Path) -> None:
+    # The change touches only a SQL folder beside the Alembic project: the runner the review started while
+    # it read the revisions serves nothing, and is gone with the review.
+    head = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int);\n"}
+    report = reviewed(tmp_path, head)
+    assert [s.framework for s in report.migration_sets] == ["golang-migrate"]
+    assert _runners() == []

@@ -16,6 +16,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
@@ -99,8 +100,7 @@ class _Project:
         self.own_env = False
         self.new_files: set[str] = set()  # written only once the base history ran
         self.inputs: list[str] = []  # the project files the worker has read so far (repository-relative)
-        self._worker: subprocess.Popen[str] | None = None
-        self._reply: int | None = None  # the pipe the worker answers on
+        self._worker: _Worker | None = None
 
     def add_new_revisions(self) -> None:
         for path in self.new_files:
@@ -151,60 +151,144 @@ class _Project:
         """Sends one request to the worker (started on first use) and waits for it; why the worker
         stopped instead of answering, if it did."""
         if self._worker is None:
-            self._start()
-        assert self._worker is not None and self._worker.stdin is not None and self._reply is not None
-        try:
-            self._worker.stdin.write(json.dumps(request) + "\n")
-            self._worker.stdin.flush()
-        except BrokenPipeError:
-            pass  # the worker died: reading the reply says so
-        ready, _, _ = select.select([self._reply], [], [], RUN_TIMEOUT_S)
-        if ready and os.read(self._reply, 64):
+            workspace = self.workspace
+            self._worker = _take_spare(workspace) or _Worker.start(workspace.user, workspace.site)
+            self._worker.serve(self.folder, self.workspace)
+        ready = self._worker.ask(json.dumps(request))
+        if ready:
             return None
-        timed_out = not ready
+        why = self._worker.last_words() if ready is False else None
         self.close()  # the next request starts a fresh worker
-        if timed_out:
+        if ready is None:
             return f"Alembic did not finish within {RUN_TIMEOUT_S} s"
-        log = (self.folder.parent / "worker.log").read_text(errors="replace").strip().splitlines()
-        return log[-1] if log else "the Alembic runner stopped"
-
-    def _start(self) -> None:
-        environment = _environment(self.workspace)
-        if self.workspace.site is not None:
-            environment["PYTHONPATH"] = os.pathsep.join(
-                p for p in (str(self.workspace.site), environment.get("PYTHONPATH")) if p)
-        reply, write_end = os.pipe()
-        log = (self.folder.parent / "worker.log").open("w")
-        try:
-            self._worker = subprocess.Popen(
-                [sys.executable, "-m", _RUNNER, str(self.folder), str(write_end)],
-                cwd=self.folder, env=environment, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=log, text=True, pass_fds=(write_end,), **user_arguments(self.workspace.user),
-            )
-        finally:
-            os.close(write_end)
-            log.close()
-        self._reply = reply
+        return why or "the Alembic runner stopped"
 
     def close(self) -> None:
         worker, self._worker = self._worker, None
         if worker is not None:
-            if worker.stdin is not None:
-                with suppress(OSError):
-                    worker.stdin.close()
-            try:
-                worker.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        if self._reply is not None:
-            os.close(self._reply)
-            self._reply = None
+            worker.close()
+
+
+class _Worker:
+    """A runner process (replay/alembic_runner.py). It loads Alembic and SQLAlchemy first, then waits to be
+    told which project to serve: it can be started ahead of need, while the review does other work."""
+
+    def __init__(self, process: subprocess.Popen[str], reply: int, log: Path, user: RunAs | None,
+                 site: Path | None) -> None:
+        self.process = process
+        self.reply = reply  # the pipe it answers on
+        self.log = log
+        self.user = user
+        self.site = site
+
+    @classmethod
+    def start(cls, user: RunAs | None, site: Path | None) -> _Worker:
+        """`user`: who runs it (None: ourselves); `site`: where the `install` requirements went."""
+        environment = _without_credentials()
+        if site is not None:
+            paths = (str(site), environment.get("PYTHONPATH"))
+            environment["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+        descriptor, log_name = tempfile.mkstemp(prefix="mr-alembic-", suffix=".log")
+        reply, write_end = os.pipe()
+        try:
+            process = subprocess.Popen(
+                # -P: nothing of the folder it starts in is importable; the project's folder is added later.
+                [sys.executable, "-P", "-m", _RUNNER, str(write_end)], cwd="/", env=environment,
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=descriptor, text=True,
+                pass_fds=(write_end,), **user_arguments(user),
+            )
+        except BaseException:
+            os.close(reply)
+            os.unlink(log_name)
+            raise
+        finally:
+            os.close(write_end)
+            os.close(descriptor)
+        return cls(process, reply, Path(log_name), user, site)
+
+    def serve(self, folder: Path, workspace: _Workspace) -> None:
+        """The project to serve: its files, and the home its code sees."""
+        home = str(workspace.folder) if workspace.user is not None else None
+        self._send(json.dumps({"workdir": str(folder), "home": home}))
+
+    def ask(self, line: str) -> bool | None:
+        """Sends one request and waits for the answer: True, answered; False, the worker stopped; None,
+        it did not answer in time."""
+        self._send(line)
+        ready, _, _ = select.select([self.reply], [], [], RUN_TIMEOUT_S)
+        if not ready:
+            return None
+        return bool(os.read(self.reply, 64))
+
+    def _send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(line + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker died: reading the reply says so
+
+    def last_words(self) -> str | None:
+        lines = self.log.read_text(errors="replace").strip().splitlines()
+        return lines[-1] if lines else None
+
+    def close(self) -> None:
+        """Ends it (its stdin closes: it exits), and removes its log."""
+        if self.process.stdin is not None:
+            with suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.reply)
+        self.log.unlink(missing_ok=True)
+
+
+# Workers started ahead of need (`spare_worker`), for the first project whose user and packages they fit.
+_SPARES: list[_Worker] = []
+_SPARES_LOCK = threading.Lock()
+
+
+@contextmanager
+def spare_worker() -> Iterator[None]:
+    """Starts a worker now, so that Alembic and SQLAlchemy (~0.4 s) load on the other core while the review
+    reads the revisions and starts its server; the first Alembic project without `install` requirements
+    takes it. Ended on the way out if none did."""
+    user, _ = _worker_user()
+    worker = _Worker.start(user, None)
+    with _SPARES_LOCK:
+        _SPARES.append(worker)
+    try:
+        yield
+    finally:
+        with _SPARES_LOCK:
+            unused = worker in _SPARES
+            if unused:
+                _SPARES.remove(worker)
+        if unused:
+            worker.close()
+
+
+def _take_spare(workspace: _Workspace) -> _Worker | None:
+    with _SPARES_LOCK:
+        for worker in _SPARES:
+            fits = worker.user == workspace.user and worker.site == workspace.site
+            if fits and worker.process.poll() is None:
+                _SPARES.remove(worker)
+                return worker
+    return None
+
+
+def _without_credentials() -> dict[str, str]:
+    """Our environment without any credential: the project's code runs in it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_SECRET_PREFIXES)}
 
 
 def _environment(workspace: _Workspace) -> dict[str, str]:
-    """Ours, without any credential, at home in the workspace: the project's code runs in it."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(_SECRET_PREFIXES)}
+    """`_without_credentials`, at home in the workspace."""
+    environment = _without_credentials()
     if workspace.user is not None:
         environment["HOME"] = str(workspace.folder)
     return environment

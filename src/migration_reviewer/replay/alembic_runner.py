@@ -1,9 +1,11 @@
 """Runs Alembic commands against a scratch database and records every statement they execute.
 
-Started by `replay/alembic.py` as `python -m migration_reviewer.replay.alembic_runner WORKDIR REPLY_FD`, a
+Started by `replay/alembic.py` as `python -m migration_reviewer.replay.alembic_runner REPLY_FD`, a
 subprocess because env.py and the revision files are the project's code: they import the application,
-may change global state and may crash. It stays up for one review and serves one request (commands
-against one database, see `_Project.run` in replay/alembic.py) per line of stdin, so Python and the
+may change global state and may crash. It loads Alembic and SQLAlchemy first, then reads which project to
+serve (the first line of stdin: its folder, and the home its code sees), so it can be started before the
+project's files are written. It stays up for one review and serves one request (commands against one
+database, see `_Project.run` in replay/alembic.py) per further line of stdin, so Python and the
 application are loaded once. The request's events file receives one JSON object per line:
 
 - `statement`: what a SQLAlchemy cursor executed for a revision: text, revision file and line of the
@@ -195,14 +197,11 @@ def _inputs(opened: set[str], workdir: str) -> list[str]:
     return sorted(inputs)
 
 
-def main(workdir: str, reply_fd: int) -> int:
+def main(reply_fd: int) -> int:
     """Serves requests, one JSON object per line on stdin, until stdin closes; after each, writes one line
     to `reply_fd` (stdout belongs to the project's code, which may print)."""
-    os.chdir(workdir)
-    sys.path.insert(0, workdir)  # env.py and the revisions import the application from the repository
-    # The folder goes with the review: bytecode written into it (a file per revision) would be thrown away.
-    sys.dont_write_bytecode = True
-    opened = _watch_reads(workdir)
+    import alembic.command  # noqa: F401  (what every request needs, loaded before the project is known)
+    import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -218,6 +217,18 @@ def main(workdir: str, reply_fd: int) -> int:
     _mark_autocommit_blocks(MigrationContext, recorder)
     _record_static_output(recorder)
     _reuse_loaded_revisions()
+    first = sys.stdin.readline()
+    if not first:
+        return 0  # started ahead of need, and not needed
+    project = json.loads(first)
+    workdir = project["workdir"]
+    if project["home"]:
+        os.environ["HOME"] = project["home"]
+    os.chdir(workdir)
+    sys.path.insert(0, workdir)  # env.py and the revisions import the application from the repository
+    # The folder goes with the review: bytecode written into it (a file per revision) would be thrown away.
+    sys.dont_write_bytecode = True
+    opened = _watch_reads(workdir)
     with os.fdopen(reply_fd, "w") as reply:
         for line in sys.stdin:
             request = json.loads(line)
@@ -396,4 +407,9 @@ def _failure(index: int, exc: BaseException, recorder: _Recorder) -> dict[str, A
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2])))
+    status = main(int(sys.argv[1]))
+    # Every request has been answered: the interpreter's own teardown of SQLAlchemy, Alembic and the
+    # application (~0.3 s) would only keep the review waiting.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
