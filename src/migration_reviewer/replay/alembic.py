@@ -47,7 +47,12 @@ from migration_reviewer.replay.engine import (
     not_replayed,
 )
 from migration_reviewer.replay.providers.base import Database, Server
-from migration_reviewer.replay.providers.embedded import RunAs, run_as_user, user_arguments
+from migration_reviewer.replay.providers.embedded import (
+    RunAs,
+    default_temp_root,
+    run_as_user,
+    user_arguments,
+)
 from migration_reviewer.replay.result import (
     LockTaken,
     MigrationRun,
@@ -311,7 +316,8 @@ def _workspace(runner: CodeRunner, notes: list[str]) -> Iterator[_Workspace]:
     user, why = _worker_user()
     if why:
         notes.append(why)
-    with tempfile.TemporaryDirectory(prefix="mr-alembic-") as temp:
+    # On tmpfs where there is one: a disk may take a millisecond per file, and the project has thousands.
+    with tempfile.TemporaryDirectory(prefix="mr-alembic-", dir=default_temp_root()) as temp:
         workspace = _Workspace(Path(temp), user)
         if user is not None:
             os.chown(temp, user.uid, user.gid)
@@ -364,22 +370,25 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
         keep = server.keeps_this_run
         try:
             base, kept = _base_history(project, server, base, kept, migration_set, options, result, notes)
+            assert result.before is not None
             if result.base_failures:
                 keep = False  # a base that did not replay cleanly is not worth keeping
             elif keep and (kept is None or result.base_runs):
                 read = _digests(runner.tree, project.inputs, migration_set.head_migrations)
                 inputs = {**(kept.inputs if kept else {}), **read}
-                assert result.before is not None
                 note = KeptBase(len(chain) - 1, chain[-1], result.before, inputs, project.own_env)
                 server.remember(base, note.to_note())
             project.add_new_revisions()
             if options.check_rollback and new and all(m.down is not None for m in new):
                 result.rollback = _rollback(project, server, base, migration_set, options, result.before)
             with _copy(server, base) as database:
-                outcome = project.run(database, [("upgrade", "heads")], observe=True)
-                result.runs = _runs(new, outcome, observed=True)
                 with open_session(database, options.statement_timeout_ms) as session:
-                    result.after = session.introspect()
+                    # Where the history stands before the change: the snapshot after it reads only what
+                    # the change can have altered.
+                    since = baseline(session, result.before)
+                    outcome = project.run(database, [("upgrade", "heads")], observe=True)
+                    result.runs = _runs(new, outcome, observed=True)
+                    result.after = session.introspect(since)
                 if runner.metadata:
                     base_project = _materialise(migration_set, runner.base_tree, "base", options, workspace)
                     workers.callback(base_project.close)
@@ -388,7 +397,6 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
                         base, [("compare", runner.metadata)], observe=False))
             hints = [hint for run in result.runs if run.outcome is Outcome.APPLIED
                      for step in run.statements for hint in rename_hints(step.statement.text)]
-            assert result.before is not None
             result.changes = diff(result.before, result.after, hints)
             result.seeded = _seeded(project, server, base, result, options)
         except BaseException:
