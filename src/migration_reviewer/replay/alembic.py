@@ -43,6 +43,7 @@ from migration_reviewer.replay.engine import (
     base_chain,
     baseline,
     find_kept_base,
+    goes_with_the_server,
     kept_base_name,
     not_replayed,
 )
@@ -403,9 +404,7 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
             with suppress(DatabaseUnavailable, ValueError):  # the error on its way out matters more
                 server.drop_database(base)
             raise
-    if not keep and (server.keeps_this_run or not server.keeps_named_databases):
-        # Not to be kept, by a server that keeps this run's databases, or by one that keeps nothing (a base
-        # in a kept cluster that is not kept again goes with the cluster).
+    if not keep and not goes_with_the_server(server):
         server.drop_database(base)
     result.migration_set = _with_statements(migration_set, result.runs, notes)
     return result
