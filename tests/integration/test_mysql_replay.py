@@ -260,3 +260,21 @@ def test_the_rollback_check_runs_downs(server: MySqlServer) -> None:
     [step] = result.rollback.steps
     assert step.leftovers is not None
     assert [(c.kind, c.name) for c in step.leftovers] == [("index_added", "orders_total")]
+
+
+def test_renames_are_reported_as_renames_not_as_a_drop_and_an_add(server: MySqlServer) -> None:
+    result = replay(
+        server,
+        migration(
+            2,
+            "ALTER TABLE customers CHANGE COLUMN name full_name VARCHAR(100) NULL;\n"
+            "ALTER TABLE orders RENAME INDEX orders_status TO orders_by_status;\n"
+            "RENAME TABLE orders TO purchases;",
+        ),
+    )
+    changes = {(c.kind, c.table, c.name) for c in result.changes}
+    assert ("column_renamed", "customers", "full_name") in changes
+    assert ("table_renamed", "purchases", None) in changes
+    assert ("index_renamed", "purchases", "orders_by_status") in changes
+    dropped_or_added = {change for change in changes if change[0].endswith(("_dropped", "_added"))}
+    assert dropped_or_added == set()

@@ -107,6 +107,23 @@ def test_the_rebuild_loses_the_trigger_and_the_diff_says_so(server: SqliteFiles)
     assert changes == {("column_added", "teams", "plan"), ("trigger_dropped", "teams", "teams_lower")}
 
 
+def test_a_renamed_table_is_one_rename_though_its_derived_constraint_names_follow_it(
+    server: SqliteFiles,
+) -> None:
+    # members_pkey, members_team_id_fkey and members_email_check are our names for unnamed constraints:
+    # they become people_…; the index members_team was named in the SQL and keeps its name. SQLite rewrites
+    # the view that reads the table.
+    result = replay(server, "prisma", migration(2, "ALTER TABLE members RENAME TO people;", Wrapping.SCRIPT))
+    changes = [(c.kind, c.table) for c in result.changes]
+    assert changes == [("table_renamed", "people"), ("view_changed", "team_sizes")]
+    assert result.after is not None
+    people = result.after.table("public", "people")
+    assert people is not None
+    derived = {"people_pkey", "people_team_id_fkey", "people_email_check"}
+    assert {c.name for c in people.constraints} == derived
+    assert {i.name for i in people.indexes} == {"members_team"}
+
+
 def test_unsupported_alter_and_not_null_columns(server: SqliteFiles) -> None:
     result = replay(
         server,

@@ -396,8 +396,8 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
                     result.model_drift = _model_drift(runner.metadata, project.run(
                         database, [("compare", runner.metadata)], observe=False), base_project.run(
                         base, [("compare", runner.metadata)], observe=False))
-            hints = [hint for run in result.runs if run.outcome is Outcome.APPLIED
-                     for step in run.statements for hint in rename_hints(step.statement.text)]
+            hints = [hint for run in result.runs if run.outcome is Outcome.APPLIED for step in run.statements
+                     for hint in rename_hints(step.statement.text, migration_set.dialect)]
             result.changes = diff(result.before, result.after, hints)
             result.seeded = _seeded(project, server, base, result, options)
         except BaseException:

@@ -53,8 +53,8 @@ from migration_reviewer.replay.statements import (
     split_scripts,
 )
 from migration_reviewer.schema.diff import diff
-from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
-from migration_reviewer.schema.renames import rename_hints
+from migration_reviewer.schema.model import ObjectName, RenameHint, SchemaChange, SchemaSnapshot
+from migration_reviewer.schema.renames import derived_renames, rename_hints
 from migration_reviewer.wording import counted
 
 
@@ -237,10 +237,10 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
             if run.outcome is Outcome.APPLIED
             for statement in statements[run.migration.id]
             if _RENAME.search(statement.text, 0, 10_000) and not statement.too_large_to_analyse
-            for hint in rename_hints(statement.text)
+            for hint in rename_hints(statement.text, migration_set.dialect)
         ]
         assert result.after is not None
-        result.changes = diff(result.before, result.after, hints)
+        result.changes = _diff(result.before, result.after, hints, migration_set.dialect)
     except BaseException:
         _drop_quietly(server, base)  # the error on its way out matters more than a failed cleanup
         raise
@@ -257,6 +257,18 @@ def goes_with_the_server(server: Server) -> bool:
     return server.keeps_named_databases and not server.keeps_this_run
 
 
+def _diff(
+    before: SchemaSnapshot, after: SchemaSnapshot, hints: list[RenameHint], dialect: Dialect
+) -> list[SchemaChange]:
+    """What the change did to the schema. In SQLite, the names of a renamed table's constraints and
+    indexes follow it (`derived_renames`): that is no change of theirs to report."""
+    if dialect is not Dialect.SQLITE:
+        return diff(before, after, hints)
+    derived = derived_renames(hints, before, after)
+    followed = {(f"{hint.kind}_renamed", hint.new) for hint in derived}
+    return [c for c in diff(before, after, hints + derived) if (c.kind, c.name) not in followed]
+
+
 def _lost_while_running(exc: DatabaseUnavailable, statement: Statement) -> DatabaseUnavailable:
     """The server went away during a statement: say which, and why where it is known."""
     hint = exc.hint
@@ -268,8 +280,9 @@ def _lost_while_running(exc: DatabaseUnavailable, statement: Statement) -> Datab
     return DatabaseUnavailable(f"{exc.message} (while running {statement.location})", hint=hint)
 
 
-# Only statements that say RENAME early on can be renames: the others are not parsed for hints.
-_RENAME = re.compile(r"\bRENAME\b", re.I)
+# Only statements that say RENAME (or MySQL's CHANGE) early on can be renames: the others are not parsed
+# for hints.
+_RENAME = re.compile(r"\b(?:RENAME|CHANGE)\b", re.I)
 
 
 def find_kept_base(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.schema.model import RenameHint
 from migration_reviewer.schema.renames import rename_hints
 
@@ -73,3 +74,47 @@ def test_hints_keep_the_order_of_the_statements_and_ignore_the_rest() -> None:
 )
 def test_sql_that_does_not_parse_or_renames_nothing_gives_no_hints(sql: str) -> None:
     assert rename_hints(sql) == []
+
+
+def _hint(kind: str, table: str, old: str, new: str, schema: str = "public") -> RenameHint:
+    return RenameHint(kind, schema, table, old, new)
+
+
+@pytest.mark.parametrize(
+    ("sql", "hints"),
+    [
+        ("RENAME TABLE orders TO purchases", [_hint("table", "orders", "orders", "purchases")]),
+        (
+            "rename table `a` to `b`, shop.c to shop.d",
+            [_hint("table", "a", "a", "b"), _hint("table", "c", "c", "d", schema="shop")],
+        ),
+        ("ALTER TABLE orders RENAME AS purchases", [_hint("table", "orders", "orders", "purchases")]),
+        ("ALTER TABLE orders RENAME TO purchases", [_hint("table", "orders", "orders", "purchases")]),
+        (
+            "ALTER TABLE orders CHANGE COLUMN total amount DECIMAL(10,2)",
+            [_hint("column", "orders", "total", "amount")],
+        ),
+        (
+            "ALTER TABLE orders CHANGE `total` `amount` INT NOT NULL",
+            [_hint("column", "orders", "total", "amount")],
+        ),
+        ("ALTER TABLE orders CHANGE total total BIGINT", []),  # the same name: a type change
+        ("ALTER TABLE orders MODIFY total BIGINT", []),
+        ("ALTER TABLE orders RENAME COLUMN total TO amount", [_hint("column", "orders", "total", "amount")]),
+        (
+            "ALTER TABLE orders RENAME INDEX by_total TO by_amount",
+            [_hint("index", "orders", "by_total", "by_amount")],
+        ),
+        (
+            "ALTER TABLE orders RENAME TO purchases, CHANGE total amount INT",
+            [
+                _hint("table", "orders", "orders", "purchases"),
+                _hint("column", "purchases", "total", "amount"),
+            ],
+        ),
+        ("ALTER TABLE orders ADD COLUMN note TEXT", []),
+        ("RENAME USER bob TO alice", []),
+    ],
+)
+def test_mysql_renames_give_hints(sql: str, hints: list[RenameHint]) -> None:
+    assert rename_hints(sql, Dialect.MYSQL) == hints
