@@ -63,7 +63,8 @@ def _review(settings: Settings, say: Progress) -> Report:
             # starts, instead of after.
             from migration_reviewer.replay.alembic import spare_worker  # loads Alembic's side: only here
 
-            workers.enter_context(spare_worker())
+            # One more for the base's models, where they are compared with the replayed schema.
+            workers.enter_context(spare_worker(2 if settings.alembic_metadata else 1))
         sets = select_sets(changes, settings)
         # The rules (a hundred modules) load and check their options while the first server starts; where
         # no server starts, right after.

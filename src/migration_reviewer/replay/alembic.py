@@ -258,22 +258,25 @@ _SPARES_LOCK = threading.Lock()
 
 
 @contextmanager
-def spare_worker() -> Iterator[None]:
-    """Starts a worker now, so that Alembic and SQLAlchemy (~0.4 s) load on the other core while the review
-    reads the revisions and starts its server; the first Alembic project without `install` requirements
-    takes it. Ended on the way out if none did."""
+def spare_worker(count: int = 1) -> Iterator[None]:
+    """Starts `count` workers now, so that Alembic and SQLAlchemy (~0.4 s) load on the other core while
+    the review reads the revisions and starts its server; the first Alembic projects without `install`
+    requirements take them (the head's, and the base's where the models are compared). Ended on the way
+    out if none did."""
     user, _ = _worker_user()
-    worker = _Worker.start(user, None)
-    with _SPARES_LOCK:
-        _SPARES.append(worker)
+    workers = []
     try:
+        for _ in range(count):
+            workers.append(_Worker.start(user, None))
+            with _SPARES_LOCK:
+                _SPARES.append(workers[-1])
         yield
     finally:
         with _SPARES_LOCK:
-            unused = worker in _SPARES
-            if unused:
+            unused = [worker for worker in workers if worker in _SPARES]
+            for worker in unused:
                 _SPARES.remove(worker)
-        if unused:
+        for worker in unused:
             worker.close()
 
 
