@@ -25,7 +25,7 @@ import sys
 import time
 import traceback
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -53,35 +53,51 @@ else:
 '''
 
 
+def _stack() -> Iterator[tuple[str, int]]:
+    """The calling code's frames as (file, line), innermost first: without reading source lines, which
+    `traceback.extract_stack` does for every frame (a statement of a revision runs some forty deep)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        yield frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.out: TextIO = sys.stderr
         self.files: dict[str, str] = {}  # absolute path → repository-relative path
+        self.real_paths: dict[str, str] = {}  # a code object's file name → its absolute path
         self.observe = False
         self.busy = False  # our own catalog queries run on the same connection: do not record them
         self.pending: dict[int, dict[str, Any]] = {}
 
     def start(self, out: TextIO, request: dict[str, Any], workdir: str) -> None:
         self.out, self.observe = out, request["observe"]
-        self.files = {os.path.realpath(os.path.join(workdir, p)): p for p in request["revision_files"]}
+        # The folder resolved once: below it are plain files we wrote, no links.
+        real_workdir = os.path.realpath(workdir)
+        self.files = {os.path.join(real_workdir, p): p for p in request["revision_files"]}
         self.pending.clear()
 
     def emit(self, event: dict[str, Any]) -> None:
         self.out.write(json.dumps(event) + "\n")
         self.out.flush()
 
-    def where(self, frames: list[traceback.FrameSummary]) -> tuple[str, int] | None:
-        """The innermost frame inside a revision file: the `op.` call that led to the statement."""
-        for frame in reversed(frames):
-            path = self.files.get(os.path.realpath(frame.filename))
+    def where(self, frames: Iterable[tuple[str, int | None]]) -> tuple[str, int] | None:
+        """The innermost frame inside a revision file, of (file, line) pairs innermost first: the `op.`
+        call that led to the statement."""
+        for filename, line in frames:
+            real = self.real_paths.get(filename)
+            if real is None:
+                real = self.real_paths[filename] = os.path.realpath(filename)
+            path = self.files.get(real)
             if path is not None:
-                return path, frame.lineno or 1
+                return path, line or 1
         return None
 
     def before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         if self.busy:
             return
-        place = self.where(traceback.extract_stack())
+        place = self.where(_stack())
         if place is None:
             return  # Alembic's own bookkeeping (alembic_version), or env.py
         record: dict[str, Any] = {"type": "statement", "sql": statement, "path": place[0], "line": place[1],
@@ -182,14 +198,16 @@ def _inputs(opened: set[str], workdir: str) -> list[str]:
     files = set(opened)
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
-        if isinstance(path, str) and os.path.abspath(path).startswith(roots):
-            files.add(path)
-    root = os.path.realpath(workdir)
+        if isinstance(path, str):
+            files.add(os.path.abspath(path))
     inputs = set()
     for path in files:
-        relative = os.path.relpath(os.path.realpath(path), root)
-        if relative.startswith(".."):
+        # Below the folder as given or as resolved: the project's own files are plain files, written by
+        # us, so the rest of the path holds no links to resolve.
+        root = next((root for root in roots if path.startswith(root)), None)
+        if root is None:
             continue
+        relative = path[len(root) :]
         folder, _, name = relative.rpartition("/")
         if folder == "__pycache__" or folder.endswith("/__pycache__"):
             relative = f"{folder.removesuffix('__pycache__')}{name.split('.')[0]}.py"
@@ -275,7 +293,7 @@ def _mark_autocommit_blocks(context_class: Any, recorder: _Recorder) -> None:
 
     @contextmanager
     def marked(self: Any) -> Iterator[None]:
-        place = recorder.where(traceback.extract_stack())
+        place = recorder.where(_stack())
         if place is not None:
             recorder.emit({"type": "statement", "sql": "COMMIT", "path": place[0], "line": place[1],
                            "in_transaction": True, "duration_ms": 0.0})
@@ -305,7 +323,7 @@ def _reuse_loaded_revisions() -> None:
             stat = os.stat(path)
         except OSError:
             return original(scriptdir, path)
-        key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size, bool(scriptdir.sourceless))
+        key = (str(path), stat.st_mtime_ns, stat.st_size, bool(scriptdir.sourceless))  # Alembic resolved it
         if key not in loaded:
             loaded[key] = original(scriptdir, path)
         return loaded[key]
@@ -320,7 +338,7 @@ def _record_static_output(recorder: _Recorder) -> None:
     original = DefaultImpl.static_output
 
     def recorded(self: Any, text: str) -> None:
-        place = recorder.where(traceback.extract_stack())
+        place = recorder.where(_stack())
         if place is not None:
             recorder.emit({"type": "statement", "sql": text.strip().rstrip(";").strip(), "path": place[0],
                            "line": place[1], "duration_ms": 0.0})
@@ -398,7 +416,8 @@ def _line_of(text: str, word: str) -> int | None:
 
 
 def _failure(index: int, exc: BaseException, recorder: _Recorder) -> dict[str, Any]:
-    place = recorder.where(traceback.extract_tb(exc.__traceback__))
+    frames = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
+    place = recorder.where(reversed(frames))
     failure: dict[str, Any] = {"type": "failed", "command": index, "message": f"{type(exc).__name__}: {exc}",
                                "path": place[0] if place else None, "line": place[1] if place else None}
     if isinstance(exc, ModuleNotFoundError):
