@@ -103,7 +103,7 @@ class _Project:
         self.timeout_ms = timeout_ms
         self.workspace = workspace
         self.dialect = Dialect.POSTGRESQL
-        self.own_env = False
+        self.env_fallback: str | None = None  # why our own env.py runs instead of the project's
         self.new_files: set[str] = set()  # written only once the base history ran
         self.inputs: list[str] = []  # the project files the worker has read so far (repository-relative)
         self._worker: _Worker | None = None
@@ -111,6 +111,10 @@ class _Project:
     def add_new_revisions(self) -> None:
         for path in self.new_files:
             (self.folder / path).write_bytes(self.tree.read_bytes(path))
+
+    @property
+    def own_env(self) -> bool:
+        return self.env_fallback is not None
 
     def run(
         self, database: Database | None, commands: Sequence[tuple[str, str]], *, observe: bool
@@ -380,7 +384,7 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
             elif keep and (kept is None or result.base_runs):
                 read = _digests(runner.tree, project.inputs, migration_set.head_migrations)
                 inputs = {**(kept.inputs if kept else {}), **read}
-                note = KeptBase(len(chain) - 1, chain[-1], result.before, inputs, project.own_env)
+                note = KeptBase(len(chain) - 1, chain[-1], result.before, inputs, project.env_fallback)
                 server.remember(base, note.to_note())
             project.add_new_revisions()
             if options.check_rollback and new and all(m.down is not None for m in new):
@@ -430,11 +434,9 @@ def _base_history(
     root = migration_set.root or "."
     result.base_cached = kept is not None
     if kept is not None:
-        project.own_env = kept.own_env
-        if kept.own_env:
-            notes.append("the project's env.py could not run here when this base history was first "
-                         "replayed; the revisions ran under a minimal env.py (our database URL, "
-                         "target_metadata=None)")
+        project.env_fallback = kept.env_fallback
+        if kept.env_fallback is not None:
+            notes.append(kept.env_fallback)
         if kept.migrations == len(migration_set.base_migrations):
             options.say(f"the base history of {root} was kept from an earlier run")
             result.before = kept.schema
@@ -491,9 +493,9 @@ def _env_failed(outcome: _Outcome, project: _Project, notes: list[str]) -> bool:
     failure = outcome.failure
     if project.own_env or failure is None or failure.get("path") is not None:  # a revision's own failure
         return False
-    notes.append(f"the project's env.py could not run here ({failure['message']}); the revisions ran "
-                 "under a minimal env.py (our database URL, target_metadata=None)")
-    project.own_env = True
+    project.env_fallback = (f"the project's env.py could not run here ({failure['message']}); the revisions "
+                            "ran under a minimal env.py (our database URL, target_metadata=None)")
+    notes.append(project.env_fallback)
     return True
 
 

@@ -131,14 +131,14 @@ class KeptBase:
     """What the note kept with a base says: how many base migrations it holds, the key of that history
     (`base_chain`), and its schema as the run that replayed it read it. Where the framework's own runner
     ran the project's code (Alembic), also the project files that code read (path → SHA-256 of the
-    content: the base is of use only while each is the same), and whether the runner had to use our own
-    minimal env.py."""
+    content: the base is of use only while each is the same), and, where the runner had to use our own
+    minimal env.py, the note that said why (said again by every review that starts from the base)."""
 
     migrations: int
     key: str
     schema: SchemaSnapshot
     inputs: Mapping[str, str] = field(default_factory=dict)
-    own_env: bool = False
+    env_fallback: str | None = None
 
     def to_note(self) -> str:
         # `migrations` and `key` first: `spared_migrations` reads them without decoding the rest.
@@ -146,7 +146,7 @@ class KeptBase:
             "migrations": self.migrations,
             "key": self.key,
             "inputs": dict(self.inputs),
-            "own_env": self.own_env,
+            "env_fallback": self.env_fallback,
             "schema": self.schema.to_dict(),
         })
 
@@ -347,7 +347,7 @@ def kept_base(note: str) -> KeptBase | None:
             str(data["key"]),
             SchemaSnapshot.from_dict(data["schema"]),
             {str(path): str(digest) for path, digest in inputs.items()},
-            bool(data.get("own_env", False)),
+            None if data.get("env_fallback") is None else str(data["env_fallback"]),
         )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a note nested past reason
         return None
