@@ -180,7 +180,7 @@ def test_a_missing_import_is_named_and_install_provides_it(tmp_path: Path) -> No
     assert f"installed for the Alembic runner: {wheel}" in report.migration_sets[0].notes
 
 
-def _runners() -> list[str]:
+def alembic_runners() -> list[str]:
     """The command lines of Alembic runner processes on this machine."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -197,4 +197,4 @@ def test_a_runner_started_ahead_is_ended_when_no_revision_changed(tmp_path: Path
     head = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int);\n"}
     report = reviewed(tmp_path, head)
     assert [s.framework for s in report.migration_sets] == ["golang-migrate"]
-    assert _runners() == []
+    assert alembic_runners() == []

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from test_alembic_replay import BASE as ALEMBIC_BASE
+from test_alembic_replay import alembic_runners, revision
 
 from gitrepo import make_repo
 from migration_reviewer.replay.providers.base import run_tag
@@ -59,6 +61,22 @@ def test_stopping_a_review_removes_its_database(tmp_path: Path, sig: signal.Sign
     assert process.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert not any(Path(cluster).exists() for cluster in started)
+
+
+def test_stopping_an_alembic_review_ends_its_runner_and_removes_its_files(tmp_path: Path) -> None:
+    slow = revision("r02", "r01", '    op.execute("SELECT pg_sleep(60)")')
+    repo = make_repo(tmp_path / "r", ALEMBIC_BASE, {"migrations/versions/r02.py": slow})
+    workspaces_before = set(glob.glob("/dev/shm/mr-alembic-*")) | set(glob.glob("/tmp/mr-alembic-*"))
+    clusters_before = _our_clusters()
+    process = _start_review(repo)
+    _wait_for_the_slow_statement(process, clusters_before)
+    assert alembic_runners(), "the review runs its revisions in an Alembic runner"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert alembic_runners() == []
+    workspaces = set(glob.glob("/dev/shm/mr-alembic-*")) | set(glob.glob("/tmp/mr-alembic-*"))
+    assert workspaces <= workspaces_before
 
 
 def test_a_statement_past_the_timeout_is_reported_not_waited_for(tmp_path: Path) -> None:
