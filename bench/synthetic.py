@@ -150,8 +150,8 @@ def _revision(number: int, sql: str) -> str:
 
 
 def write_alembic_repository(root: Path, base_count: int) -> Path:
-    """The same history as Alembic revisions (each runs its SQL with `op.execute`): main, `feature` with
-    the pull request's revision, and `behind`, main before its last two revisions."""
+    """The same history as Alembic revisions (each runs its SQL with `op.execute`) on main, and `feature`
+    with the pull request's revision."""
     folder = root / "migrations" / "versions"
     folder.mkdir(parents=True)
     (root / "alembic.ini").write_text(_ALEMBIC_INI)
@@ -163,12 +163,8 @@ def write_alembic_repository(root: Path, base_count: int) -> Path:
     git("init", "-q")
     for number, sql in enumerate(history(base_count), 1):
         (folder / f"r{number:06d}.py").write_text(_revision(number, sql))
-        if number == base_count - _BEHIND:
-            git("add", "-A")
-            git("commit", "-q", "-m", "history")
-            git("branch", "behind")
     git("add", "-A")
-    git("commit", "-q", "-m", "history, continued")
+    git("commit", "-q", "-m", "history")
     git("checkout", "-q", "-b", "feature")
     (folder / f"r{base_count + 1:06d}.py").write_text(_revision(base_count + 1, pull_request(1)[0]))
     git("add", "-A")

@@ -246,17 +246,16 @@ def _kept_bases(sets: Sequence[MigrationSet], settings: Settings) -> KeptBases |
     of them. None where nothing is kept."""
     if not settings.cache or settings.database != "embedded" or sets[0].dialect is not Dialect.POSTGRESQL:
         return None
+    if any(s.runner is not None for s in sets):
+        # The project's own code (Alembic's env.py and revisions) runs on this server, as the user that
+        # runs it: it could change any database and file of the cluster, and a cluster kept after it
+        # could hand that to the review of another pull request. Nothing is kept, or started from.
+        return None
     # Each set's history, read once: the exact key is made of the whole histories, and a kept cluster of
     # the family is weighed by the first parts of them it holds.
     chains = {kept_base_name(s): base_chain(s) for s in sets}
     # The role that replayed a base owns its objects: a base kept for one role is no use to the other.
     key = "".join(sorted(chain[-1] for chain in chains.values())) + settings.replay_role
-    if any(s.runner is not None for s in sets):
-        # A runner's project code (Alembic's env.py, the models it imports) can change what the same
-        # revisions do: the exact cluster is the one kept for the same files.
-        from migration_reviewer.replay.alembic import project_digest  # loads Alembic's side: only here
-
-        key += "".join(sorted(project_digest(s) for s in sets if s.runner is not None))
     family = "".join(sorted(set_identity(s) for s in sets)) + settings.replay_role
     return KeptBases(
         key=hashlib.sha256(key.encode()).hexdigest(),

@@ -8,8 +8,6 @@ with the revision file and the line of the `op.` call.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
 import select
@@ -18,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,16 +35,7 @@ from migration_reviewer.adapters.base import (
 from migration_reviewer.discovery.changeset import RepoTree
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.alembic_runner import OWN_ENV
-from migration_reviewer.replay.engine import (
-    KeptBase,
-    ReplayOptions,
-    base_chain,
-    baseline,
-    find_kept_base,
-    goes_with_the_server,
-    kept_base_name,
-    not_replayed,
-)
+from migration_reviewer.replay.engine import ReplayOptions, baseline, not_replayed
 from migration_reviewer.replay.providers.base import Database, Server
 from migration_reviewer.replay.providers.embedded import (
     RunAs,
@@ -71,7 +60,6 @@ from migration_reviewer.replay.statements import Statement, referenced_tables, s
 from migration_reviewer.schema.declared import Drift, DriftKind
 from migration_reviewer.schema.diff import diff
 from migration_reviewer.schema.renames import rename_hints
-from migration_reviewer.wording import counted
 
 # What the runner needs of the repository: Python code, Alembic's configuration and templates.
 _PROJECT_FILES = (".py", ".ini", ".mako", ".cfg", ".toml", ".json", ".yaml", ".yml", ".sql")
@@ -103,18 +91,13 @@ class _Project:
         self.timeout_ms = timeout_ms
         self.workspace = workspace
         self.dialect = Dialect.POSTGRESQL
-        self.env_fallback: str | None = None  # why our own env.py runs instead of the project's
+        self.own_env = False
         self.new_files: set[str] = set()  # written only once the base history ran
-        self.inputs: list[str] = []  # the project files the worker has read so far (repository-relative)
         self._worker: _Worker | None = None
 
     def add_new_revisions(self) -> None:
         for path in self.new_files:
             (self.folder / path).write_bytes(self.tree.read_bytes(path))
-
-    @property
-    def own_env(self) -> bool:
-        return self.env_fallback is not None
 
     def run(
         self, database: Database | None, commands: Sequence[tuple[str, str]], *, observe: bool
@@ -151,8 +134,6 @@ class _Project:
                 outcome.model_drift = event
             elif event["type"] == "failed":
                 outcome.failure = event
-            elif event["type"] == "inputs":
-                self.inputs = event["files"]
         if stopped is not None and outcome.failure is None:
             outcome.failure = {"message": stopped, "path": None, "line": None}
         return outcome
@@ -358,10 +339,8 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
 
 
 def replay_revisions(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
-    """The base history, then each experiment on a copy of it. Where the server keeps named databases, the
-    replayed base is kept (`find_kept_base`) with the project files its run read, and a later run starts
-    from it while those files and the base revisions are the same: Alembic then upgrades it only by the
-    revisions the base branch gained since."""
+    """The base history, then each experiment on a copy of it. Nothing of it is kept for a later review:
+    the project's code ran as the user that runs the server, and could have changed anything there."""
     runner = migration_set.runner
     assert runner is not None
     if migration_set.dialect is Dialect.MYSQL:
@@ -369,24 +348,22 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
     new = migration_set.new_migrations
     notes: list[str] = []
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
-    chain = base_chain(migration_set) if server.keeps_named_databases else []
     with _workspace(runner, notes) as workspace, ExitStack() as workers:
         project = _materialise(migration_set, runner.tree, "head", options, workspace)
         workers.callback(project.close)
-        of_use = functools.partial(_same_inputs, runner.tree)
-        base, kept = find_kept_base(server, migration_set, chain, of_use)
-        keep = server.keeps_this_run
+        base = server.create_database()
         try:
-            base, kept = _base_history(project, server, base, kept, migration_set, options, result, notes)
-            assert result.before is not None
-            if result.base_failures:
-                keep = False  # a base that did not replay cleanly is not worth keeping
-            elif keep and (kept is None or result.base_runs):
-                read = _digests(runner.tree, project.inputs, migration_set.head_migrations)
-                inputs = {**(kept.inputs if kept else {}), **read}
-                note = KeptBase(len(chain) - 1, chain[-1], result.before, inputs, project.env_fallback)
-                server.remember(base, note.to_note())
+            started = time.perf_counter()
+            outcome = project.run(base, [("upgrade", h) for h in runner.base_heads], observe=False)
+            if _env_failed(outcome, project, notes):
+                server.drop_database(base)
+                base = server.create_database()
+                outcome = project.run(base, [("upgrade", h) for h in runner.base_heads], observe=False)
+            result.base_runs = _runs(migration_set.base_migrations, outcome, observed=False)
+            result.base_duration_ms = (time.perf_counter() - started) * 1000
             project.add_new_revisions()
+            with open_session(base, options.statement_timeout_ms) as session:
+                result.before = session.introspect()
             if options.check_rollback and new and all(m.down is not None for m in new):
                 result.rollback = _rollback(project, server, base, migration_set, options, result.before)
             with _copy(server, base) as database:
@@ -407,84 +384,11 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
                      for hint in rename_hints(step.statement.text, migration_set.dialect)]
             result.changes = diff(result.before, result.after, hints)
             result.seeded = _seeded(project, server, base, result, options)
-        except BaseException:
-            with suppress(DatabaseUnavailable, ValueError):  # the error on its way out matters more
+        finally:
+            with suppress(DatabaseUnavailable):
                 server.drop_database(base)
-            raise
-    if not keep and not goes_with_the_server(server):
-        server.drop_database(base)
     result.migration_set = _with_statements(migration_set, result.runs, notes)
     return result
-
-
-def _base_history(
-    project: _Project,
-    server: Server,
-    base: Database,
-    kept: KeptBase | None,
-    migration_set: MigrationSet,
-    options: ReplayOptions,
-    result: SetReplay,
-    notes: list[str],
-) -> tuple[Database, KeptBase | None]:
-    """Brings `base` (new, or kept with the first part of the history) up to the base heads and reads its
-    schema into `result`; the base it ends on and what was kept of it (None: replayed from nothing)."""
-    runner = migration_set.runner
-    assert runner is not None
-    root = migration_set.root or "."
-    result.base_cached = kept is not None
-    if kept is not None:
-        project.env_fallback = kept.env_fallback
-        if kept.env_fallback is not None:
-            notes.append(kept.env_fallback)
-        if kept.migrations == len(migration_set.base_migrations):
-            options.say(f"the base history of {root} was kept from an earlier run")
-            result.before = kept.schema
-            return base, kept
-    newer = migration_set.base_migrations[kept.migrations if kept else 0 :]
-    options.say(
-        f"the base history of {root} was kept from an earlier run; upgrading it by the "
-        f"{counted(len(newer), 'revision')} it lacks" if kept else
-        f"replaying the base history of {root}: {counted(len(newer), 'revision')}"
-    )
-    started = time.perf_counter()
-    # Alembic upgrades a kept base from the revisions its alembic_version table names.
-    outcome = project.run(base, [("upgrade", h) for h in runner.base_heads], observe=False)
-    if _env_failed(outcome, project, notes):
-        # The project's env.py failed before any revision ran: start again from nothing, under ours.
-        server.drop_database(base)
-        base, kept = _new_base(server, migration_set), None
-        result.base_cached = False
-        newer = migration_set.base_migrations
-        outcome = project.run(base, [("upgrade", h) for h in runner.base_heads], observe=False)
-    result.base_runs = _runs(newer, outcome, observed=False)
-    result.base_duration_ms = (time.perf_counter() - started) * 1000
-    with open_session(base, options.statement_timeout_ms) as session:
-        result.before = session.introspect(baseline(session, kept.schema) if kept else None)
-    return base, kept
-
-
-def _new_base(server: Server, migration_set: MigrationSet) -> Database:
-    if server.keeps_named_databases:
-        return server.create_database(name=kept_base_name(migration_set))
-    return server.create_database()
-
-
-def _same_inputs(tree: RepoTree, kept: KeptBase) -> bool:
-    """Whether every project file the run that replayed `kept` read is still there, with the same content:
-    then the same revisions would replay the same way."""
-    return all(path in tree.paths and _digest(tree, path) == digest for path, digest in kept.inputs.items())
-
-
-def _digests(tree: RepoTree, paths: Iterable[str], revisions: Iterable[Migration]) -> dict[str, str]:
-    """The content digest of each of `paths` but the revisions (the history's keys stand for those), and
-    files the project's code made as it ran: they are not in the tree, and come from the run itself."""
-    skipped = {m.path for m in revisions}
-    return {path: _digest(tree, path) for path in paths if path in tree.paths and path not in skipped}
-
-
-def _digest(tree: RepoTree, path: str) -> str:
-    return hashlib.sha256(tree.read_bytes(path)).hexdigest()
 
 
 def _env_failed(outcome: _Outcome, project: _Project, notes: list[str]) -> bool:
@@ -493,9 +397,9 @@ def _env_failed(outcome: _Outcome, project: _Project, notes: list[str]) -> bool:
     failure = outcome.failure
     if project.own_env or failure is None or failure.get("path") is not None:  # a revision's own failure
         return False
-    project.env_fallback = (f"the project's env.py could not run here ({failure['message']}); the revisions "
-                            "ran under a minimal env.py (our database URL, target_metadata=None)")
-    notes.append(project.env_fallback)
+    notes.append(f"the project's env.py could not run here ({failure['message']}); the revisions ran "
+                 "under a minimal env.py (our database URL, target_metadata=None)")
+    project.own_env = True
     return True
 
 
@@ -681,10 +585,11 @@ def _materialise(
     """`tree`'s project files under `side`/repo of the workspace."""
     assert migration_set.runner is not None
     folder = workspace.folder / side / "repo"
-    for path in _project_files(tree):
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(tree.read_bytes(path))
+    for path in tree.paths:
+        if path.endswith(_PROJECT_FILES) and "node_modules/" not in path:
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(tree.read_bytes(path))
     project = _Project(migration_set.runner, tree, folder, [m.path for m in migration_set.head_migrations],
                        options.statement_timeout_ms, workspace)
     project.dialect = migration_set.dialect
@@ -695,24 +600,6 @@ def _materialise(
         for path in project.new_files:
             (folder / path).unlink(missing_ok=True)
     return project
-
-
-def _project_files(tree: RepoTree) -> list[str]:
-    return sorted(p for p in tree.paths if p.endswith(_PROJECT_FILES) and "node_modules/" not in p)
-
-
-def project_digest(migration_set: MigrationSet) -> str:
-    """A digest of the project files the runner is given, but the revisions (the history's keys stand for
-    those): a cluster kept for other files is still weighed, and its bases checked against the files
-    they read, but never taken as the exact one."""
-    runner = migration_set.runner
-    assert runner is not None
-    revisions = {m.path for m in migration_set.head_migrations}
-    digest = hashlib.sha256()
-    for path in _project_files(runner.tree):
-        if path not in revisions:
-            digest.update(f"{path}\0".encode() + hashlib.sha256(runner.tree.read_bytes(path)).digest())
-    return digest.hexdigest()
 
 
 def _install(requirements: Sequence[str], workspace: _Workspace) -> tuple[Path | None, str | None]:

@@ -11,9 +11,7 @@ application are loaded once. The request's events file receives one JSON object 
 - `statement`: what a SQLAlchemy cursor executed for a revision: text, revision file and line of the
   `op.` call (from the stack), duration, rows, locks this backend holds, relations rewritten, error;
 - `model_drift`: what `compare` found between the models and the database;
-- `failed`: a command stopped, with where (the revision file and line, when it was in one) and why;
-- `inputs`: last, the project files the worker has read since it started (env.py, the modules it
-  imported, files the revisions opened): a base replayed here is of use again only while each is the same.
+- `failed`: a command stopped, with where (the revision file and line, when it was in one) and why.
 """
 
 from __future__ import annotations
@@ -170,51 +168,6 @@ class _Recorder:
             self.busy = False
 
 
-def _watch_reads(workdir: str) -> set[str]:
-    """The files below `workdir` the project's code opens from now on (an import opens its source), as
-    absolute paths: an audit hook sees every open()."""
-    opened: set[str] = set()
-    roots = _roots(workdir)
-
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-            path = os.path.abspath(os.fsdecode(args[0]))
-            if path.startswith(roots):  # resolving links only here: every import opens files
-                opened.add(path)
-
-    sys.addaudithook(hook)
-    return opened
-
-
-def _roots(workdir: str) -> tuple[str, ...]:
-    # The folder as given and with its links resolved: a path below either is below it.
-    return tuple({os.path.join(os.path.abspath(workdir), ""), os.path.join(os.path.realpath(workdir), "")})
-
-
-def _inputs(opened: set[str], workdir: str) -> list[str]:
-    """`opened` and the files of every module loaded from `workdir`, repository-relative; bytecode stands
-    for its source."""
-    roots = _roots(workdir)
-    files = set(opened)
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str):
-            files.add(os.path.abspath(path))
-    inputs = set()
-    for path in files:
-        # Below the folder as given or as resolved: the project's own files are plain files, written by
-        # us, so the rest of the path holds no links to resolve.
-        root = next((root for root in roots if path.startswith(root)), None)
-        if root is None:
-            continue
-        relative = path[len(root) :]
-        folder, _, name = relative.rpartition("/")
-        if folder == "__pycache__" or folder.endswith("/__pycache__"):
-            relative = f"{folder.removesuffix('__pycache__')}{name.split('.')[0]}.py"
-        inputs.add(relative.replace(os.sep, "/"))
-    return sorted(inputs)
-
-
 def main(reply_fd: int) -> int:
     """Serves requests, one JSON object per line on stdin, until stdin closes; after each, writes one line
     to `reply_fd` (stdout belongs to the project's code, which may print)."""
@@ -246,14 +199,12 @@ def main(reply_fd: int) -> int:
     sys.path.insert(0, workdir)  # env.py and the revisions import the application from the repository
     # The folder goes with the review: bytecode written into it (a file per revision) would be thrown away.
     sys.dont_write_bytecode = True
-    opened = _watch_reads(workdir)
     with os.fdopen(reply_fd, "w") as reply:
         for line in sys.stdin:
             request = json.loads(line)
             with open(request["events"], "w", encoding="utf-8") as out:
                 recorder.start(out, request, workdir)
                 _serve(request, recorder, workdir)
-                recorder.emit({"type": "inputs", "files": _inputs(opened, workdir)})
             for engine in list(engines):
                 engine.dispose()
             reply.write("done\n")

@@ -76,47 +76,20 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
 
 def base_chain(migration_set: MigrationSet) -> list[str]:
     """The key of each first part of the base history: entry k stands for the first k base migrations (and
-    the framework, dialect and runner: every migration's id, wrapping and text), entry -1 for the whole;
-    any edit gives other keys from there on. A base kept after k migrations holds a first part of this
-    history when its key is entry k: the newer migrations can be replayed on top."""
+    the framework and dialect: every migration's id, wrapping and text), entry -1 for the whole; any edit
+    gives other keys from there on. A base kept after k migrations holds a first part of this history when
+    its key is entry k: the newer migrations can be replayed on top."""
     digest = hashlib.sha256()
-    for part in (migration_set.framework, migration_set.dialect.value, *_runner_parts(migration_set)):
+    for part in (migration_set.framework, migration_set.dialect.value):
         digest.update(part.encode() + b"\0")
     chain = [digest.hexdigest()]
     for migration in migration_set.base_migrations:
         digest = hashlib.sha256(chain[-1].encode())
         digest.update(f"{migration.id}\0{migration.wrapping.value}\0".encode())
-        # A revision the runner executes as code has no SQL: its file's text stands for it.
-        for script in migration.up if migration.step is None else (migration.step.source,):
+        for script in migration.up:
             digest.update(script.text.encode() + b"\0")
         chain.append(digest.hexdigest())
     return chain
-
-
-def _runner_parts(migration_set: MigrationSet) -> tuple[str, ...]:
-    """What else decides what a framework's own runner makes of the same revisions: its configuration, the
-    packages installed for it, and the versions of the runner itself."""
-    runner = migration_set.runner
-    if runner is None:
-        return ()
-    return (
-        runner.config_path,
-        runner.section,
-        str(runner.transaction_per_migration),
-        *runner.install,
-        *_runner_versions(),
-    )
-
-
-@functools.cache
-def _runner_versions() -> tuple[str, ...]:
-    from importlib.metadata import PackageNotFoundError, version  # only where a runner replays
-
-    found = []
-    for package in ("alembic", "sqlalchemy"):
-        with suppress(PackageNotFoundError):
-            found.append(f"{package} {version(package)}")
-    return tuple(found)
 
 
 def set_identity(migration_set: MigrationSet) -> str:
@@ -129,26 +102,14 @@ def set_identity(migration_set: MigrationSet) -> str:
 @dataclass(frozen=True)
 class KeptBase:
     """What the note kept with a base says: how many base migrations it holds, the key of that history
-    (`base_chain`), and its schema as the run that replayed it read it. Where the framework's own runner
-    ran the project's code (Alembic), also the project files that code read (path → SHA-256 of the
-    content: the base is of use only while each is the same), and, where the runner had to use our own
-    minimal env.py, the note that said why (said again by every review that starts from the base)."""
+    (`base_chain`), and its schema as the run that replayed it read it."""
 
     migrations: int
     key: str
     schema: SchemaSnapshot
-    inputs: Mapping[str, str] = field(default_factory=dict)
-    env_fallback: str | None = None
 
     def to_note(self) -> str:
-        # `migrations` and `key` first: `spared_migrations` reads them without decoding the rest.
-        return json.dumps({
-            "migrations": self.migrations,
-            "key": self.key,
-            "inputs": dict(self.inputs),
-            "env_fallback": self.env_fallback,
-            "schema": self.schema.to_dict(),
-        })
+        return json.dumps({"migrations": self.migrations, "key": self.key, "schema": self.schema.to_dict()})
 
 
 def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
@@ -158,7 +119,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     Where the server keeps named databases between runs, the replayed base is kept under its folder's
     name with a note of the history it holds, and a later run starts from it: as it is when the history
     is the same, with the newer migrations replayed on top when the base branch gained some
-    (`find_kept_base`)."""
+    (`_kept_base`)."""
     if migration_set.dialect is not server.dialect:
         return not_replayed(migration_set, f"a {server.dialect} server cannot replay {migration_set.dialect}")
     if migration_set.runner is not None:
@@ -171,7 +132,7 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     new = migration_set.new_migrations
     root = migration_set.root or "."
     chain = base_chain(migration_set) if server.keeps_named_databases else []
-    base, kept = find_kept_base(server, migration_set, chain)
+    base, kept = _kept_base(server, migration_set, chain)
     result.base_cached = kept is not None
     # Base migrations to replay: all of them, or those the kept base does not hold yet (the base branch
     # gained them since).
@@ -246,12 +207,12 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         raise
     finally:
         notes.shutdown(wait=True, cancel_futures=True)
-    if not keep and not goes_with_the_server(server):
+    if not keep and not _goes_with_the_server(server):
         server.drop_database(base)
     return result
 
 
-def goes_with_the_server(server: Server) -> bool:
+def _goes_with_the_server(server: Server) -> bool:
     """Whether what this run makes on `server` is thrown away with it: a kept cluster that is not kept
     again. Dropping a database there only costs time (a 1,000-table copy: ~20 ms)."""
     return server.keeps_named_databases and not server.keeps_this_run
@@ -285,16 +246,13 @@ def _lost_while_running(exc: DatabaseUnavailable, statement: Statement) -> Datab
 _RENAME = re.compile(r"\b(?:RENAME|CHANGE)\b", re.I)
 
 
-def find_kept_base(
-    server: Server,
-    migration_set: MigrationSet,
-    chain: list[str],
-    of_use: Callable[[KeptBase], bool] = lambda _kept: True,
+def _kept_base(
+    server: Server, migration_set: MigrationSet, chain: list[str]
 ) -> tuple[Database, KeptBase | None]:
     """The database to replay the base history in, and what it holds already: a base kept by an earlier
     run whose history is a first part of this one (all of it, or all but the base branch's newer
-    migrations) and that `of_use` accepts, else a new database (None). A kept base of another history (a
-    base migration edited or removed since) is dropped."""
+    migrations), else a new database (None). A kept base of another history (a base migration edited or
+    removed since) is dropped."""
     if not server.keeps_named_databases:
         return server.create_database(), None
     name = kept_base_name(migration_set)
@@ -302,7 +260,7 @@ def find_kept_base(
     if base is not None:
         note = server.recall(base)
         kept = kept_base(note) if note is not None else None
-        if kept is not None and holds_first_part(chain, kept.migrations, kept.key) and of_use(kept):
+        if kept is not None and holds_first_part(chain, kept.migrations, kept.key):
             return base, kept
         server.drop_database(base)
     return server.create_database(name=name), None
@@ -341,14 +299,7 @@ def kept_base(note: str) -> KeptBase | None:
     its server starts, before the replay asks for it. None for a note of an older version."""
     try:
         data = json.loads(note)
-        inputs = data.get("inputs", {})
-        return KeptBase(
-            int(data["migrations"]),
-            str(data["key"]),
-            SchemaSnapshot.from_dict(data["schema"]),
-            {str(path): str(digest) for path, digest in inputs.items()},
-            None if data.get("env_fallback") is None else str(data["env_fallback"]),
-        )
+        return KeptBase(int(data["migrations"]), str(data["key"]), SchemaSnapshot.from_dict(data["schema"]))
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a note nested past reason
         return None
 
@@ -416,7 +367,7 @@ def _run_experiments(
             if not preserve:
                 _drop_quietly(server, base)
         pool.shutdown(wait=True, cancel_futures=True)
-    if not goes_with_the_server(server):
+    if not _goes_with_the_server(server):
         for database in copies:
             server.drop_database(database)
 
