@@ -10,6 +10,7 @@ from gitrepo import git, make_repo, write
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
 from migration_reviewer.replay.engine import KeptBase, kept_base
+from migration_reviewer.replay.providers.base import KeptBases
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider
 from migration_reviewer.report.model import SetReport
 from migration_reviewer.schema.model import SchemaSnapshot
@@ -57,7 +58,7 @@ def test_editing_a_base_migration_misses_the_cache(tmp_path: Path) -> None:
 def test_the_base_schema_is_kept_with_the_cluster_and_read_back_instead_of_the_catalogs(
     tmp_path: Path,
 ) -> None:
-    provider = EmbeddedProvider(cache_dir=tmp_path / "cache", base_cache_key="k" * 64)
+    provider = EmbeddedProvider(cache_dir=tmp_path / "cache", kept_bases=KeptBases("k" * 64))
     note = KeptBase(2, "a" * 64, SchemaSnapshot(schemas=("public",))).to_note()
     with provider.run() as server:
         base = server.create_database(name="mr_base_test")

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
-from migration_reviewer.replay.providers.base import run_tag
+from migration_reviewer.replay.providers.base import KeptBases, run_tag
 from migration_reviewer.replay.providers.docker import DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
 from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
@@ -192,7 +192,8 @@ def test_embedded_cleans_up_when_the_block_raises(
 def test_work_handed_to_the_start_is_done_while_another_process_makes_the_data_folder(
     tmp_path: Path, temp_root: Path
 ) -> None:
-    provider = EmbeddedProvider(temp_root=temp_root, cache_dir=tmp_path / "cache", base_cache_key="k" * 64)
+    kept_bases = KeptBases("k" * 64)
+    provider = EmbeddedProvider(temp_root=temp_root, cache_dir=tmp_path / "cache", kept_bases=kept_bases)
     with provider.run() as server:  # the first run: initdb, then the cluster is kept
         server.remember(server.create_database(name="mr_base_kept"), "its schema")
     calls: list[tuple[bool, Mapping[str, str]]] = []

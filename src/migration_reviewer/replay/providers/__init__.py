@@ -47,9 +47,7 @@ def _embedded(options: ProviderOptions) -> DatabaseProvider:
     return EmbeddedProvider(
         options.bin_dir,
         cache_dir=options.cache_dir,
-        base_cache_key=options.kept_bases.key if options.kept_bases else None,
-        base_cache_family=options.kept_bases.family if options.kept_bases else "",
-        base_cache_worth=options.kept_bases.worth if options.kept_bases else None,
+        kept_bases=options.kept_bases,
         superuser=options.superuser,
     )
 

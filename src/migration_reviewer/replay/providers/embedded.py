@@ -51,7 +51,7 @@ from migration_reviewer.replay.providers.archive import (
     pack,
     read_notes,
 )
-from migration_reviewer.replay.providers.base import Meanwhile, Server, run_tag
+from migration_reviewer.replay.providers.base import KeptBases, Meanwhile, Server, run_tag
 
 if TYPE_CHECKING:
     from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
@@ -233,8 +233,8 @@ class EmbeddedProvider:
     `temp_root`: where the cluster's folder goes (default: tmpfs when it has room, else the temp dir).
     `cache_dir`: where initialised data folders are kept (default: MIGRATION_REVIEWER_CACHE_DIR, else the
     user's cache folder). `install_dir`: where binaries the unprivileged user cannot reach are copied to,
-    when we run as root. `base_cache_key`: keep this run's cluster, with the base databases the replay
-    created by name, under that key for the next run with the same key.
+    when we run as root. `kept_bases`: keep this run's cluster, with the base databases the replay
+    created by name, for later runs, and start from a kept one (see `KeptBases`).
 
     The server is tied to the thread that starts it (PR_SET_PDEATHSIG follows the creating thread): start
     and use it in a thread that outlives the block.
@@ -250,9 +250,7 @@ class EmbeddedProvider:
         cache_dir: str | os.PathLike[str] | None = None,
         install_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = 30.0,
-        base_cache_key: str | None = None,
-        base_cache_family: str = "",
-        base_cache_worth: Callable[[Mapping[str, str]], int] | None = None,
+        kept_bases: KeptBases | None = None,
         superuser: bool = False,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
@@ -264,16 +262,14 @@ class EmbeddedProvider:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.install_dir = Path(install_dir) if install_dir is not None else SHARED_INSTALL_DIR
         self.start_timeout = start_timeout
-        # Names the replayed base histories this review needs: their cluster is kept in the cache after a
+        # The replayed base histories this review needs (`key`): their cluster is kept in the cache after a
         # clean run and started from there next time, so an unchanged history is never replayed twice.
-        self.base_cache_key = base_cache_key
-        # Names the migration folders whatever their histories: where no cluster of these very histories
-        # is kept, the one of the same family that spares the most base migrations (`base_cache_worth`,
-        # from its notes; the newest without it) is the next best start. The replay takes each base that
-        # is a first part of its history (the base branch gained migrations since) and adds the newer
-        # migrations, replays the others, and the cluster is kept again under `base_cache_key`.
-        self.base_cache_family = base_cache_family
-        self.base_cache_worth = base_cache_worth
+        # Where no cluster of these very histories is kept, the one of the same folders (`family`) that
+        # spares the most base migrations (`worth`, from its notes; the newest without it) is the next best
+        # start. The replay takes each base that is a first part of its history (the base branch gained
+        # migrations since) and adds the newer migrations, replays the others, and the cluster is kept
+        # again under `key`.
+        self.kept_bases = kept_bases
         self.superuser = superuser
 
     def __repr__(self) -> str:
@@ -381,16 +377,17 @@ class _Cluster:
         cache_dir = self.provider.cache_dir or default_cache_dir()
         cached = cache_dir / f"pgdata-{version_tag(version)}-{key}"
         kept = None
-        if self.provider.base_cache_key:
-            family = hashlib.sha256(self.provider.base_cache_family.encode()).hexdigest()[:16]
+        wanted = self.provider.kept_bases
+        if wanted is not None:
+            family = hashlib.sha256(wanted.family.encode()).hexdigest()[:16]
             stem = f"{version_tag(version)}-{key}-{family}-"
-            self.save_to = cache_dir / "bases" / f"{stem}{self.provider.base_cache_key[:32]}.cluster"
+            self.save_to = cache_dir / "bases" / f"{stem}{wanted.key[:32]}.cluster"
             if self.save_to.is_file():
                 kept = self.save_to
                 with suppress(OSError, ArchiveError):  # the unpacking finds it damaged too, and says so
                     self.notes = read_notes(kept)
             else:
-                kept, self.notes = _best_of_family(cache_dir / "bases", stem, self.provider.base_cache_worth)
+                kept, self.notes = _best_of_family(cache_dir / "bases", stem, wanted.worth)
         if not (cached / "PG_VERSION").is_file():
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
             self._initdb(data)

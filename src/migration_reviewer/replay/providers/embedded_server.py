@@ -41,7 +41,7 @@ class EmbeddedServer(ScratchServer):
             hint="the embedded server is up and refused: the message says why",
             replay_role=None if cluster.provider.superuser else REPLAY_ROLE,
         )
-        self.keeps_named_databases = cluster.provider.base_cache_key is not None
+        self.keeps_named_databases = cluster.provider.kept_bases is not None
         # A cluster is kept after a cold run, or after a run from another kept cluster of the same family.
         self.keeps_this_run = self.keeps_named_databases and cluster.save_to is not None
         self.warm = cluster.warm_from is not None
