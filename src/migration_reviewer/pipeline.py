@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import PurePosixPath
 
 from migration_reviewer import __version__
-from migration_reviewer.adapters import detect_sets, load_plan
+from migration_reviewer.adapters import ADAPTERS, detect_sets, load_plan
 from migration_reviewer.adapters.base import (
     Dialect,
     Migration,
@@ -58,9 +58,10 @@ def review(settings: Settings, progress: Progress | None = None) -> Report:
 def _review(settings: Settings, say: Progress) -> Report:
     changes = discover(settings.repo, settings.base, settings.head)
     with ExitStack() as workers:
-        if not settings.install and any(framework == "alembic" for framework, _ in detect_sets(changes.head)):
-            # Alembic's runner loads (~0.4 s) on the other core while the revisions are read and the server
-            # starts, instead of after.
+        # Alembic's runner loads (~0.4 s) on the other core while the revisions are read and the server
+        # starts, instead of after. Only Alembic's own detection runs here: the adapters all detect again
+        # when the plan loads, and every review passes this point.
+        if not settings.install and ADAPTERS["alembic"].detect(changes.head):
             from migration_reviewer.replay.alembic import spare_worker  # loads Alembic's side: only here
 
             # One more for the base's models, where they are compared with the replayed schema.

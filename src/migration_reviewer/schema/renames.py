@@ -96,8 +96,9 @@ def _mysql_hints(sql: str) -> list[RenameHint]:
         elif isinstance(action, exp.ModifyColumn) and (source := action.args.get("rename_from")) is not None:
             if source.name != action.this.name:  # CHANGE a a …: a type change, not a rename
                 hints.append(RenameHint("column", schema, table, source.name, action.this.name))
-        elif isinstance(action, exp.RenameIndex):
-            hints.append(RenameHint("index", schema, table, action.this.name, action.args["to"].name))
+        elif isinstance(action, exp.RenameIndex):  # an index hint names the index itself (RenameHint)
+            old, new = action.this.name, action.args["to"].name
+            hints.append(RenameHint("index", schema, old, old, new))
     return hints
 
 

@@ -103,7 +103,7 @@ def _hint(kind: str, table: str, old: str, new: str, schema: str = "public") -> 
         ("ALTER TABLE orders RENAME COLUMN total TO amount", [_hint("column", "orders", "total", "amount")]),
         (
             "ALTER TABLE orders RENAME INDEX by_total TO by_amount",
-            [_hint("index", "orders", "by_total", "by_amount")],
+            [_hint("index", "by_total", "by_total", "by_amount")],
         ),
         (
             "ALTER TABLE orders RENAME TO purchases, CHANGE total amount INT",
