@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from migration_reviewer.analyzers.finding import Category, Finding, Severity
+from migration_reviewer.analyzers.finding import Category, Finding, KnockOn, Severity
 from migration_reviewer.errors import UsageError
 from migration_reviewer.replay.result import LockTaken, Outcome, StatementRun
 from migration_reviewer.replay.statements import Statement
@@ -189,6 +189,14 @@ def _finding(f: _Fields) -> Finding:
         fix=f.text("fix", optional=True),
         confirmed_by_replay=f.get("confirmed_by_replay", bool),
         statement=f.text("statement", optional=True) if f.has("statement") else None,
+        knock_ons=f.items(
+            "knock_ons",
+            lambda k: KnockOn(
+                k.text("path"), k.get("line", int, optional=True), k.text("message"), k.get("changed", bool)
+            ),
+        )
+        if f.has("knock_ons")
+        else (),
     )
 
 
