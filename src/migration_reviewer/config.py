@@ -2,8 +2,9 @@
 then command-line flags. Each layer only overrides what it names.
 
 Config file: `.migration-reviewer.toml` at the repository root (settings at the top, or under
-`[tool.migration-reviewer]` as in a pyproject), or `[tool.migration-reviewer]` in `pyproject.toml`. Keys are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper
-case with underscores. Unknown keys are errors that name the key.
+`[tool.migration-reviewer]` as in a pyproject), or `[tool.migration-reviewer]` in `pyproject.toml`. Keys
+are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper case with underscores.
+Unknown keys are errors that name the key.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def _read_config_file(repo: Path, named: str | None = None) -> tuple[dict[str, A
 
 def _read_table(source: Path, *, in_pyproject: bool) -> tuple[dict[str, Any], str]:
     table = _load_toml(source)
-    nested = table.get("tool", {}).get("migration-reviewer", {}) if isinstance(table.get("tool"), dict) else {}
+    tool = table.get("tool")
+    nested = tool.get("migration-reviewer", {}) if isinstance(tool, dict) else {}
     if in_pyproject:
         table = nested
     elif "tool" in table and isinstance(nested, dict):

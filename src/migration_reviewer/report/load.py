@@ -94,6 +94,7 @@ def _set(s: _Fields) -> SetReport:
         schema_changes=s.items("schema_changes", _change),
         notes=s.strings("notes") if s.has("notes") else (),
         replayed=s.get("replayed", bool) if s.has("replayed") else True,
+        base_migration_count=s.get("base_migrations", int) if s.has("base_migrations") else 0,
         tables=s.items("tables", _table) if s.has("tables") else (),
     )
 

@@ -158,6 +158,7 @@ class SetReport:
             ],
             "tables": [t.to_dict() for t in self.tables],
             "replayed": self.replayed,
+            "base_migrations": self.base_migration_count,  # added after schema_version 1 shipped
             "notes": list(self.notes),
         }
 
