@@ -27,6 +27,8 @@ _MISSING = frozenset({"42P01", "42703", "42704", "42883", "3F000"})
 _QUOTED = re.compile(r'"([^"]+)"')
 _FUNCTION = re.compile(r"\bfunction ([\w.$]+)\(")
 _DOTTED_COLUMN = re.compile(r"\bcolumn [\w$]+\.([\w$]+) does not exist")
+# The unquoted form some messages use: `type vector does not exist` (a cast's target, say).
+_UNQUOTED = re.compile(r"^[a-z ]*?\b([\w.$]+) does not exist")
 
 _CREATE_EXTENSION = re.compile(
     r"\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?\"?([\w-]+)\"?", re.IGNORECASE
@@ -74,6 +76,7 @@ class RootCause:
     _texts: list[str] = field(default_factory=list, repr=False)
     _extensions: set[str] = field(default_factory=set, repr=False)
     _missing: set[str] = field(default_factory=set, repr=False)
+    _messages: set[str] = field(default_factory=set, repr=False)
 
     def absorb(self, run: MigrationRun) -> None:
         text = _text_of(run)
@@ -82,6 +85,12 @@ class RootCause:
         name = missing_object(run.error)
         if name is not None:
             self._missing.add(name)
+        if run.error is not None:
+            self._messages.add(run.error.message)
+
+    def repeats(self, message: str) -> bool:
+        """Whether one of the cause's migrations failed with this very message."""
+        return message in self._messages
 
     def explains(self, name: str) -> bool:
         if name in self._missing:
@@ -105,7 +114,12 @@ def missing_object(error: ReplayError | None) -> str | None:
     if error is None or error.sqlstate not in _MISSING:
         return None
     message = error.message
-    found = _FUNCTION.search(message) or _DOTTED_COLUMN.search(message) or _QUOTED.search(message)
+    found = (
+        _FUNCTION.search(message)
+        or _DOTTED_COLUMN.search(message)
+        or _QUOTED.search(message)
+        or _UNQUOTED.search(message)
+    )
     if found is None:
         return None
     return found.group(1).rsplit(".", 1)[-1].lower()
@@ -150,9 +164,14 @@ def blocked_migrations(replay: SetReplay | None) -> dict[str, RootCause]:
 
 
 def _cause_of(causes: Sequence[RootCause], run: MigrationRun) -> RootCause | None:
+    """The cause `run` fails because of: one whose migrations would have made what it misses, or one that
+    failed with the very same message (an extension the server lacks, asked for again)."""
+    assert run.error is not None  # only failed runs are weighed
+    message = run.error.message
+    same = next((cause for cause in causes if cause.repeats(message)), None)
     name = missing_object(run.error)
-    if name is None:
-        return None
+    if same is not None or name is None:
+        return same
     return next((cause for cause in causes if cause.explains(name)), None)
 
 

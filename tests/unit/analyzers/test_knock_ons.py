@@ -23,6 +23,7 @@ from sql_migrations import sql_migration
         ("3F000", 'schema "auth" does not exist', "auth"),
         ("42704", 'role "anon" does not exist', "anon"),
         ("42704", 'operator class "gin_trgm_ops" does not exist for access method "gin"', "gin_trgm_ops"),
+        ("42704", "type vector does not exist", "vector"),
         ("42P07", 'relation "orders" already exists', None),
     ],
 )
@@ -71,3 +72,12 @@ def test_a_change_that_fails_for_its_own_reason_is_not_blocked() -> None:
     replay = _replay([base], [change])
     assert [cause.knock_ons for cause in root_causes(replay)] == [[]]
     assert blocked_migrations(replay) == {}
+
+
+def test_the_same_failure_again_is_the_same_cause() -> None:
+    """A history that asks twice for an extension the server lacks has one cause, not two."""
+    unavailable = 'extension "pgcrypto" is not available'
+    first = _failed(1, "CREATE EXTENSION pgcrypto;", "0A000", unavailable)
+    again = _failed(9, "CREATE EXTENSION IF NOT EXISTS pgcrypto;", "0A000", unavailable)
+    causes = root_causes(_replay([first, again], []))
+    assert [(cause.run, cause.knock_ons) for cause in causes] == [(first, [again])]
