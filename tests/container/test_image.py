@@ -208,7 +208,7 @@ def test_a_pull_request_gets_one_comment_a_summary_and_outputs(
 SNOOP = '''
 import glob, json, os, urllib.request
 
-def snoop(where):
+def snoop(where, socket_dir=None):
     """Everything a pull request would like to send home: the environment, every process's, the event,
     the job's command files, the checkout's git credentials, the runner's home."""
     found = {"where": where, "uid": os.getuid(), "environ": dict(os.environ)}
@@ -223,6 +223,11 @@ def snoop(where):
                 found[path] = f.read().decode("latin-1")
         except OSError as exc:
             found[path] = "unreadable: " + str(exc.strerror)
+    if socket_dir:  # the embedded server's folder: its data files belong to its own user
+        try:
+            found["data"] = os.listdir(os.path.join(socket_dir, "data"))
+        except OSError as exc:
+            found["data"] = "unreadable: " + str(exc.strerror)
     try:
         found["/github"] = os.listdir("/github")
     except OSError as exc:
@@ -280,7 +285,8 @@ def test_a_hostile_alembic_project_reaches_no_secret(
     }
     change = {
         "migrations/versions/r02.py": _revision(
-            "r02", "r01", '    snoop("revision")\n    op.add_column("users", sa.Column("email", sa.Text))',
+            "r02", "r01", '    snoop("revision", op.get_bind().engine.url.query["host"])\n'
+            '    op.add_column("users", sa.Column("email", sa.Text))',
             snoop,
         ),
     }
@@ -295,11 +301,12 @@ def test_a_hostile_alembic_project_reaches_no_secret(
 
     assert done.returncode == 0, done.stderr
     assert {loot["where"] for loot in received} == {"env.py", "revision"}  # it ran, and could call out
-    assert all(loot["uid"] != 0 for loot in received)
+    assert {loot["uid"] for loot in received} == {65534}  # nobody; the server runs as postgres
     sent = json.dumps(received)
     for secret in (TOKEN, basic, RUNTIME_TOKEN, OIDC_TOKEN, EVENT_SECRET, EARLIER_OUTPUT):
         assert secret not in sent
     assert all(loot["/github"].startswith("unreadable") for loot in received)
+    assert {loot["data"] for loot in received if "data" in loot} == {"unreadable: Permission denied"}
     # The review went on, and published with the token its own process kept.
     [body] = github.bodies(PR)
     assert "`email`" in body

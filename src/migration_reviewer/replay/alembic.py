@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import select
 import subprocess
 import sys
@@ -68,6 +69,7 @@ RUN_TIMEOUT_S = 600
 # Offline mode needs only the dialect: nothing connects.
 _OFFLINE_URLS = {Dialect.POSTGRESQL: "postgresql://", Dialect.MYSQL: "mysql://", Dialect.SQLITE: "sqlite://"}
 _RUNNER = "migration_reviewer.replay.alembic_runner"
+CODE_USER = "nobody"  # runs the project's Python when the review runs as root
 
 
 @dataclass
@@ -300,8 +302,8 @@ class _Workspace:
 @contextmanager
 def _workspace(runner: CodeRunner, notes: list[str]) -> Iterator[_Workspace]:
     """A temporary folder for one replay. When the review runs as root, the project's Python (its
-    revisions and env.py, and pip for `install`) runs as the unprivileged user the embedded server runs
-    as, in a folder of that user's: it can read the reviewer's files no more than the migrations can."""
+    revisions and env.py, and pip for `install`) runs as an unprivileged user (`_code_user`), in a
+    folder of that user's: it can read the reviewer's files no more than the migrations can."""
     user, why = _worker_user()
     if why:
         notes.append(why)
@@ -321,7 +323,7 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
     root but cannot hand it to one: that user must reach `folders`, by default this interpreter's and
     its libraries'."""
     try:
-        user = run_as_user()
+        user = _code_user()
     except DatabaseUnavailable:
         return None, "the Alembic revisions ran as root: there is no postgres or nobody user to run them as"
     if user is None:
@@ -338,9 +340,24 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
     return user, None
 
 
+def _code_user() -> RunAs | None:
+    """Who runs the project's Python when we are root (None: we are not). `nobody` rather than the
+    server's user where they differ: then that code reaches the cluster only through its socket, as the
+    replay role, and cannot touch the server's data files or processes."""
+    server = run_as_user()
+    if server is None:
+        return None
+    try:
+        entry = pwd.getpwnam(CODE_USER)
+    except KeyError:
+        return server
+    return RunAs(CODE_USER, entry.pw_uid, entry.pw_gid)
+
+
 def replay_revisions(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
     """The base history, then each experiment on a copy of it. Nothing of it is kept for a later review:
-    the project's code ran as the user that runs the server, and could have changed anything there."""
+    the project's code ran against the server (and, where the review is not root, as the user that runs
+    it), and could have changed anything there."""
     runner = migration_set.runner
     assert runner is not None
     if migration_set.dialect is Dialect.MYSQL:
