@@ -35,6 +35,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.discovery.changeset import RepoTree
 from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay import code_sandbox
 from migration_reviewer.replay.alembic_runner import OWN_ENV
 from migration_reviewer.replay.engine import ReplayOptions, baseline, not_replayed
 from migration_reviewer.replay.providers.base import Database, Server
@@ -173,6 +174,7 @@ class _Worker:
         self.log = log
         self.user = user
         self.site = site
+        self.stage: Path | None = None  # the empty folder its confinement was set up in
 
     @classmethod
     def start(cls, user: RunAs | None, site: Path | None) -> _Worker:
@@ -183,21 +185,27 @@ class _Worker:
             environment["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         descriptor, log_name = tempfile.mkstemp(prefix="mr-alembic-", suffix=".log")
         reply, write_end = os.pipe()
+        # -P: nothing of the folder it starts in is importable; the project's folder is added later.
+        command = [sys.executable, "-P", "-m", _RUNNER, str(write_end)]
+        command, stage = _confined(command, user, site)
         try:
             process = subprocess.Popen(
-                # -P: nothing of the folder it starts in is importable; the project's folder is added later.
-                [sys.executable, "-P", "-m", _RUNNER, str(write_end)], cwd="/", env=environment,
+                command, cwd="/", env=environment,
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=descriptor, text=True,
                 pass_fds=(write_end,), **user_arguments(user),
             )
         except BaseException:
             os.close(reply)
             os.unlink(log_name)
+            if stage is not None:
+                stage.rmdir()
             raise
         finally:
             os.close(write_end)
             os.close(descriptor)
-        return cls(process, reply, Path(log_name), user, site)
+        worker = cls(process, reply, Path(log_name), user, site)
+        worker.stage = stage
+        return worker
 
     def serve(self, folder: Path, workspace: _Workspace) -> None:
         """The project to serve: its files, and the home its code sees."""
@@ -237,6 +245,9 @@ class _Worker:
             self.process.wait()
         os.close(self.reply)
         self.log.unlink(missing_ok=True)
+        if self.stage is not None:
+            with suppress(OSError):
+                self.stage.rmdir()
 
 
 # Workers started ahead of need (`spare_worker`), for the first project whose user and packages they fit.
@@ -275,6 +286,17 @@ def _take_spare(workspace: _Workspace) -> _Worker | None:
                 _SPARES.remove(worker)
                 return worker
     return None
+
+
+def _confined(command: list[str], user: RunAs | None, site: Path | None) -> tuple[list[str], Path | None]:
+    """`command` in namespaces of its own (code_sandbox), where the review runs as a normal user and
+    they can be made; and the folder made for setting them up, to remove once it ended."""
+    if user is not None or not code_sandbox.available():
+        return command, None
+    stage = Path(tempfile.mkdtemp(prefix="mr-confine-", dir=default_temp_root()))
+    hidden = code_sandbox.hidden_folders()
+    kept = code_sandbox.kept_folders(hidden, [site] if site is not None else [])
+    return code_sandbox.confine(command, stage, kept, hidden), stage
 
 
 def _without_credentials() -> dict[str, str]:
@@ -327,7 +349,7 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
     except DatabaseUnavailable:
         return None, "the Alembic revisions ran as root: there is no postgres or nobody user to run them as"
     if user is None:
-        return None, None
+        return None, (None if code_sandbox.available() else code_sandbox.UNAVAILABLE_NOTE)
     if folders is None:
         folders = [Path(sys.executable).resolve().parent, *(Path(p) for p in sys.path if os.path.isdir(p))]
     closed = next((folder for folder in folders if not user.can_enter(folder)), None)
@@ -626,12 +648,17 @@ def _install(requirements: Sequence[str], workspace: _Workspace) -> tuple[Path |
     if not requirements:
         return None, None
     site = workspace.folder / "site"
-    completed = subprocess.run(
+    command, stage = _confined(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
-         "--target", str(site), *requirements],
-        env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
-        timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
-    )
+         "--target", str(site), *requirements], workspace.user, None)
+    try:
+        completed = subprocess.run(
+            command, env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
+            timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
+        )
+    finally:
+        if stage is not None:
+            stage.rmdir()
     if completed.returncode != 0:
         error = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]
         return None, f"`install` failed ({error}): the revisions ran without {', '.join(requirements)}"
