@@ -22,10 +22,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 # Runs inside the new namespaces as their root: stage the folders to keep, cover the ones to hide with an
-# empty tmpfs, put the kept ones back, then drop every capability for good and run the command.
+# empty tmpfs, put the kept ones back, then run the command as the user's own uid in a namespace nested
+# in these: without any capability, and without any over the mounts above, which it cannot undo.
 _SETUP = r"""
 set -eu
-stage=$1; shift
+stage=$1 uid=$2 gid=$3; shift 3
 keep=(); while [ "$1" != -- ]; do keep+=("$1"); shift; done; shift
 hide=(); while [ "$1" != -- ]; do hide+=("$1"); shift; done; shift
 mount -t tmpfs -o mode=0700 staging "$stage"
@@ -37,7 +38,7 @@ for i in "${!keep[@]}"; do
     mount -o remount,bind,ro "${keep[$i]}" 2>/dev/null || true
 done
 umount -l "$stage"
-exec setpriv --no-new-privs --bounding-set=-all --inh-caps=-all -- "$@"
+exec unshare --user --map-user="$uid" --map-group="$gid" setpriv --no-new-privs -- "$@"
 """
 _UNSHARE = ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
             "--mount-proc"]
@@ -59,10 +60,12 @@ def available() -> bool:
     """Whether the namespaces can be made here (tried once per process)."""
     if os.geteuid() == 0 or not all(shutil.which(tool) for tool in ("unshare", "setpriv", "bash", "mount")):
         return False
-    try:
-        done = subprocess.run([*_UNSHARE, "true"], capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    with tempfile.TemporaryDirectory(prefix="mr-confine-") as stage:
+        try:
+            done = subprocess.run(confine(["true"], Path(stage), [], []), capture_output=True, timeout=10,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
     return done.returncode == 0
 
 
@@ -96,7 +99,10 @@ def kept_folders(hidden: Sequence[Path], extra: Iterable[Path] = ()) -> list[Pat
     )
 
 
-def confine(command: Sequence[str], stage: Path, keep: Sequence[Path], hide: Sequence[Path]) -> list[str]:
-    """`command`, run in the namespaces. `stage`: an empty folder of ours the setup works in."""
-    return [*_UNSHARE, "bash", "-c", _SETUP, "confine", str(stage), *map(str, keep), "--", *map(str, hide),
-            "--", *command]
+def confine(command: Sequence[str], stage: Path, keep: Sequence[Path], hide: Sequence[Path],
+            ids: tuple[int, int] | None = None) -> list[str]:
+    """`command`, run in the namespaces. `stage`: an empty folder of ours the setup works in; `ids`: the
+    uid and gid of whoever runs it (default: ours), which the command keeps."""
+    uid, gid = ids or (os.getuid(), os.getgid())
+    return [*_UNSHARE, "bash", "-c", _SETUP, "confine", str(stage), str(uid), str(gid),
+            *map(str, keep), "--", *map(str, hide), "--", *command]

@@ -23,6 +23,7 @@ cat home/python/lib.txt
 (echo rw >home/python/lib.txt) 2>/dev/null && echo kept-is-writable
 ls /proc | grep -c '^[0-9]'
 grep CapEff /proc/self/status
+id -u
 umount home 2>/dev/null && echo unmounted
 exit 0
 """
@@ -59,8 +60,10 @@ def _namespaces_allowed() -> bool:
 def test_hidden_folders_are_empty_kept_ones_read_only_and_the_review_out_of_sight(folder: Path) -> None:
     if not _namespaces_allowed():
         pytest.skip("this system allows no user namespaces: the review runs the code unconfined, with a note")
+    user = (NOBODY, NOBODY) if os.geteuid() == 0 else (os.getuid(), os.getgid())
     command = code_sandbox.confine(
-        ["sh", "-c", PROBE], folder / "stage", keep=[folder / "home" / "python"], hide=[folder / "home"]
+        ["sh", "-c", PROBE], folder / "stage", keep=[folder / "home" / "python"], hide=[folder / "home"],
+        ids=user,
     )
     done = subprocess.run(_as_normal_user(command), cwd=folder, capture_output=True, text=True, check=False)
 
@@ -72,6 +75,7 @@ def test_hidden_folders_are_empty_kept_ones_read_only_and_the_review_out_of_sigh
     assert int(lines[2]) <= 3  # the shell, what it runs, and the namespace's first process
     assert lines[3].split() == ["CapEff:", "0000000000000000"]
     assert "unmounted" not in lines
+    assert lines[4] == str(user[0])  # its own uid, not the namespace's root
     assert (folder / "home" / "secret").read_text() == "the user's token\n"  # nothing changed outside
 
 
