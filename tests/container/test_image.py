@@ -180,6 +180,35 @@ def test_review_of_a_mounted_checkout_owned_by_another_user(image: str, workdir:
     assert report["migration_sets"][0]["database"]["provider"] == "embedded"
 
 
+def test_debians_postgresql_15_replays_contrib_and_postgis_extensions(image: str, workdir: Path) -> None:
+    change = {
+        "db/migrations/002_places.up.sql": (
+            'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";\n'
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto;\n"
+            "CREATE EXTENSION IF NOT EXISTS postgis;\n"
+            "CREATE TABLE places (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), digest bytea,"
+            " location geometry(Point, 4326));\n"
+        ),
+    }
+    repo = make_repo(workdir / "repo", BASE, change)
+    _chown_tree(repo, RUNNER_UID)
+
+    done = podman(
+        f"--volume={repo}:/github/workspace", "--workdir=/github/workspace",
+        "--env=MIGRATION_REVIEWER_REPLAY_ROLE=superuser",  # PostGIS is not a trusted extension
+        image, "review", "--base", "main", "--head", "feature", "--format", "json",
+        "--pg-bin-dir", "/usr/lib/postgresql/15/bin",
+    )
+
+    report = json.loads(done.stdout)
+    [migration_set] = report["migration_sets"]
+    assert migration_set["database"]["server_version"].startswith("15."), done.stderr
+    assert [m["outcome"] for m in migration_set["migrations"]] == ["applied"], done.stdout
+    added = {(c["kind"], c["name"] or c["table"]) for c in migration_set["schema_changes"]}
+    expected = {("extension_added", "postgis"), ("extension_added", "uuid-ossp"), ("table_added", "places")}
+    assert expected <= added
+
+
 def test_a_pull_request_gets_one_comment_a_summary_and_outputs(
     image: str, workdir: Path, github: FakeGitHub
 ) -> None:
