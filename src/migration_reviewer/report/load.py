@@ -95,7 +95,15 @@ def _set(s: _Fields) -> SetReport:
         notes=s.strings("notes") if s.has("notes") else (),
         replayed=s.get("replayed", bool) if s.has("replayed") else True,
         tables=s.items("tables", _table) if s.has("tables") else (),
+        **_baseline(s),
     )
+
+
+def _baseline(s: _Fields) -> dict[str, Any]:
+    if s.get("baseline", dict, optional=True) is None:
+        return {}
+    baseline = s.obj("baseline")
+    return {"baseline_path": baseline.text("path"), "baseline_versions": baseline.strings("versions")}
 
 
 def _migration(m: _Fields) -> MigrationEntry:
