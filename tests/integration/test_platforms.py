@@ -128,3 +128,159 @@ def test_a_folder_configured_as_supabase_gets_the_platform(
     [migration_set] = report["migration_sets"]
     assert migration_set["framework"] == "plain-sql"
     assert [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")] == []
+
+
+# A pg_dump --schema-only of the history below after its first two migrations, as dbmate writes it: psql's
+# \restrict lines, session settings, the public schema, owners and grants of roles this server lacks.
+SCHEMA_DUMP = """\
+\\restrict Zx81kq
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: public; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA public;
+
+COMMENT ON EXTENSION plpgsql IS 'PL/pgSQL procedural language';
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    name text NOT NULL
+);
+
+ALTER TABLE public.users OWNER TO app_owner;
+
+CREATE SEQUENCE public.users_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;
+
+CREATE TABLE public.orders (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL
+);
+
+CREATE TABLE public.schema_migrations (
+    version character varying(128) NOT NULL
+);
+
+ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+GRANT SELECT ON TABLE public.users TO reporting;
+
+\\unrestrict Zx81kq
+
+
+--
+-- Dbmate schema migrations
+--
+
+INSERT INTO public.schema_migrations (version) VALUES
+    ('20230101000000'),
+    ('20230102000000');
+"""
+
+DBMATE_BASE = {
+    # Renames a table someone made by hand long ago: it never replays from an empty database.
+    "db/migrations/20230101000000_users.sql": "-- migrate:up\nALTER TABLE legacy_users RENAME TO users;\n\n"
+    "-- migrate:down\nALTER TABLE users RENAME TO legacy_users;\n",
+    "db/migrations/20230102000000_orders.sql": "-- migrate:up\nCREATE TABLE orders (id bigint PRIMARY KEY, "
+    "user_id bigint NOT NULL REFERENCES users (id));\n\n-- migrate:down\nDROP TABLE orders;\n",
+    # Newer than the dump: replayed on top of it.
+    "db/migrations/20230103000000_created_at.sql": "-- migrate:up\nALTER TABLE users ADD COLUMN created_at "
+    "timestamptz;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN created_at;\n",
+    "db/schema.sql": SCHEMA_DUMP,
+}
+DBMATE_CHANGE = {
+    "db/migrations/20230201000000_email.sql": "-- migrate:up\nALTER TABLE users ADD COLUMN email text;\n\n"
+    "-- migrate:down\nALTER TABLE users DROP COLUMN email;\n",
+}
+
+
+def test_a_dbmate_history_that_does_not_replay_from_zero_starts_from_its_schema_dump(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", DBMATE_BASE, DBMATE_CHANGE)
+    cache = str(tmp_path / "cache")
+
+    for _ in ("cold", "from the kept base"):
+        report = _review(repo, cache_dir=cache)
+        [migration_set] = report["migration_sets"]
+        assert migration_set["baseline"] == {
+            "path": "db/schema.sql",
+            "versions": ["20230101000000", "20230102000000"],
+        }
+        assert [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")] == []
+        assert [m["outcome"] for m in migration_set["migrations"] if m["status"] == "added"] == ["applied"]
+        changes = [(c["kind"], c["table"], c["name"]) for c in migration_set["schema_changes"]]
+        assert changes == [("column_added", "users", "email")]
+        notes = " ".join(migration_set["notes"])
+        assert "does not replay from an empty database (db/migrations/20230101000000_users.sql:2" in notes
+        assert "started from the schema dump db/schema.sql" in notes
+
+
+def test_a_configured_baseline_is_used_from_the_start(tmp_path: Path) -> None:
+    base = {**DBMATE_BASE, "db/squashed.sql": DBMATE_BASE.pop("db/schema.sql")}
+    base["db/migrations/20230101000000_users.sql"] = base["db/migrations/20230101000000_users.sql"].replace(
+        "ALTER TABLE legacy_users RENAME TO users;", "SELECT 1;"
+    )
+    base[".migration-reviewer.toml"] = (
+        'migrations = [{ path = "db/migrations", baseline = "db/squashed.sql", '
+        "baseline-version = 20230102000000 }]\n"
+    )
+    repo = make_repo(tmp_path / "repo", base, DBMATE_CHANGE)
+    report = _review(repo, cache=False)
+    [migration_set] = report["migration_sets"]
+    assert migration_set["baseline"]["path"] == "db/squashed.sql"
+    assert [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")] == []
+    assert [(c["kind"], c["name"]) for c in migration_set["schema_changes"]] == [("column_added", "email")]
+
+
+def test_a_golang_migrate_history_alters_and_then_drops_a_column_of_the_runners_table(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "db/migrations/1_users.up.sql": "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+            "db/migrations/2_applied_at.up.sql": "ALTER TABLE schema_migrations ADD COLUMN applied_at "
+            "timestamptz DEFAULT now();\n",
+        },
+        {"db/migrations/3_drop_applied_at.up.sql": "ALTER TABLE schema_migrations DROP COLUMN applied_at;\n"},
+    )
+    report = _review(repo, cache=False)
+    [migration_set] = report["migration_sets"]
+    assert [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")] == []
+    assert [(m["id"], m["outcome"]) for m in migration_set["migrations"] if m["status"] == "added"] == [
+        ("3", "applied")
+    ]
+    assert [(c["kind"], c["table"], c["name"]) for c in migration_set["schema_changes"]] == [
+        ("column_dropped", "schema_migrations", "applied_at")
+    ]

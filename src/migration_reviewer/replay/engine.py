@@ -570,8 +570,9 @@ def _replay_base(
                                 f"replayed from the schema dump {dump.path} instead")
             server.drop_database(base)
             if server.keeps_named_databases:  # the kept base goes by its folder's name
-                chosen.database = server.create_database(template=second.database, name=base.name)
-                server.drop_database(second.database)
+                replayed = second.database
+                chosen.database = server.create_database(template=replayed, name=base.name)
+                server.drop_database(replayed)
         else:
             first.notes.append(f"the base history does not replay from an empty database{where}, nor from "
                                f"the schema dump {dump.path}")
@@ -620,8 +621,8 @@ class _FreshBase:
                 todo = [m for m in self.migrations if m.id not in dump.versions]
                 self.notes.append(
                     f"the base history started from the schema dump {dump.path}, which includes "
-                    f"{counted(len(self.migrations) - len(todo), 'base migration')}; the other "
-                    f"{counted(len(todo), 'base migration')} replayed on top"
+                    f"{counted(len(self.migrations) - len(todo), 'base migration')}; replayed on top of it: "
+                    f"{counted(len(todo), 'base migration')}"
                 )
             if book is not None:
                 try:
@@ -731,12 +732,11 @@ def _apply_dump(session: Session, dump: SchemaDump, dialect: Dialect) -> tuple[M
     skipped = sum(1 for step in run.statements if step.outcome is Outcome.NOT_RUN) - len(left_out)
     notes = []
     if skipped:
-        notes.append(f"{dump.path}: {counted(skipped, 'statement')} of the dump left out (ownership, the "
-                     "public schema, extension comments, time limits): the migrations' role owns what it "
-                     "made")
+        notes.append(f"{dump.path}: {counted(skipped, 'statement')} left out (owners, the public schema, "
+                     "extension comments, time limits): what the dump makes belongs to the migrations' role")
     if left_out:
-        notes.append(f"{dump.path}: {counted(len(left_out), 'statement')} of the dump could not run here "
-                     f"and were left out, e.g. {left_out[0]}")
+        notes.append(f"{dump.path}: {counted(len(left_out), 'statement')} left out that cannot run here, "
+                     f"e.g. {left_out[0]}")
     return run, notes
 
 
