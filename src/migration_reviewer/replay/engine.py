@@ -87,9 +87,9 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
 def base_chain(migration_set: MigrationSet) -> list[str]:
     """The key of each first part of the base history: entry k stands for the first k base migrations (and
     the framework and dialect: every migration's id, wrapping and text), entry -1 for the whole; any edit
-    gives other keys from there on. The platform and the baseline come before the first migration: a change
-    of either changes every key. A base kept after k migrations holds a first part of this history when
-    its key is entry k: the newer migrations can be replayed on top."""
+    gives other keys from there on. The platform and a configured baseline come before the first
+    migration: a change of either changes every key. A base kept after k migrations holds a first part of
+    this history when its key is entry k: the newer migrations can be replayed on top."""
     digest = hashlib.sha256()
     for part in (migration_set.framework, migration_set.dialect.value):
         digest.update(part.encode() + b"\0")
@@ -97,8 +97,11 @@ def base_chain(migration_set: MigrationSet) -> list[str]:
     # between versions of the tool) and the dump the history starts from.
     if migration_set.platform is not None:
         digest.update(f"platform\0{migration_set.platform}\0{platform_version(migration_set.platform)}\0".encode())
-    if (dump := migration_set.baseline) is not None:
-        digest.update(f"baseline\0{dump.fallback}\0{sorted(dump.versions)}\0".encode())
+    # A dump kept by the framework (dbmate's, rewritten with every migration) is only used where the history
+    # fails from an empty database, and a base that fails is not kept: it stays out of the key, so a kept
+    # base still takes the base branch's newer migrations on top.
+    if (dump := migration_set.baseline) is not None and not dump.fallback:
+        digest.update(f"baseline\0{sorted(dump.versions)}\0".encode())
         digest.update(dump.text.encode() + b"\0")
     chain = [digest.hexdigest()]
     for migration in migration_set.base_migrations:
