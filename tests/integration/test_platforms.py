@@ -284,3 +284,52 @@ def test_a_golang_migrate_history_alters_and_then_drops_a_column_of_the_runners_
     assert [(c["kind"], c["table"], c["name"]) for c in migration_set["schema_changes"]] == [
         ("column_dropped", "schema_migrations", "applied_at")
     ]
+
+
+def _expect_rows(table: str, condition: str) -> str:
+    """A migration that fails unless the runner's table holds what the runner would have put there."""
+    return (
+        f"DO $$ BEGIN IF NOT ({condition}) THEN RAISE EXCEPTION 'unexpected rows in {table}'; END IF; "
+        "END $$;\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("base", "change"),
+    [
+        (
+            {
+                "db/migrations/1_a.up.sql": "CREATE TABLE a (id int);\n",
+                "db/migrations/2_b.up.sql": "CREATE TABLE b (id int);\n",
+            },
+            {"db/migrations/3_check.up.sql": _expect_rows(
+                "schema_migrations", "(SELECT array_agg(version::text || dirty::text) FROM schema_migrations)"
+                " = ARRAY['2false']")},
+        ),
+        (
+            {"supabase/migrations/20240101000000_a.sql": "create table a (id int);\n"},
+            {"supabase/migrations/20240201000000_check.sql": _expect_rows(
+                "supabase_migrations.schema_migrations",
+                "(SELECT array_agg(version || name) FROM supabase_migrations.schema_migrations)"
+                " = ARRAY['20240101000000a']")},
+        ),
+        (
+            {
+                "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+                "prisma/migrations/20240101000000_init/migration.sql": "CREATE TABLE a (id int);\n",
+            },
+            {"prisma/migrations/20240201000000_check/migration.sql": _expect_rows(
+                "_prisma_migrations",
+                "(SELECT array_agg(migration_name::text) FROM _prisma_migrations"
+                " WHERE finished_at IS NOT NULL) = ARRAY['20240101000000_init']")},
+        ),
+    ],
+    ids=["golang-migrate", "supabase", "prisma"],
+)
+def test_the_runners_table_holds_the_base_migrations_as_the_runner_records_them(
+    tmp_path: Path, base: dict[str, str], change: dict[str, str]
+) -> None:
+    report = _review(make_repo(tmp_path / "repo", base, change), cache=False)
+    [migration_set] = report["migration_sets"]
+    added = [m for m in migration_set["migrations"] if m["status"] == "added"]
+    assert [(m["outcome"], m["error"]) for m in added] == [("applied", None)]
