@@ -333,3 +333,16 @@ def test_the_runners_table_holds_the_base_migrations_as_the_runner_records_them(
     [migration_set] = report["migration_sets"]
     added = [m for m in migration_set["migrations"] if m["status"] == "added"]
     assert [(m["outcome"], m["error"]) for m in added] == [("applied", None)]
+
+
+def test_an_alembic_history_says_the_platform_setting_does_not_apply_to_it(tmp_path: Path) -> None:
+    scenario = Path(__file__).parents[1] / "scenarios" / "alembic_linear"
+
+    def files(side: str) -> dict[str, str]:
+        root = scenario / side
+        return {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*") if p.is_file()}
+
+    report = _review(make_repo(tmp_path / "repo", files("base"), files("head")), platform="supabase")
+    [migration_set] = report["migration_sets"]
+    assert migration_set["framework"] == "alembic"
+    assert any("not applied to a history the framework's own runner" in n for n in migration_set["notes"])

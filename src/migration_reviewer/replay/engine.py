@@ -157,7 +157,11 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         # module builds on this one.
         from migration_reviewer.replay.alembic import replay_revisions
 
-        return replay_revisions(migration_set, server, options)
+        replay = replay_revisions(migration_set, server, options)
+        if migration_set.platform is not None or migration_set.baseline is not None:
+            replay.notes.append("the platform and baseline settings are not applied to a history the "
+                                "framework's own runner replays (Alembic): it starts from an empty database")
+        return replay
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
     new = migration_set.new_migrations
     root = migration_set.root or "."
