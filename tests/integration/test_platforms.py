@@ -9,10 +9,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from gitrepo import make_repo
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
+from migration_reviewer.replay.platforms import platform_script, sections
+from migration_reviewer.replay.providers.url import scratch_server
 
 INIT = """\
 create extension if not exists "uuid-ossp" with schema extensions;
@@ -346,3 +349,18 @@ def test_an_alembic_history_says_the_platform_setting_does_not_apply_to_it(tmp_p
     [migration_set] = report["migration_sets"]
     assert migration_set["framework"] == "alembic"
     assert any("not applied to a history the framework's own runner" in n for n in migration_set["notes"])
+
+
+def test_the_platform_tolerates_what_exists_already_and_keeps_existing_functions(local_pg_url: str) -> None:
+    parts = sections(platform_script("supabase"))
+    with scratch_server("url", local_pg_url, file_copy=False, temporary_role=True) as server:
+        database = server.create_database()
+        assert server.run_as_admin(database, parts) == []
+        with psycopg.connect(make_conninfo(local_pg_url, dbname=database.name), autocommit=True) as admin:
+            admin.execute("CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS "
+                          "$$ SELECT '00000000-0000-0000-0000-000000000001'::uuid $$")
+        # Again on the same database, as on a server that has the platform already (a Supabase image).
+        assert server.run_as_admin(database, parts) == []
+        with psycopg.connect(make_conninfo(local_pg_url, dbname=database.name)) as admin:
+            row = admin.execute("SELECT auth.uid()::text, storage.extension('a/b/c.png')").fetchone()
+        assert row == ("00000000-0000-0000-0000-000000000001", "png")

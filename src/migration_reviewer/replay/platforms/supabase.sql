@@ -7,7 +7,8 @@
 --
 -- The review runs it as the server's admin role before any migration, one section per transaction: a
 -- section that fails is left out with a note. Every statement tolerates what exists already (a Supabase
--- image, a kept cluster). The role the migrations run as is in the setting migration_reviewer.replay_role.
+-- image, a kept cluster): a function that exists is kept as it is. The role the migrations run as is in
+-- the setting migration_reviewer.replay_role.
 
 -- section: roles
 DO $$
@@ -134,21 +135,45 @@ CREATE TABLE IF NOT EXISTS auth.refresh_tokens (
 );
 -- The request's JWT, as PostgREST passes it: the claims as JSON in request.jwt.claims (older versions set
 -- one setting per claim, request.jwt.claim.<name>).
-CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
-                    nullif(current_setting('request.jwt.claims', true), ''))::jsonb
+DO $$
+BEGIN
+    IF to_regprocedure('auth.jwt()') IS NULL THEN
+        CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $fn$
+        SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+                        nullif(current_setting('request.jwt.claims', true), ''))::jsonb
+        $fn$;
+    END IF;
+END
 $$;
-CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
-    SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
-                    nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid
+DO $$
+BEGIN
+    IF to_regprocedure('auth.uid()') IS NULL THEN
+        CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $fn$
+        SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid
+        $fn$;
+    END IF;
+END
 $$;
-CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
-                    nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')::text
+DO $$
+BEGIN
+    IF to_regprocedure('auth.role()') IS NULL THEN
+        CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $fn$
+        SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
+                        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')::text
+        $fn$;
+    END IF;
+END
 $$;
-CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce(nullif(current_setting('request.jwt.claim.email', true), ''),
-                    nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')::text
+DO $$
+BEGIN
+    IF to_regprocedure('auth.email()') IS NULL THEN
+        CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $fn$
+        SELECT coalesce(nullif(current_setting('request.jwt.claim.email', true), ''),
+                        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')::text
+        $fn$;
+    END IF;
+END
 $$;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA auth TO anon, authenticated, service_role;
 GRANT SELECT, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA auth TO service_role;
@@ -186,15 +211,33 @@ CREATE UNIQUE INDEX IF NOT EXISTS bucketid_objname ON storage.objects (bucket_id
 ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
 -- Path helpers used in storage policies: 'avatars/u1/me.png' → {avatars,u1}, 'me.png', 'png'.
-CREATE OR REPLACE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-    SELECT (string_to_array(name, '/'))[1:cardinality(string_to_array(name, '/')) - 1]
+DO $$
+BEGIN
+    IF to_regprocedure('storage.foldername(text)') IS NULL THEN
+        CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT (string_to_array(name, '/'))[1:cardinality(string_to_array(name, '/')) - 1]
+        $fn$;
+    END IF;
+END
 $$;
-CREATE OR REPLACE FUNCTION storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT (string_to_array(name, '/'))[cardinality(string_to_array(name, '/'))]
+DO $$
+BEGIN
+    IF to_regprocedure('storage.filename(text)') IS NULL THEN
+        CREATE FUNCTION storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT (string_to_array(name, '/'))[cardinality(string_to_array(name, '/'))]
+        $fn$;
+    END IF;
+END
 $$;
-CREATE OR REPLACE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN storage.filename(name) LIKE '%.%'
-                THEN regexp_replace(storage.filename(name), '^.*\.', '') ELSE '' END
+DO $$
+BEGIN
+    IF to_regprocedure('storage.extension(text)') IS NULL THEN
+        CREATE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT CASE WHEN storage.filename(name) LIKE '%.%'
+                    THEN regexp_replace(storage.filename(name), '^.*\.', '') ELSE '' END
+        $fn$;
+    END IF;
+END
 $$;
 GRANT ALL ON ALL TABLES IN SCHEMA storage TO anon, authenticated, service_role;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA storage TO anon, authenticated, service_role;
