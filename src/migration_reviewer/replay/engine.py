@@ -681,6 +681,7 @@ _DUMP_SKIPPED = re.compile(
 _PSQL_COMMAND = re.compile(r"^\\.*$", re.MULTILINE)
 # pg_dump's session settings that would outlive the dump (an empty search_path) or lift our limits.
 _DUMP_SETTINGS = (
+    "role",  # a dump's SET ROLE: the base migrations after it run as the migrations' role again
     "search_path",
     "check_function_bodies",
     "client_min_messages",
