@@ -3,6 +3,10 @@ them, in one place for every adapter."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from migration_reviewer.adapters import load_plan
 from migration_reviewer.adapters.platforms import (
     SetSetup,
@@ -10,6 +14,9 @@ from migration_reviewer.adapters.platforms import (
     dbmate_versions,
     with_platform,
 )
+from migration_reviewer.config import load_settings
+from migration_reviewer.errors import ConfigError
+from migration_reviewer.pipeline import select_sets
 from migration_reviewer.replay.engine import base_chain
 
 from ._trees import changes, tree
@@ -88,3 +95,16 @@ def test_dbmate_versions_and_schema_file() -> None:
     assert dbmate_schema_file(files, "db/migrations") == "db/schema.sql"
     assert dbmate_schema_file(files, "api/db/migrations") == "api/db/structure.sql"
     assert dbmate_schema_file(files, "other/migrations") is None
+
+
+def test_top_level_settings_apply_to_the_only_folder_and_a_baseline_needs_one(tmp_path: Path) -> None:
+    base = {**DBMATE, "sql/squashed.sql": "CREATE TABLE t (id int);\n"}
+    flags = {"baseline": "sql/squashed.sql", "baseline_version": "20230101000000", "platform": "supabase"}
+    settings = load_settings(str(tmp_path), flags, {})
+    [migration_set] = select_sets(changes(base, CHANGE), settings)
+    assert migration_set.platform == "supabase"
+    assert migration_set.baseline is not None and migration_set.baseline.versions == {"20230101000000"}
+
+    two_folders = {**base, "supabase/migrations/20240101000000_a.sql": "select 1;\n"}
+    with pytest.raises(ConfigError, match="several migration folders"):
+        select_sets(changes(two_folders, CHANGE), settings)
