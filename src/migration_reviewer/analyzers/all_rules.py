@@ -63,6 +63,7 @@ from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
     fails_with_data,
     migration_fails,
     replay_unavailable,
+    statement_does_not_parse,
     statement_not_analysed,
 )
 from migration_reviewer.analyzers.rollback import (  # noqa: F401

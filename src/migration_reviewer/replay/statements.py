@@ -283,6 +283,21 @@ def parse_tree(text: str) -> dict[str, Any] | None:
     return tree
 
 
+def syntax_error(text: str) -> tuple[str, int] | None:
+    """Why PostgreSQL's grammar rejects one statement: (message, 0-based character offset into `text` of
+    the token it stopped at; the end of the text when it ran out of input), or None when it parses."""
+    try:
+        pg_parser.parse_sql_json(text)
+    except pg_parser.ParseError as exc:
+        message = str(exc.args[0]) if exc.args else "syntax error"
+        index = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        if index is None:
+            return message, len(text.rstrip())
+        # The parser counts bytes of UTF-8; the report counts characters.
+        return message, len(text.encode()[:index].decode(errors="ignore"))
+    return None
+
+
 def rows_cannot_matter(statement: Statement, dialect: Dialect = Dialect.POSTGRESQL) -> bool:
     """Whether the statement runs the same on a table of a billion rows as on an empty one: it reads no
     row and can fail on none (a nullable column of a built-in type without default or constraint, a
