@@ -298,6 +298,24 @@ def syntax_error(text: str) -> tuple[str, int] | None:
     return None
 
 
+def identifiers(text: str) -> Iterator[tuple[str, int]]:
+    """(name, 0-based character offset) of every identifier token in PostgreSQL text, as the author wrote
+    it: quotes removed, unquoted names lower-cased, and not yet cut to 63 bytes (the parser's trees hold
+    names already cut)."""
+    try:
+        tokens = pg_parser.scan(text)
+    except pg_parser.ParseError:
+        return
+    for token in tokens:
+        if token.name != "IDENT":
+            continue
+        raw = text[token.start : token.end + 1]
+        if raw.startswith('"'):
+            yield raw[1:-1].replace('""', '"'), token.start
+        else:
+            yield raw.lower(), token.start
+
+
 def rows_cannot_matter(statement: Statement, dialect: Dialect = Dialect.POSTGRESQL) -> bool:
     """Whether the statement runs the same on a table of a billion rows as on an empty one: it reads no
     row and can fail on none (a nullable column of a built-in type without default or constraint, a
