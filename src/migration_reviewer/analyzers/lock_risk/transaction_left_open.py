@@ -16,7 +16,8 @@ def transaction_left_open(ctx: AnalysisContext) -> Iterator[Issue]:
     """A migration file opens a transaction and never ends it.
 
     ## What it does
-    Reports a `BEGIN` (or `START TRANSACTION`) with no `COMMIT` or `ROLLBACK` after it in the same file.
+    Reports a `BEGIN` (or `START TRANSACTION`) with no `COMMIT` or `ROLLBACK` after it in the same SQL
+    file (not in SQL that a framework's code sends, such as Alembic's).
 
     ## Why is this risky?
     What happens next depends on the runner: `psql -f` and most drivers roll the open transaction back
@@ -39,6 +40,8 @@ def transaction_left_open(ctx: AnalysisContext) -> Iterator[Issue]:
     """
     by_file: dict[str, list[SqlStatement]] = {}
     for stmt in ctx.statements:
+        if stmt.migration.step is not None:  # the runner's code (Alembic) opens and ends its transactions
+            continue
         by_file.setdefault(stmt.path, []).append(stmt)
     for statements in by_file.values():
         opened: SqlStatement | None = None
