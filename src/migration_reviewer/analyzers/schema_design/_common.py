@@ -48,7 +48,14 @@ def head(ctx: AnalysisContext, *, partial: bool = False) -> SchemaSnapshot | Non
 
 
 def touched_tables(ctx: AnalysisContext, *, partial: bool = False) -> Iterator[Touched]:
-    """The head schema's tables (not views) the change creates or alters, in the diff's order."""
+    """The head schema's tables (not views) the change creates or alters, in the diff's order. Without a
+    replay (`lint`), what the change's SQL itself says of them."""
+    if ctx.replay is None:
+        from migration_reviewer.analyzers.schema_design._static import static_tables
+
+        for drawn, name, new, columns, constraints, indexes in static_tables(ctx):
+            yield Touched(drawn, name, new, frozenset(columns), frozenset(constraints), frozenset(indexes))
+        return
     after = head(ctx, partial=partial)
     if after is None or ctx.replay is None:
         return
@@ -93,8 +100,8 @@ def locate(ctx: AnalysisContext, table: str, mention: str | None = None) -> SqlS
 
 
 def schema_issue(ctx: AnalysisContext, table: str, mention: str | None, message: str, fix: str) -> Issue:
-    """An issue about `table`, pointed at the statement that made it so; confirmed by the replay, which
-    is where the head schema comes from."""
+    """An issue about `table`, pointed at the statement that made it so; confirmed by the replay where
+    the head schema comes from it (not in `lint`)."""
     stmt = locate(ctx, table, mention)
     return Issue(
         message=message,
@@ -102,7 +109,7 @@ def schema_issue(ctx: AnalysisContext, table: str, mention: str | None, message:
         line=stmt.line if stmt else None,
         table=table,
         fix=fix,
-        confirmed_by_replay=True,
+        confirmed_by_replay=ctx.replay is not None,
         statement=stmt.statement.text if stmt else None,
     )
 
