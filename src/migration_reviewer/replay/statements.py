@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pglast import parser as pg_parser
-
 from migration_reviewer.adapters.base import Dialect, SqlScript
+from migration_reviewer.replay._pglast import parser as pg_parser
 from migration_reviewer.schema.model import PUBLIC, ObjectName
 
 if TYPE_CHECKING:
