@@ -51,10 +51,7 @@ def touched_tables(ctx: AnalysisContext, *, partial: bool = False) -> Iterator[T
     """The head schema's tables (not views) the change creates or alters, in the diff's order. Without a
     replay (`lint`), what the change's SQL itself says of them."""
     if ctx.replay is None:
-        from migration_reviewer.analyzers.schema_design._static import static_tables
-
-        for drawn, name, new, columns, constraints, indexes in static_tables(ctx):
-            yield Touched(drawn, name, new, frozenset(columns), frozenset(constraints), frozenset(indexes))
+        yield from _static_touched(ctx)
         return
     after = head(ctx, partial=partial)
     if after is None or ctx.replay is None:
@@ -87,6 +84,21 @@ def touched_tables(ctx: AnalysisContext, *, partial: bool = False) -> Iterator[T
                 frozenset(parts["con"]),
                 frozenset(parts["idx"]),
             )
+
+
+def _static_touched(ctx: AnalysisContext) -> list[Touched]:
+    """The tables the change's SQL creates or alters, read once per context: every schema rule asks."""
+    cached: list[Touched] | None = ctx.__dict__.get("_static_touched")
+    if cached is None:
+        from migration_reviewer.analyzers.schema_design._static import static_tables
+
+        cached = [
+            Touched(drawn, name, new, frozenset(columns), frozenset(constraints), frozenset(indexes))
+            for drawn, name, new, columns, constraints, indexes in static_tables(ctx)
+        ]
+        # The context is frozen; like its cached properties, this lives in its __dict__.
+        ctx.__dict__["_static_touched"] = cached
+    return cached
 
 
 def locate(ctx: AnalysisContext, table: str, mention: str | None = None) -> SqlStatement | None:
