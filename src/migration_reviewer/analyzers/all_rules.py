@@ -52,6 +52,7 @@ from migration_reviewer.analyzers.lock_risk import (  # noqa: F401
     rename_table,
     set_logged_or_unlogged,
     set_not_null_without_check,
+    set_tablespace,
     slow_statement_under_exclusive_lock,
     table_rewrite_observed,
     transaction_left_open,
