@@ -43,3 +43,17 @@ def test_lint_loads_only_what_it_uses() -> None:
     last = loaded.stdout.strip().splitlines()[-1]
     assert last == "[] 0", last  # and it still reports: the JSON above holds the findings
     assert '"rule": "LK001"' in loaded.stdout
+
+
+def test_pglast_node_classes_still_load_when_the_review_uses_them() -> None:
+    # lint leaves pglast's node classes unloaded; the review's rename detection and replay rules use them.
+    script = (
+        "import migration_reviewer.replay.statements\n"
+        "import pglast\n"
+        "from pglast.enums import ObjectType\n"
+        "from migration_reviewer.schema.renames import __name__ as renames\n"
+        "tree = pglast.parse_sql('ALTER TABLE t RENAME TO u')[0].stmt\n"
+        "print(type(tree).__name__, tree.renameType == ObjectType.OBJECT_TABLE)\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "RenameStmt True", loaded.stderr

@@ -36,6 +36,7 @@ def _defer_pglast_node_modules() -> None:
         stand_in.__spec__ = module_spec
         stand_in.__loader__ = module_spec.loader
         stand_in.__file__ = str(location)
+        stand_in.__package__ = module_spec.parent
         if package:
             stand_in.__path__ = [str(path)]
         sys.modules[module_spec.name] = stand_in
