@@ -14,10 +14,7 @@ from contextlib import ExitStack, contextmanager
 
 from migration_reviewer import __version__
 from migration_reviewer.adapters import ADAPTERS, detect_sets, load_plan
-from migration_reviewer.adapters.base import (
-    Dialect,
-    MigrationSet,
-)
+from migration_reviewer.adapters.base import Dialect, MigrationSet
 from migration_reviewer.analyzers import run_rules
 from migration_reviewer.analyzers.context import AnalysisContext, RuleOptions, TableStats
 from migration_reviewer.analyzers.registry import rule_options
