@@ -83,7 +83,8 @@ def column_type_change_rewrite(ctx: AnalysisContext) -> Iterator[Issue]:
                     Risk(table, LockMode.ACCESS_EXCLUSIVE, Work.REWRITE, rewrite=True),
                     message=f"Changing `{table}.{column}` {change} {rewrites}",
                     severity=Severity.WARNING if unless else None,
-                    fix="expand and contract: add a new column of the new type, keep it in step with a "
+                    fix=(f"nothing, if the old type is {unless}; otherwise " if unless else "")
+                    + "expand and contract: add a new column of the new type, keep it in step with a "
                     "trigger, fill it in batches, switch the app to it, then drop "
                     f"`{column}` in a later release",
                 )
