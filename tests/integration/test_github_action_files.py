@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from migration_reviewer.cli import build_parser
+from migration_reviewer.cli import build_parser, main
 from migration_reviewer.github_env import ActionInputs
 
 ROOT = Path(__file__).parents[2]
@@ -132,10 +132,10 @@ def test_the_dockerfile_follows_the_container_action_rules() -> None:
 
 def test_the_pre_commit_hook_runs_the_lint_command_on_migration_files() -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    command, subcommand = hook["entry"].split()
+    command, *arguments = hook["entry"].split()
 
     assert command == "migration-reviewer"
-    assert build_parser().parse_args([subcommand, "x.sql"]).command == "lint"
+    assert build_parser().parse_args([*arguments, "x.sql"]).command == "lint"
     pattern = re.compile(hook["files"])
     for path in ("db/migrations/001_init.up.sql", "supabase/migrations/2024_x.sql", "drizzle/0001_x.sql"):
         assert pattern.search(path), path
@@ -168,3 +168,16 @@ def test_the_action_runs_the_image_the_release_publishes_for_its_major_version()
     meta = next(s for s in release["jobs"]["image"]["steps"] if s.get("id") == "meta")
     assert "type=semver,pattern=v{{major}}" in meta["with"]["tags"]
     assert release["jobs"]["move-major-tag"]["needs"] == "image"
+
+
+def test_the_pre_commit_hook_fails_on_warnings_unless_relaxed_as_the_readme_says(tmp_path: Path) -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    _command, *arguments = hook["entry"].split()
+    migration = tmp_path / "migrations" / "001_drop.sql"
+    migration.parent.mkdir()
+    migration.write_text("SET lock_timeout = '2s';\nDROP TABLE legacy_sessions;\n")  # LK016: a warning only
+    relaxed = re.search(r"args: \[(.+)\]", (ROOT / "README.md").read_text())
+    assert relaxed is not None, "the README shows how to relax the hook"
+
+    assert main([*arguments, str(migration)]) == 1
+    assert main([*arguments, *[a.strip() for a in relaxed.group(1).split(",")], str(migration)]) == 0
