@@ -123,15 +123,19 @@ def test_real_schemas_are_seeded_and_what_cannot_be_is_named_with_why(scratch_pg
         assert set(result.skipped) == {"theme"}
         assert "hex_colour_check" in result.skipped["theme"] and "colour" in result.skipped["theme"]
         types, kinds, plans, weights, codes, scores, labels = conn.execute(
-            'SELECT array_agg(DISTINCT type::text ORDER BY type::text), count(DISTINCT kinds),'
-            " count(DISTINCT plan), max(weight), max(char_length(code)), min(score) >= 10 AND max(score) <= 20,"
+            "SELECT array_agg(DISTINCT type::text ORDER BY type::text), count(DISTINCT kinds),"
+            " count(DISTINCT plan), max(weight), max(char_length(code)),"
+            " min(score) >= 10 AND max(score) <= 20,"
             ' min(length(label)) FROM "Field"'
         ).fetchone()
         assert types == ["DATE", "NUMBER", "SELECT", "TEXT"]  # every label of the enum is held by rows
         assert kinds == 4 and plans == 3
         assert weights == 50 and codes <= 3 and scores and labels >= 5
         # the two rows the base history inserted are still there, and the keys went past them
-        assert conn.execute('SELECT count(*), count(DISTINCT slug) FROM "Workspace"').fetchone() == (1002, 1002)
+        assert conn.execute('SELECT count(*), count(DISTINCT slug) FROM "Workspace"').fetchone() == (
+            1002,
+            1002,
+        )
         # the composite key walks through pairs of parents: 3,000 distinct pairs
         pairs = conn.execute('SELECT count(DISTINCT ("fieldId", "workspaceId")) FROM "FieldOnWorkspace"')
         assert pairs.fetchone() == (3000,)

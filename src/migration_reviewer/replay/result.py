@@ -73,8 +73,9 @@ class SeedResult:
     tables: list[SeededTable] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # table → why it holds no rows
 
-    def rows_of(self, table: str) -> int:
-        return next((t.rows for t in self.tables if t.table == table), 0)
+    def rows_of(self, table: str) -> int | None:
+        """The rows put in `table`; None where it holds none of ours (skipped, or not touched)."""
+        return next((t.rows for t in self.tables if t.table == table), None)
 
 
 @dataclass

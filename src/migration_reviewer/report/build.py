@@ -8,7 +8,14 @@ from migration_reviewer.adapters.base import Migration, MigrationStatus, Problem
 from migration_reviewer.analyzers.finding import Finding, Severity
 from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
 from migration_reviewer.report.handoff import build_handoff
-from migration_reviewer.report.model import MigrationEntry, MigrationError, Report, SetReport, Verdict
+from migration_reviewer.report.model import (
+    MigrationEntry,
+    MigrationError,
+    Report,
+    SeededSummary,
+    SetReport,
+    Verdict,
+)
 from migration_reviewer.report.tables import table_views
 
 
@@ -76,7 +83,15 @@ def _set_report(replay: SetReplay) -> SetReport:
         base_cached=replay.base_cached,
         base_replayed=len(replay.base_runs),
         tables=table_views(replay.before, replay.after, replay.changes),
+        seeded=_seeded_summary(replay),
     )
+
+
+def _seeded_summary(replay: SetReplay) -> SeededSummary | None:
+    if replay.seeded is None:
+        return None
+    rows = replay.seeded.rows
+    return SeededSummary({t.table: t.rows for t in rows.tables}, dict(rows.skipped))
 
 
 def reversible(replay: SetReplay, migration: Migration) -> bool | None:

@@ -126,6 +126,25 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class SeededSummary:
+    """What the replay over synthetic rows filled: rows by table, and why a table got none."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tables": dict(self.tables), "skipped": dict(self.skipped)}
+
+    def line(self) -> str:
+        """One line for a reader: what was filled, and what was not and why."""
+        filled = ", ".join(f"{table} {rows:,}" for table, rows in self.tables.items())
+        said = f"Seeded replay: rows in {filled}" if filled else "Seeded replay: no table could be filled"
+        if self.skipped:
+            said += "; not seeded: " + "; ".join(f"{t} ({why})" for t, why in self.skipped.items())
+        return said + "."
+
+
+@dataclass(frozen=True)
 class SetReport:
     path: str
     framework: str
@@ -141,8 +160,10 @@ class SetReport:
     base_cached: bool = False  # the base history was kept from an earlier run, not replayed
     base_replayed: int = 0  # base migrations this run replayed: all, or those newer than the kept ones
     tables: tuple[TableView, ...] = ()
+    seeded: SeededSummary | None = None  # None: no replay over synthetic rows ran
 
     def to_dict(self) -> dict[str, Any]:
+        seeded = {"seeded": self.seeded.to_dict()} if self.seeded is not None else {}
         return {
             "path": self.path,
             "framework": self.framework,
@@ -156,6 +177,7 @@ class SetReport:
             "tables": [t.to_dict() for t in self.tables],
             "replayed": self.replayed,
             "notes": list(self.notes),
+            **seeded,
         }
 
 

@@ -50,10 +50,11 @@ def fails_with_data(ctx: AnalysisContext) -> Iterator[Issue]:
         if not (error.sqlstate or "").startswith(("22", "23")):
             continue
         certain = _fails_on_any_row(error)
-        rows = seeded.rows.rows_of(error.table or "")
+        rows = ctx.seeded_rows(error.table) if error.table else None
+        held = f" ({rows:,} synthetic rows here)" if rows else ""
         yield Issue(
-            message=f"`{run.migration.name}` fails once `{error.table or 'the table'}` holds rows "
-            f"({rows:,} synthetic rows here): {error.message}"
+            message=f"`{run.migration.name}` fails once `{error.table or 'the table'}` holds rows"
+            f"{held}: {error.message}"
             + ("" if certain else "; production fails the same way if its data has such rows"),
             path=error.path,
             line=error.line,
