@@ -7,6 +7,8 @@ from migration_reviewer.analyzers.backfill import (  # noqa: F401
     backfill_then_set_not_null,
     data_moved_between_tables,
     delete_in_schema_migration,
+    not_null_over_rows_left_null,
+    retype_over_held_values,
     unbatched_backfill,
 )
 from migration_reviewer.analyzers.drift import (  # noqa: F401

@@ -436,7 +436,7 @@ def _seeded_experiment(
         # problem does not hide the next (the analysis tells data failures from their knock-on effects).
         # Each statement runs the least disruptive way the server accepts, which it says (MySQL's
         # ALGORITHM): the server picks that way itself by default, so the timings stay those of the text.
-        runs = _Runner(session, migration_set.dialect, cheapest=True).run(
+        runs = _Runner(session, migration_set.dialect, cheapest=True, evidence_from=before).run(
             migration_set.new_migrations, keep_going=True
         )
         violations = session.violations()
@@ -586,6 +586,7 @@ class _Runner:
         observe: bool = True,
         down: bool = False,
         cheapest: bool = False,
+        evidence_from: SchemaSnapshot | None = None,
     ) -> None:
         self.session = session
         self.dialect = dialect
@@ -593,6 +594,9 @@ class _Runner:
         self.down = down  # run each migration's down scripts instead of its up scripts
         self.cheapest = cheapest  # ask the server for the least disruptive way (Session.execute_cheapest)
         self.tx: _OpenTransaction | None = None
+        # Over seeded rows: the base schema whose tables' rows are looked at before a statement needs
+        # something of them (Session.row_evidence).
+        self.evidence_from = evidence_from
 
     def run(
         self,
@@ -664,10 +668,15 @@ class _Runner:
         return run
 
     def _execute(self, statement: Statement) -> StatementRun:
+        evidence = (
+            self.session.row_evidence(statement.text, self.evidence_from) if self.evidence_from else ()
+        )
         before = self.session.relations() if self.observe else {}
         held = self._locks(before)
         started = time.perf_counter()
-        step = StatementRun(statement, Outcome.APPLIED, in_transaction=self.tx is not None)
+        step = StatementRun(
+            statement, Outcome.APPLIED, in_transaction=self.tx is not None, evidence=evidence
+        )
         try:
             if self.cheapest:
                 step.rows, step.form = self.session.execute_cheapest(statement.text)

@@ -38,6 +38,22 @@ class ReplayError:
     constraint: str | None = None
 
 
+@dataclass(frozen=True)
+class RowEvidence:
+    """What the seeded rows held in a column just before a statement changed it (SET NOT NULL, a type
+    change): the server's own count, for a finding to say which rows are in the way."""
+
+    table: str  # "name" or "schema.name"
+    column: str
+    rows: int  # rows the table held
+    nulls: int = 0  # rows holding NULL in the column
+    null_key: str | None = None  # the key of the first of them, as "id=10"
+    values: tuple[tuple[str, int], ...] = ()  # the column's values as text, with their row counts
+
+    def count_of(self, value: str) -> int | None:
+        return next((count for held, count in self.values if held == value), None)
+
+
 @dataclass
 class StatementRun:
     statement: Statement
@@ -50,6 +66,7 @@ class StatementRun:
     error: ReplayError | None = None
     lock_hold_ms: float | None = None  # from this statement until its transaction ended
     form: str | None = None  # the least disruptive way the server accepted it, where asked (see Session)
+    evidence: tuple[RowEvidence, ...] = ()  # over seeded rows: what the column held just before it ran
 
 
 @dataclass

@@ -34,7 +34,7 @@ import psycopg
 from pglast import ast, enums
 from psycopg import sql
 
-from migration_reviewer.replay.result import SeededTable, SeedResult
+from migration_reviewer.replay.result import RowEvidence, SeededTable, SeedResult
 from migration_reviewer.schema.model import (
     Column,
     Constraint,
@@ -713,3 +713,67 @@ def _advance_sequences(conn: Connection, table: Table, columns: list[str], last:
                 "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
                 (sql.Identifier(table.schema, table.name).as_string(conn), column.name, last),
             )
+
+
+# What the rows hold where a statement is about to need something of them.
+
+_VALUES_KEPT = 100  # distinct values a piece of evidence keeps, the most held first
+
+
+def row_evidence(conn: Connection, text: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+    """For each column an ALTER TABLE makes NOT NULL or gives a new type, on a table of the base: its
+    NULLs (with the key of the first) and its values with their row counts. Read inside the statement's
+    own transaction just before it runs, so an earlier backfill of the same transaction is seen."""
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        return ()
+    found: list[RowEvidence] = []
+    for raw in parsed:
+        node: Any = raw.stmt
+        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+            continue
+        schema = node.relation.schemaname or "public"
+        table = snapshot.table(schema, node.relation.relname or "")
+        if table is None:
+            continue
+        for command in node.cmds or ():
+            # The column may be the change's own (added earlier in it): the table is the base's.
+            if not command.name:
+                continue
+            if command.subtype is enums.AlterTableType.AT_SetNotNull:
+                found.append(_evidence(conn, table, command.name, values=False))
+            elif command.subtype is enums.AlterTableType.AT_AlterColumnType:
+                found.append(_evidence(conn, table, command.name, values=True))
+    return tuple(found)
+
+
+def _evidence(conn: Connection, table: Table, column: str, *, values: bool) -> RowEvidence:
+    name = ObjectName(table.schema, table.name)
+    key = table.primary_key.columns if table.primary_key is not None else ()
+    shown_key = (
+        sql.SQL(" || ', ' || ").join(
+            sql.SQL("{} || '=' || coalesce({}::text, 'NULL')").format(sql.Literal(k), sql.Identifier(k))
+            for k in key
+        )
+        if key
+        else sql.SQL("'ctid=' || ctid::text")
+    )
+    order = sql.SQL(", ").join(sql.Identifier(k) for k in key) if key else sql.SQL("ctid")
+    row = conn.execute(
+        sql.SQL(
+            "SELECT count(*), count(*) FILTER (WHERE {column} IS NULL),"
+            " (SELECT {key} FROM {table} WHERE {column} IS NULL ORDER BY {order} LIMIT 1) FROM {table}"
+        ).format(column=sql.Identifier(column), key=shown_key, table=_ident(name), order=order)
+    ).fetchone()
+    assert row is not None
+    held: tuple[tuple[str, int], ...] = ()
+    if values:
+        counted = conn.execute(
+            sql.SQL(
+                "SELECT {column}::text, count(*) FROM {table} WHERE {column} IS NOT NULL"
+                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {kept}"
+            ).format(column=sql.Identifier(column), table=_ident(name), kept=sql.Literal(_VALUES_KEPT))
+        ).fetchall()
+        held = tuple((str(value), int(count)) for value, count in counted)
+    return RowEvidence(_shown(name), column, int(row[0]), int(row[1]), row[2], held)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
 
 
@@ -107,6 +107,11 @@ class Session(Protocol):
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         """Fill the touched tables with synthetic rows; None where the dialect has no seeder yet."""
+        ...
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        """Before `sql` runs over seeded rows: what the columns it makes NOT NULL or retypes hold (empty
+        where the dialect does not look)."""
         ...
 
 

@@ -27,7 +27,7 @@ from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.providers.mysql import connect
-from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
 from migration_reviewer.replay.sessions._rows import integer_key, seed_rows
 from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.replay.statements import parse_other, split_sql
@@ -145,6 +145,9 @@ class MySqlSession:
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         return seed_rows(snapshot, touched, rows, self._insert, self._existing)
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        return ()
 
     def _existing(self, table: Table) -> int:
         key = integer_key(table)

@@ -17,8 +17,8 @@ from psycopg.pq import TransactionStatus
 
 from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
-from migration_reviewer.replay.result import LockTaken, SeedResult
-from migration_reviewer.replay.seed import seed
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
+from migration_reviewer.replay.seed import row_evidence, seed
 from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.schema.introspectors.postgres import POSITION, introspect, introspect_since
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
@@ -143,6 +143,14 @@ class PostgresSession:
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         try:
             return seed(self.conn, snapshot, touched, rows)
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        if self.state() is TxState.FAILED:
+            return ()
+        try:
+            return row_evidence(self.conn, sql, snapshot)
         except psycopg.OperationalError as exc:
             raise _lost(exc) from None
 
