@@ -59,6 +59,7 @@ from migration_reviewer.analyzers.mysql import (  # noqa: F401
     large_table_alter,
     metadata_lock_wait,
 )
+from migration_reviewer.analyzers.mysql import fails_with_data as mysql_fails_with_data  # noqa: F401
 from migration_reviewer.analyzers.mysql import not_null_without_default as mysql_not_null  # noqa: F401
 from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
     base_history_fails,

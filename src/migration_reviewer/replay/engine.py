@@ -685,6 +685,7 @@ class _Runner:
         except StatementError as exc:
             step.outcome = Outcome.FAILED
             step.error = _replay_error(exc, statement)
+            step.form = exc.form
         except DatabaseUnavailable as exc:
             raise _lost_while_running(exc, statement) from None
         step.duration_ms = (time.perf_counter() - started) * 1000

@@ -44,6 +44,9 @@ class StatementError(Exception):
         self.table = table
         self.column = column
         self.constraint = constraint
+        # How the server would have run it, where it got that far before the rows stopped it (MySQL:
+        # the ALGORITHM it accepted, then failed on the data with).
+        self.form: str | None = None
 
 
 @dataclass(frozen=True)
