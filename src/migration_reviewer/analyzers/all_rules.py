@@ -9,6 +9,7 @@ from migration_reviewer.analyzers.backfill import (  # noqa: F401
     delete_in_schema_migration,
     not_null_over_rows_left_null,
     retype_over_held_values,
+    seeded_rows_lost,
     unbatched_backfill,
 )
 from migration_reviewer.analyzers.drift import (  # noqa: F401

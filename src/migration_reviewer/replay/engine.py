@@ -436,11 +436,14 @@ def _seeded_experiment(
         # problem does not hide the next (the analysis tells data failures from their knock-on effects).
         # Each statement runs the least disruptive way the server accepts, which it says (MySQL's
         # ALGORITHM): the server picks that way itself by default, so the timings stay those of the text.
+        seeded_tables = [table.table for table in rows.tables]
+        rows_before = {t: n for t, n in session.row_counts(seeded_tables).items() if n is not None}
         runs = _Runner(session, migration_set.dialect, cheapest=True, evidence_from=before).run(
             migration_set.new_migrations, keep_going=True
         )
         violations = session.violations()
-    return SeededReplay(rows, runs, violations)
+        rows_after = session.row_counts(seeded_tables)
+    return SeededReplay(rows, runs, violations, rows_before, rows_after)
 
 
 def _rollback_experiment(

@@ -104,6 +104,11 @@ class SeededReplay:
     # Rows the server finds breaking a constraint once the change ran, where it can check constraints it
     # did not enforce meanwhile (SQLite: PRAGMA foreign_key_check), e.g. "orders row 7: no parent in users".
     violations: tuple[str, ...] = ()
+    # Rows of each seeded table just before the change and just after it (None: the table is gone): a
+    # rebuild that copies its rows back keeps the count, one that loses rows (or child rows, through ON
+    # DELETE CASCADE) does not.
+    rows_before: dict[str, int] = field(default_factory=dict)
+    rows_after: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass

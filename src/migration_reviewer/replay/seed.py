@@ -55,10 +55,7 @@ PARENT_ROWS = 1_000
 def seed(conn: Connection, snapshot: SchemaSnapshot, touched: Iterable[ObjectName], rows: int) -> SeedResult:
     """Fill the touched tables (`rows` each) and the tables they reference (fewer), parents first."""
     tables = {ObjectName(t.schema, t.name): t for t in snapshot.tables if t.kind in _SEEDABLE}
-    targets = {name: rows for name in touched if name in tables}
-    for name in list(targets):
-        for parent in _ancestors(name, tables):
-            targets.setdefault(parent, min(rows, PARENT_ROWS))
+    targets = planned_tables(tables, touched, rows)
     result = SeedResult()
     catalog = _Catalog(conn)
     seeded: dict[ObjectName, _Keys] = {}
@@ -86,6 +83,24 @@ class _Keys:
 
     first: int
     count: int
+
+
+def planned_tables(
+    tables: dict[ObjectName, Table], touched: Iterable[ObjectName], rows: int
+) -> dict[ObjectName, int]:
+    """Rows to put in each table: `rows` in the touched ones; fewer in the tables they reference (every
+    row needs its parent) and in the tables that reference them (so that a rebuild or a delete that
+    takes child rows with it through ON DELETE CASCADE is seen, by the row counts before and after)."""
+    targets = {name: rows for name in touched if name in tables}
+    fewer = min(rows, PARENT_ROWS)
+    for name in list(targets):
+        for child, table in tables.items():
+            if child not in targets and any(fk.references == name for fk in _foreign_keys(table)):
+                targets[child] = fewer
+    for name in list(targets):
+        for parent in _ancestors(name, tables):
+            targets.setdefault(parent, fewer)
+    return targets
 
 
 def _shown(name: ObjectName) -> str:

@@ -112,6 +112,10 @@ class Session(Protocol):
         """Fill the touched tables with synthetic rows; None where the dialect has no seeder yet."""
         ...
 
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        """The rows each table ("name" or "schema.name") holds now; None for a table that does not exist."""
+        ...
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         """Before `sql` runs over seeded rows: what the columns it makes NOT NULL or retypes hold (empty
         where the dialect does not look)."""

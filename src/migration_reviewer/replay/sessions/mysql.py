@@ -162,6 +162,17 @@ class MySqlSession:
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         return seed_rows(snapshot, touched, rows, self._insert, self._existing)
 
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {}
+        for name in tables:
+            try:
+                counts[name] = int(self._query(f"SELECT count(*) FROM `{name.replace('`', '``')}`")[0][0])
+            except pymysql.MySQLError as exc:
+                if _errno(exc) in _LOST:
+                    raise _lost(exc) from None
+                counts[name] = None  # 1146: no such table
+        return counts
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         """The columns an ALTER TABLE modifies (MODIFY, CHANGE) on a table of the base: their NULLs and
         values with row counts, read just before it runs."""

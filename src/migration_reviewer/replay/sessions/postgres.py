@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from migration_reviewer.errors import DatabaseUnavailable, first_line
@@ -145,6 +146,19 @@ class PostgresSession:
             return seed(self.conn, snapshot, touched, rows)
         except psycopg.OperationalError as exc:
             raise _lost(exc) from None
+
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {}
+        for shown in tables:
+            schema, _, name = shown.rpartition(".")
+            counted = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema or "public", name))
+            try:
+                counts[shown] = int(self.conn.execute(counted).fetchone()[0])  # type: ignore[index]
+            except psycopg.errors.UndefinedTable:
+                counts[shown] = None
+            except psycopg.OperationalError as exc:
+                raise _lost(exc) from None
+        return counts
 
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         if self.state() is TxState.FAILED:

@@ -92,6 +92,15 @@ class SqliteSession:
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         return seed_rows(snapshot, touched, rows, self._insert, self._existing)
 
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {}
+        for name in tables:
+            try:
+                counts[name] = int(self.conn.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0])
+            except sqlite3.OperationalError:
+                counts[name] = None  # no such table
+        return counts
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         return ()
 
