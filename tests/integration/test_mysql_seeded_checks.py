@@ -65,3 +65,22 @@ def test_narrowing_a_column_below_its_values_fails_with_the_values_named(server:
 def test_a_change_the_rows_fit_is_quiet(server: MySqlServer) -> None:
     findings = _review(server, "ALTER TABLE orders MODIFY note VARCHAR(250) NULL;")
     assert "BF102" not in {f.rule for f in findings}
+
+
+def test_a_down_that_narrows_a_column_back_fails_on_a_value_written_after_the_deploy(
+    server: MySqlServer,
+) -> None:
+    base = (sql_migration(1, BASE, folder="db/mysql", status=MigrationStatus.BASE),)
+    change = sql_migration(
+        2,
+        "ALTER TABLE orders MODIFY note TEXT NULL;",
+        folder="db/mysql",
+        down="ALTER TABLE orders MODIFY note VARCHAR(200) NULL;",
+    )
+    migration_set = MigrationSet("db/mysql", "golang-migrate", Dialect.MYSQL, base, (*base, change))
+    result = replay_set(migration_set, server, ReplayOptions(statement_timeout_ms=30_000, seed_rows=200))
+    findings = run_rules(AnalysisContext(migration_set, result))
+    [finding] = [f for f in findings if f.rule == "RB006"]
+    assert "narrows `orders.note` back from text to varchar(200)" in finding.message
+    assert "(a 201-character text, which only text holds): Data too long for column 'note'" in finding.message
+    assert "RB001" not in {f.rule for f in findings}  # on the empty database the down works

@@ -73,3 +73,66 @@ def test_a_change_that_moves_every_row_first_is_quiet(local_pg_url: str) -> None
         " ALTER TABLE users ALTER COLUMN plan SET NOT NULL;",
     )
     assert not {f.rule for f in findings} & {"BF006", "BF007", "RP004"}
+
+
+def _review_with_down(url: str, up: str, down: str) -> list[Finding]:
+    base = (sql_migration(1, BASE + ROLLBACK_BASE, status=MigrationStatus.BASE),)
+    head = (*base, sql_migration(2, up, down=down))
+    migration_set = MigrationSet("db", "golang-migrate", Dialect.POSTGRESQL, base, head)
+    with UrlProvider(url).start() as server:
+        result = replay_set(migration_set, server, ReplayOptions(statement_timeout_ms=30_000, seed_rows=300))
+    assert result.rollback is not None and all(
+        s.down_run is not None and s.down_run.outcome.value == "applied" for s in result.rollback.steps
+    )  # on the empty database the rollback works
+    return run_rules(AnalysisContext(migration_set, result))
+
+
+ROLLBACK_BASE = """
+CREATE TABLE events (id integer PRIMARY KEY, code varchar(8) NOT NULL);
+CREATE TABLE plans (id integer PRIMARY KEY, name text NOT NULL);
+"""
+
+
+def test_a_down_that_narrows_a_type_back_fails_on_a_value_written_after_the_deploy(local_pg_url: str) -> None:
+    findings = _review_with_down(
+        local_pg_url,
+        "ALTER TABLE events ALTER COLUMN code TYPE text;",
+        "ALTER TABLE events ALTER COLUMN code TYPE varchar(8);",
+    )
+    [finding] = [f for f in findings if f.rule == "RB006"]
+    assert finding.message == (
+        "the down of `m2` narrows `events.code` back from text to character varying(8) and fails on a value "
+        "written after the deploy (a 9-character text, which only text holds): value too long for type "
+        "character varying(8). On the empty database the down worked."
+    )
+    assert finding.path == "db/002.down.sql" and finding.line == 1
+
+
+def test_a_down_that_narrows_an_integer_back_fails_too(local_pg_url: str) -> None:
+    findings = _review_with_down(
+        local_pg_url,
+        "ALTER TABLE events ALTER COLUMN id TYPE bigint;",
+        "ALTER TABLE events ALTER COLUMN id TYPE integer;",
+    )
+    [finding] = [f for f in findings if f.rule == "RB006"]
+    assert "(2147483648, which only bigint holds): integer out of range" in finding.message
+
+
+def test_rows_the_up_inserts_and_the_down_leaves_are_counted(local_pg_url: str) -> None:
+    findings = _review_with_down(
+        local_pg_url,
+        "INSERT INTO plans (id, name) VALUES (1000, 'team'), (1001, 'enterprise');",
+        "SELECT 1;",
+    )
+    [finding] = [f for f in findings if f.rule == "RB007"]
+    assert finding.message == (
+        "`m2` inserts into `plans` (line 1) and its down does not delete those rows: `plans` held 300 rows "
+        "before the up and 302 after the down, 2 left behind by the rollback."
+    )
+    assert "db/002.down.sql" in (finding.fix or "")
+    quiet = _review_with_down(
+        local_pg_url,
+        "INSERT INTO plans (id, name) VALUES (1000, 'team');",
+        "DELETE FROM plans WHERE id = 1000;",
+    )
+    assert not {f.rule for f in quiet} & {"RB006", "RB007"}

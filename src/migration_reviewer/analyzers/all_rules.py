@@ -71,6 +71,8 @@ from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
 )
 from migration_reviewer.analyzers.rollback import (  # noqa: F401
     down_fails,
+    down_fails_on_new_values,
+    down_leaves_inserted_rows,
     down_leaves_schema_changed,
     irreversible_data_loss,
     missing_down,

@@ -33,7 +33,9 @@ from migration_reviewer.replay.result import (
     SeededReplay,
     SetReplay,
     StatementRun,
+    WrittenAfterDeploy,
 )
+from migration_reviewer.replay.seed import beyond_old_type, shown_name
 from migration_reviewer.replay.sessions import open_session
 from migration_reviewer.replay.sessions.base import (
     Baseline,
@@ -436,14 +438,52 @@ def _seeded_experiment(
         # problem does not hide the next (the analysis tells data failures from their knock-on effects).
         # Each statement runs the least disruptive way the server accepts, which it says (MySQL's
         # ALGORITHM): the server picks that way itself by default, so the timings stay those of the text.
-        seeded_tables = [table.table for table in rows.tables]
-        rows_before = {t: n for t, n in session.row_counts(seeded_tables).items() if n is not None}
+        # The seeded tables, and the touched tables of the base the seeder could not fill (their rows are
+        # the base history's own, which the change may add to).
+        counted = [table.table for table in rows.tables] + [
+            shown_name(name) for name in sorted(touched, key=str) if before.table(name.schema, name.name)
+        ]
+        counted = list(dict.fromkeys(counted))
+        rows_before = {t: n for t, n in session.row_counts(counted).items() if n is not None}
+        new = migration_set.new_migrations
         runs = _Runner(session, migration_set.dialect, cheapest=True, evidence_from=before).run(
-            migration_set.new_migrations, keep_going=True
+            new, keep_going=True
         )
         violations = session.violations()
-        rows_after = session.row_counts(seeded_tables)
-    return SeededReplay(rows, runs, violations, rows_before, rows_after)
+        rows_after = session.row_counts(counted)
+        replay = SeededReplay(rows, runs, violations, rows_before, rows_after)
+        if options.check_rollback and all(m.down is not None for m in new) and all(
+            run.outcome is Outcome.APPLIED for run in runs
+        ):
+            _seeded_downs(session, migration_set, before, replay, counted)
+    return replay
+
+
+def _seeded_downs(
+    session: Session,
+    migration_set: MigrationSet,
+    before: SchemaSnapshot,
+    replay: SeededReplay,
+    counted: list[str],
+) -> None:
+    """The rollback over rows: first a value the widened columns hold only since the change, as the
+    application writes once it is deployed; then every down, last migration first. A down that narrows a
+    type back fails on it, and one that leaves rows its up inserted shows in the counts."""
+    after = session.introspect()
+    written = []
+    for table in after.tables:
+        old_table = before.table(table.schema, table.name)
+        for column in table.columns if old_table is not None else ():
+            old = old_table.column(column.name) if old_table is not None else None
+            value = beyond_old_type(old.type, column.type) if old is not None else None
+            shown = shown_name(ObjectName(table.schema, table.name))
+            if old is not None and value is not None and session.write_one(shown, column.name, value):
+                written.append(WrittenAfterDeploy(shown, column.name, old.type, column.type, value))
+    replay.written = tuple(written)
+    replay.down_runs = _Runner(session, migration_set.dialect, observe=False, down=True).run(
+        list(reversed(migration_set.new_migrations))
+    )
+    replay.rows_after_down = session.row_counts(counted)
 
 
 def _rollback_experiment(

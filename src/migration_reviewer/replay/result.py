@@ -95,6 +95,18 @@ class SeedResult:
         return next((t.rows for t in self.tables if t.table == table), None)
 
 
+@dataclass(frozen=True)
+class WrittenAfterDeploy:
+    """A value the seeded replay wrote after the change, as the application could once it is deployed: one
+    the column's new type holds and its old type does not (a down that narrows the type back meets it)."""
+
+    table: str
+    column: str
+    old_type: str
+    new_type: str
+    value: str  # as SQL wrote it: 2147483648, 'xxxxxx'
+
+
 @dataclass
 class SeededReplay:
     """The change replayed on a copy of the base whose touched tables hold synthetic rows."""
@@ -109,6 +121,11 @@ class SeededReplay:
     # DELETE CASCADE) does not.
     rows_before: dict[str, int] = field(default_factory=dict)
     rows_after: dict[str, int | None] = field(default_factory=dict)
+    # The downs, in reverse order, run over the seeded rows after `written` (only where every migration
+    # has a down and every up applied), and the row counts they leave.
+    written: tuple[WrittenAfterDeploy, ...] = ()
+    down_runs: list[MigrationRun] = field(default_factory=list)
+    rows_after_down: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass

@@ -103,8 +103,12 @@ def planned_tables(
     return targets
 
 
-def _shown(name: ObjectName) -> str:
+def shown_name(name: ObjectName) -> str:
+    """A table as the seeded replay names it: bare in public, else "schema.name"."""
     return name.name if name.schema == "public" else f"{name.schema}.{name.name}"
+
+
+_shown = shown_name
 
 
 def _ident(name: ObjectName) -> sql.Composable:
@@ -792,3 +796,46 @@ def _evidence(conn: Connection, table: Table, column: str, *, values: bool) -> R
         ).fetchall()
         held = tuple((str(value), int(count)) for value, count in counted)
     return RowEvidence(_shown(name), column, int(row[0]), int(row[1]), row[2], held)
+
+
+# Values a widened column holds once the change is deployed, and its old type cannot.
+
+_LARGEST = {
+    "tinyint": 127,
+    "smallint": 32_767,
+    "mediumint": 8_388_607,
+    "integer": 2_147_483_647,
+    "int": 2_147_483_647,
+    "bigint": 9_223_372_036_854_775_807,
+}
+_TEXT_LENGTH = re.compile(r"^(?:character varying|varchar|character|char|nvarchar|nchar)\((\d+)\)")
+_UNBOUNDED_TEXT = ("text", "citext", "character varying", "varchar", "longtext", "mediumtext")
+
+
+def beyond_old_type(old: str, new: str) -> str | None:
+    """A SQL literal the `new` column type holds and the `old` one does not, where the change widened an
+    integer or a text length (bigint after integer, text after varchar(20)); None otherwise."""
+    old_base, new_base = _integer_base(old), _integer_base(new)
+    if old_base in _LARGEST and new_base in _LARGEST:
+        largest_old = _largest(old_base, old)
+        return str(largest_old + 1) if largest_old < _largest(new_base, new) else None
+    if old_base in _LARGEST and new_base.startswith(("numeric", "decimal")):
+        return str(_largest(old_base, old) + 1)
+    length = _TEXT_LENGTH.match(old.lower())
+    if length is None:
+        return None
+    new_length = _TEXT_LENGTH.match(new.lower())
+    room = int(new_length.group(1)) if new_length else None
+    if room is None and new.lower() not in _UNBOUNDED_TEXT:
+        return None
+    wanted = int(length.group(1)) + 1
+    return "'" + "x" * wanted + "'" if room is None or room >= wanted else None
+
+
+def _integer_base(type_name: str) -> str:
+    # MariaDB prints display widths (int(11)) and signedness (int(10) unsigned).
+    return re.sub(r"\(\d+\)", "", type_name.lower()).replace(" unsigned", "").strip()
+
+
+def _largest(base: str, type_name: str) -> int:
+    return _LARGEST[base] * 2 + 1 if "unsigned" in type_name.lower() else _LARGEST[base]

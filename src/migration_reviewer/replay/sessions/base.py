@@ -116,6 +116,11 @@ class Session(Protocol):
         """The rows each table ("name" or "schema.name") holds now; None for a table that does not exist."""
         ...
 
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        """Set `column` of one row of `table` to the SQL literal `value`; whether the server took it (False
+        also where the dialect does not try: SQLite's types do not narrow)."""
+        ...
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         """Before `sql` runs over seeded rows: what the columns it makes NOT NULL or retypes hold (empty
         where the dialect does not look)."""

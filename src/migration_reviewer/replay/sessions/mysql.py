@@ -173,6 +173,16 @@ class MySqlSession:
                 counts[name] = None  # 1146: no such table
         return counts
 
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        try:
+            with self.conn.cursor() as cursor:
+                cursor.execute(f"UPDATE `{table}` SET `{column}` = {value} LIMIT 1")  # a literal we made
+                return bool(cursor.rowcount)
+        except pymysql.MySQLError as exc:
+            if _errno(exc) in _LOST:
+                raise _lost(exc) from None
+            return False
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         """The columns an ALTER TABLE modifies (MODIFY, CHANGE) on a table of the base: their NULLs and
         values with row counts, read just before it runs."""

@@ -160,6 +160,19 @@ class PostgresSession:
                 raise _lost(exc) from None
         return counts
 
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        schema, _, name = table.rpartition(".")
+        target = sql.Identifier(schema or "public", name)
+        statement = sql.SQL(
+            "UPDATE {table} SET {column} = {value} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)"
+        ).format(table=target, column=sql.Identifier(column), value=sql.SQL(value))  # a literal we made
+        try:
+            return bool(self.conn.execute(statement).rowcount)
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+        except psycopg.Error:
+            return False
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         if self.state() is TxState.FAILED:
             return ()

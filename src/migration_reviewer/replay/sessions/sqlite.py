@@ -101,6 +101,9 @@ class SqliteSession:
                 counts[name] = None  # no such table
         return counts
 
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        return False  # a column's declared type does not limit what SQLite stores in it
+
     def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
         return ()
 
