@@ -136,3 +136,38 @@ def test_rows_the_up_inserts_and_the_down_leaves_are_counted(local_pg_url: str) 
         "DELETE FROM plans WHERE id = 1000;",
     )
     assert not {f.rule for f in quiet} & {"RB006", "RB007"}
+
+
+def test_timestamp_to_timestamptz_shows_what_the_sessions_time_zone_did_to_a_stored_value(
+    local_pg_url: str,
+) -> None:
+    events = "CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamp NOT NULL);\n"
+    base = (sql_migration(1, events, status=MigrationStatus.BASE),)
+
+    def review(change: str) -> list[Finding]:
+        migration_set = MigrationSet(
+            "db", "golang-migrate", Dialect.POSTGRESQL, base, (*base, sql_migration(2, change))
+        )
+        with UrlProvider(local_pg_url).start() as server:
+            result = replay_set(
+                migration_set, server, ReplayOptions(statement_timeout_ms=30_000, seed_rows=50)
+            )
+        return run_rules(AnalysisContext(migration_set, result))
+
+    [finding] = [
+        f
+        for f in review("ALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz;")
+        if f.rule == "BF009"
+    ]
+    assert finding.message.startswith(
+        "`events.happened_at` goes from timestamp without time zone to timestamptz without `AT TIME ZONE`"
+    )
+    shown = re.search(
+        r"Replay over 50 seeded rows, in TimeZone `([^`]+)`: `([^`]+)` became `([^`]+)`", finding.message
+    )
+    assert shown and shown.group(3).startswith(shown.group(2))  # the same wall-clock time, now with an offset
+    assert finding.confirmed_by_replay
+    said = review(
+        "ALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz USING happened_at AT TIME ZONE 'UTC';"
+    )
+    assert "BF009" not in {f.rule for f in said}

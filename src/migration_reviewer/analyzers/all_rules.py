@@ -10,6 +10,7 @@ from migration_reviewer.analyzers.backfill import (  # noqa: F401
     not_null_over_rows_left_null,
     retype_over_held_values,
     seeded_rows_lost,
+    timestamp_zone_reinterpreted,
     unbatched_backfill,
 )
 from migration_reviewer.analyzers.drift import (  # noqa: F401

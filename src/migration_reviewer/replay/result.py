@@ -49,6 +49,10 @@ class RowEvidence:
     nulls: int = 0  # rows holding NULL in the column
     null_key: str | None = None  # the key of the first of them, as "id=10"
     values: tuple[tuple[str, int], ...] = ()  # the column's values as text, with their row counts
+    # A timestamp column: the session's TimeZone, and the oldest value as stored and as the other of
+    # timestamp / timestamptz reads it there (what a cast between the two does to it).
+    timezone: str | None = None
+    converted: tuple[str, str] | None = None
 
     def count_of(self, value: str) -> int | None:
         return next((count for held, count in self.values if held == value), None)

@@ -26,7 +26,7 @@ import math
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pglast
@@ -763,7 +763,11 @@ def row_evidence(conn: Connection, text: str, snapshot: SchemaSnapshot) -> tuple
             if command.subtype is enums.AlterTableType.AT_SetNotNull:
                 found.append(_evidence(conn, table, command.name, values=False))
             elif command.subtype is enums.AlterTableType.AT_AlterColumnType:
-                found.append(_evidence(conn, table, command.name, values=True))
+                evidence = _evidence(conn, table, command.name, values=True)
+                column = table.column(command.name)
+                if column is not None and column.type.startswith("timestamp"):
+                    evidence = _in_time_zone(conn, table, column.type, evidence)
+                found.append(evidence)
     return tuple(found)
 
 
@@ -796,6 +800,23 @@ def _evidence(conn: Connection, table: Table, column: str, *, values: bool) -> R
         ).fetchall()
         held = tuple((str(value), int(count)) for value, count in counted)
     return RowEvidence(_shown(name), column, int(row[0]), int(row[1]), row[2], held)
+
+
+def _in_time_zone(conn: Connection, table: Table, type_name: str, evidence: RowEvidence) -> RowEvidence:
+    other = "timestamp" if "with time zone" in type_name and "without" not in type_name else "timestamptz"
+    row = conn.execute(
+        sql.SQL(
+            "SELECT current_setting('TimeZone'), min({column})::text, (min({column})::{other})::text"
+            " FROM {table}"
+        ).format(
+            column=sql.Identifier(evidence.column),
+            other=sql.SQL(other),
+            table=_ident(ObjectName(table.schema, table.name)),
+        )
+    ).fetchone()
+    assert row is not None
+    converted = (row[1], row[2]) if row[1] is not None else None
+    return replace(evidence, timezone=row[0], converted=converted)
 
 
 # Values a widened column holds once the change is deployed, and its old type cannot.
