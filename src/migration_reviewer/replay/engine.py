@@ -35,7 +35,6 @@ from migration_reviewer.replay.result import (
     StatementRun,
     WrittenAfterDeploy,
 )
-from migration_reviewer.replay.seed import beyond_old_type, shown_name
 from migration_reviewer.replay.sessions import open_session
 from migration_reviewer.replay.sessions.base import (
     Baseline,
@@ -428,6 +427,8 @@ def _seeded_experiment(
 ) -> SeededReplay | None:
     """The change again, on a copy of the base whose touched tables hold rows: failures that need data,
     and timings that mean something."""
+    from migration_reviewer.replay.seed import shown_name  # with psycopg: only once a seeded run starts
+
     with open_session(database, options.statement_timeout_ms) as session:
         names = ", ".join(sorted(str(name) for name in touched))
         options.say(f"seeding up to {options.seed_rows:,} rows into {names} (and the tables they reference)")
@@ -469,6 +470,8 @@ def _seeded_downs(
     """The rollback over rows: first a value the widened columns hold only since the change, as the
     application writes once it is deployed; then every down, last migration first. A down that narrows a
     type back fails on it, and one that leaves rows its up inserted shows in the counts."""
+    from migration_reviewer.replay.seed import beyond_old_type, shown_name
+
     after = session.introspect()
     written = []
     for table in after.tables:
