@@ -103,7 +103,7 @@ CREATE TABLE "Field" (
 CREATE TABLE "FieldOnWorkspace" (
     "fieldId" uuid NOT NULL REFERENCES "Field" (id),
     "workspaceId" int NOT NULL REFERENCES "Workspace" (id),
-    PRIMARY KEY ("fieldId", "workspaceId")
+    PRIMARY KEY ("fieldId", "workspaceId") DEFERRABLE
 );
 CREATE TABLE theme (id bigint PRIMARY KEY, colour hex_colour NOT NULL);
 """

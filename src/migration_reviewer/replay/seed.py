@@ -399,14 +399,15 @@ def _fill(
             if any(c.identity is Identity.ALWAYS and c.name in columns for c in table.columns)
             else sql.SQL("")
         )
-        statement = sql.SQL(
-            "INSERT INTO {} ({}){} SELECT {} FROM generate_series(0, {}) AS g(i) ON CONFLICT DO NOTHING"
-        ).format(
+        statement = sql.SQL("INSERT INTO {} ({}){} SELECT {} FROM generate_series(0, {}) AS g(i){}").format(
             _ident(name),
             sql.SQL(", ").join(sql.Identifier(c) for c in columns),
             overriding,
             sql.SQL(", ").join(sql.SQL(v) for v in values),  # expressions we built from the catalog
             sql.Literal(plan.rows - 1),
+            # Rows that collide with the base history's own keep theirs; ON CONFLICT takes no deferrable
+            # constraint, where a collision fails the insert instead (and the reason is reported).
+            sql.SQL("") if _has_deferrable_key(table) else sql.SQL(" ON CONFLICT DO NOTHING"),
         )
         try:
             with conn.transaction():
@@ -428,6 +429,11 @@ def _fill(
             return "every row generated for it collides with a key of the rows the base history inserted"
         return _Keys(first, inserted)
     return "its CHECK constraints reject every row generated for it"
+
+
+def _has_deferrable_key(table: Table) -> bool:
+    keys = (ConstraintKind.PRIMARY_KEY, ConstraintKind.UNIQUE, ConstraintKind.EXCLUSION)
+    return any(c.deferrable for c in table.constraints if c.kind in keys)
 
 
 def _why(exc: psycopg.Error) -> str:
