@@ -171,3 +171,19 @@ def test_timestamp_to_timestamptz_shows_what_the_sessions_time_zone_did_to_a_sto
         "ALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz USING happened_at AT TIME ZONE 'UTC';"
     )
     assert "BF009" not in {f.rule for f in said}
+
+
+def test_a_column_the_change_dropped_earlier_in_its_transaction_is_not_looked_at(local_pg_url: str) -> None:
+    """Looking at the rows before a statement never changes what the migration does."""
+    change = (
+        "BEGIN;\n"
+        "ALTER TABLE users ADD COLUMN plan text;\n"
+        "ALTER TABLE users DROP COLUMN plan;\n"
+        "ALTER TABLE users ALTER COLUMN plan SET NOT NULL;\n"
+        "COMMIT;\n"
+    )
+    result, _ = _review(local_pg_url, change)
+    assert result.seeded is not None
+    [run] = result.seeded.runs
+    assert run.error is not None and run.error.message == 'column "plan" of relation "users" does not exist'
+    assert run.error.line == 4  # the statement's own error, not one of the look before it

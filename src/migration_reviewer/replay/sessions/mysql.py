@@ -195,8 +195,13 @@ class MySqlSession:
         found = []
         for match in _RETYPED.finditer(sql, altered.end()):
             column = table.column(match.group(1) or match.group(2))
-            if column is not None:
+            if column is None:
+                continue
+            try:
                 found.append(self._evidence(table, column.name))
+            except pymysql.MySQLError as exc:
+                if _errno(exc) in _LOST:
+                    raise _lost(exc) from None  # else a column the change dropped: nothing to look at
         return tuple(found)
 
     def _evidence(self, table: Table, column: str) -> RowEvidence:

@@ -177,9 +177,14 @@ class PostgresSession:
         if self.state() is TxState.FAILED:
             return ()
         try:
-            return row_evidence(self.conn, sql, snapshot)
+            # A savepoint inside the migration's transaction: a look that fails (a column the change
+            # dropped) must not abort what the migration does next.
+            with self.conn.transaction():
+                return row_evidence(self.conn, sql, snapshot)
         except psycopg.OperationalError as exc:
             raise _lost(exc) from None
+        except psycopg.Error:
+            return ()
 
     def _query(self, sql: str) -> list[Any]:
         try:
