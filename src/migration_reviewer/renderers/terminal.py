@@ -53,6 +53,8 @@ def render(report: Report, *, color: bool = False) -> str:
                 lines.append(f"    {c.kind:<28} {target}  {paint(clean(c.detail), 'dim')}")
         elif s.replayed:
             lines.append("  no schema change")
+        if s.seeded is not None:
+            lines.append(paint(f"  {clean(s.seeded.line())}", "dim"))
         for note in s.notes:
             lines.append(paint(f"  note: {clean(note)}", "dim"))
     if report.findings:
