@@ -258,3 +258,26 @@ def test_revisions_on_an_incomplete_base_are_not_run_and_still_checked(tmp_path:
     lock = rules["LK001"]
     assert (lock.path, lock.line, lock.confirmed_by_replay) == ("migrations/versions/r03.py", 11, False)
     assert "RP001" not in rules
+
+
+def test_a_revision_importing_a_missing_module_is_not_run_and_names_it(tmp_path: Path) -> None:
+    base = {"alembic.ini": "[alembic]\nscript_location = migrations\n", "migrations/env.py": ENV,
+            "migrations/versions/r01.py": USERS}
+    # r02 runs; r03 imports, inside upgrade(), a package the review lacks; r04 comes after it.
+    head = {
+        "migrations/versions/r02.py": ADD_EMAIL,
+        "migrations/versions/r03.py": revision("r03", "r02", "    import billing_sdk  # noqa: F401"),
+        "migrations/versions/r04.py": revision("r04", "r03", '    op.drop_column("users", "name")'),
+    }
+    report = reviewed(tmp_path, base, head)
+    outcomes = {m.id: (m.applied, m.outcome, m.error and m.error.message)
+                for m in report.migration_sets[0].migrations}
+    # One transaction for all (Alembic's default): what ran before the import was undone with it.
+    assert outcomes["r02"] == (False, "rolled-back", None)
+    assert outcomes["r03"][:2] == (False, "not-run")
+    assert "`billing_sdk`, which is not installed" in str(outcomes["r03"][2])
+    assert "`install`" in str(outcomes["r03"][2])
+    assert outcomes["r04"] == (False, "not-run", "not run: the runner stopped before it: "
+                               "migrations/versions/r03.py imports `billing_sdk`, which is not installed "
+                               "where the review runs")
+    assert not [f for f in report.findings if f.rule == "RP001"]

@@ -371,7 +371,7 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
             if outcome.failure is not None:
                 # `alembic upgrade` stops at the first revision that fails: the change has no complete
                 # base to run on. Its SQL still comes from offline mode, for the static rules.
-                result.runs = _not_run_offline(project, new, _incomplete_base(outcome, migration_set), notes)
+                result.runs = _not_run_offline(project, new, _incomplete_base(outcome), notes)
                 result.after = result.before
                 result.migration_set = _with_statements(migration_set, result.runs, notes)
                 return result
@@ -406,7 +406,7 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
     return result
 
 
-def _incomplete_base(outcome: _Outcome, migration_set: MigrationSet) -> str:
+def _incomplete_base(outcome: _Outcome) -> str:
     """Why the change's revisions could not run: where and why the base history stopped."""
     failure = outcome.failure
     assert failure is not None
@@ -416,9 +416,7 @@ def _incomplete_base(outcome: _Outcome, migration_set: MigrationSet) -> str:
     if failure.get("module"):
         why = f"it imports `{failure['module']}`, which is not installed where the review runs"
     where = f"at {path}" if path else "before any revision"
-    return (f"not run: the base history stopped {where} ({why}), so this revision has no complete base to "
-            "run on here; its statements come from `alembic upgrade --sql` and were checked by the static "
-            "rules only")
+    return f"not run: the base history stopped {where} ({why}), so this revision has no complete base here"
 
 
 def _not_run_offline(
@@ -432,26 +430,31 @@ def _not_run_offline(
     runs = _runs(migrations, _Outcome(statements=outcome.statements), observed=True)
     for run in runs:
         run.outcome = Outcome.NOT_RUN
-        run.error = ReplayError(reason, run.migration.path, 1, "")
+        how = ("its statements come from `alembic upgrade --sql` and were checked by the static rules only"
+               if run.statements else "`alembic upgrade --sql` could not write its statements either")
+        run.error = ReplayError(f"{reason}; {how}", run.migration.path, 1, "")
         for statement in run.statements:
             statement.outcome = Outcome.NOT_RUN
     return runs
 
 
 def _unloadable(outcome: _Outcome, runs: list[MigrationRun]) -> bool:
-    """Whether Alembic could not even load the change's revisions (one imports a module the review
-    lacks): then none of them ran, and each says why."""
+    """Whether a revision of the change imports a module the review lacks: it did not run, nor did any
+    after it (nor any at all where Alembic could not load the revisions), and each says why. The module
+    is missing here, not necessarily where the project deploys: not a failure of the revision."""
     failure = outcome.failure
     if failure is None or not failure.get("module"):
         return False
-    culprit = failure.get("path")
+    culprit = failure.get("path") or "env.py"
+    why = ("Alembic could not load the revisions" if not outcome.statements
+           else "the runner stopped before it")
     for run in runs:
+        if run.outcome in (Outcome.APPLIED, Outcome.ROLLED_BACK):
+            continue  # it ran before the import (and, in one transaction for all, was undone with it)
         run.outcome = Outcome.NOT_RUN
         if run.error is None or run.migration.path != culprit:
-            run.error = ReplayError(
-                f"not run: Alembic could not load the revisions ({culprit or 'env.py'} imports "
-                f"`{failure['module']}`, which is not installed where the review runs)",
-                run.migration.path, 1, "")
+            run.error = ReplayError(f"not run: {why}: {culprit} imports `{failure['module']}`, which is not "
+                                    "installed where the review runs", run.migration.path, 1, "")
     return True
 
 
@@ -586,7 +589,8 @@ def _runs(migrations: Sequence[Migration], outcome: _Outcome, *, observed: bool)
         elif failed_at is not None:
             run.outcome = Outcome.NOT_RUN
         runs.append(run)
-    loading = failure is not None and failure.get("module")  # Alembic could not even load the revisions
+    # A module missing before any statement ran: Alembic could not even load the revisions.
+    loading = failure is not None and failure.get("module") and not outcome.statements
     for run in runs:
         if loading and run.outcome is not Outcome.FAILED:
             run.outcome = Outcome.NOT_RUN
