@@ -1,9 +1,10 @@
 """Settings, built in layers: defaults, then the repository's config file, then environment variables,
 then command-line flags. Each layer only overrides what it names.
 
-Config file: `.migration-reviewer.toml` at the repository root, or `[tool.migration-reviewer]` in
-`pyproject.toml`. Keys are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper
-case with underscores. Unknown keys are errors that name the key.
+Config file: `.migration-reviewer.toml` at the repository root (settings at the top, or under
+`[tool.migration-reviewer]` as in a pyproject), or `[tool.migration-reviewer]` in `pyproject.toml`. Keys
+are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper case with underscores.
+Unknown keys are errors that name the key.
 """
 
 from __future__ import annotations
@@ -150,8 +151,14 @@ def _read_config_file(repo: Path, named: str | None = None) -> tuple[dict[str, A
 
 def _read_table(source: Path, *, in_pyproject: bool) -> tuple[dict[str, Any], str]:
     table = _load_toml(source)
+    tool = table.get("tool")
+    nested = tool.get("migration-reviewer", {}) if isinstance(tool, dict) else {}
     if in_pyproject:
-        table = table.get("tool", {}).get("migration-reviewer", {})
+        table = nested
+    elif "tool" in table and isinstance(nested, dict):
+        # The dedicated file may hold the settings at the top or, copied from a pyproject.toml, under
+        # [tool.migration-reviewer]: both forms are read.
+        table = {**{k: v for k, v in table.items() if k != "tool"}, **nested}
     if not isinstance(table, dict):
         raise ConfigError(f"{source.name}: the migration-reviewer settings must be a table")
     return {_field(key, source.name): _convert(key, value, source.name) for key, value in table.items()}, str(

@@ -33,6 +33,17 @@ def test_dedicated_file_wins_over_pyproject(tmp_path: Path) -> None:
     assert load_settings(str(tmp_path), {}, {}).fail_on == "never"
 
 
+def test_dedicated_file_may_hold_the_pyproject_table(tmp_path: Path) -> None:
+    """The README's examples are written as [tool.migration-reviewer]; copied into the dedicated file they
+    work as they are, and so do tables under it."""
+    (tmp_path / ".migration-reviewer.toml").write_text(
+        '[tool.migration-reviewer]\nfail-on = "warning"\n\n[tool.migration-reviewer.rules]\nLK013 = "off"\n'
+    )
+    settings = load_settings(str(tmp_path), {}, {})
+    assert settings.fail_on == "warning"
+    assert [(r.rule, r.enabled) for r in settings.rules] == [("LK013", False)]
+
+
 def test_unknown_key_names_the_key(tmp_path: Path) -> None:
     (tmp_path / ".migration-reviewer.toml").write_text('fail_on = "error"\n')
     with pytest.raises(ConfigError, match="unknown setting 'fail_on'"):

@@ -45,6 +45,7 @@ from migration_reviewer.replay.sessions.base import (
 )
 from migration_reviewer.replay.statements import (
     Statement,
+    controls_own_transactions,
     is_transaction_control,
     may_need_own_transaction,
     referenced_tables,
@@ -531,8 +532,10 @@ def _apply_base_history(
 
     for migration in migrations:
         text = _script_text(migration)
-        # Where a failed script leaves its first statements applied, it cannot be retried one by one.
-        if not session.scripts_are_atomic or may_need_own_transaction(text):
+        # Where a failed script leaves its first statements applied, it cannot be retried one by one; a
+        # script with its own COMMIT would commit the rest of the chunk before it.
+        alone = may_need_own_transaction(text) or controls_own_transactions(text)
+        if alone or not session.scripts_are_atomic:
             flush()
             runs.extend(_Runner(session, dialect, observe=False).run([migration]))
             tell()

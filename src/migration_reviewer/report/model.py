@@ -18,6 +18,9 @@ class Verdict(StrEnum):
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
+    # A changed migration could not be reviewed on a complete base: the base history failed to replay
+    # under it. Never a pass: it fails the check like an error unless fail-on is "never".
+    INCOMPLETE = "incomplete"
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class SetReport:
             ],
             "tables": [t.to_dict() for t in self.tables],
             "replayed": self.replayed,
+            "base_migrations": self.base_migration_count,  # added after schema_version 1 shipped
             "notes": list(self.notes),
         }
 
@@ -210,6 +214,8 @@ class Report:
                     "fix": f.fix,
                     "confirmed_by_replay": f.confirmed_by_replay,
                     "statement": f.statement,
+                    # Added after schema_version 1 shipped: present only where a finding has some.
+                    **({"knock_ons": [k.to_dict() for k in f.knock_ons]} if f.knock_ons else {}),
                 }
                 for f in self.findings
             ],
@@ -225,8 +231,11 @@ class Report:
 
 
 def exit_code(report: Report, fail_on: str) -> int:
-    """0 when no finding reaches `fail_on` (error, warning, never), else 1."""
+    """0 when no finding reaches `fail_on` (error, warning, never), else 1. A review that could not
+    review the change (`incomplete`) is never a quiet pass: it counts as an error."""
     if fail_on == "never":
         return EXIT_CLEAN
+    if report.verdict is Verdict.INCOMPLETE:
+        return EXIT_FINDINGS
     threshold = {"error": ("error",), "warning": ("error", "warning")}[fail_on]
     return EXIT_FINDINGS if any(f.severity.value in threshold for f in report.findings) else EXIT_CLEAN
