@@ -250,8 +250,10 @@ def test_revisions_on_an_incomplete_base_are_not_run_and_still_checked(tmp_path:
     [migration] = [m for m in report.migration_sets[0].migrations if m.status == "added"]
     assert (migration.id, migration.applied, migration.outcome) == ("r03", False, "not-run")
     assert migration.error is not None
-    assert "base history stopped at migrations/versions/r02.py" in migration.error.message
+    assert "the base history is incomplete here" in migration.error.message
     assert 'extension "nope_gis" is not available' in migration.error.message
+    assert report.verdict.value == "incomplete"
+    assert any("`alembic upgrade --sql`" in note for note in report.migration_sets[0].notes)
     rules = {f.rule: f for f in report.findings}
     assert rules["RP002"].path == "migrations/versions/r02.py"
     # The statement came from `alembic upgrade --sql`: the static rules still read it, at its line.
@@ -281,3 +283,5 @@ def test_a_revision_importing_a_missing_module_is_not_run_and_names_it(tmp_path:
                                "migrations/versions/r03.py imports `billing_sdk`, which is not installed "
                                "where the review runs")
     assert not [f for f in report.findings if f.rule == "RP001"]
+    # Never a quiet pass: the change was not reviewed.
+    assert report.verdict.value == "incomplete"

@@ -372,6 +372,9 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
                 # `alembic upgrade` stops at the first revision that fails: the change has no complete
                 # base to run on. Its SQL still comes from offline mode, for the static rules.
                 result.runs = _not_run_offline(project, new, _incomplete_base(outcome), notes)
+                if any(run.statements for run in result.runs):
+                    notes.append("the change's revisions did not run on the incomplete base: their "
+                                 "statements come from `alembic upgrade --sql`, checked by the static rules")
                 result.after = result.before
                 result.migration_set = _with_statements(migration_set, result.runs, notes)
                 return result
