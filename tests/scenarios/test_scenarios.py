@@ -38,9 +38,10 @@ def _tree(folder: Path) -> dict[str, str | bytes]:
     return files
 
 
-# Said when the review runs as root and this Python is out of the unprivileged user's reach: it depends on
-# the machine, not on the scenario (tests/unit/replay/test_alembic_sandbox.py covers it).
-_MACHINE_NOTE = "the Alembic revisions ran as root"
+# Said when the review runs as root and this Python is out of the unprivileged user's reach, or as a normal
+# user where the system allows no user namespaces: it depends on the machine, not on the scenario
+# (tests/unit/replay/test_alembic_sandbox.py and test_code_sandbox.py cover it).
+_MACHINE_NOTE = "the Alembic revisions ran as "
 
 
 def _normalise(report: dict[str, Any]) -> dict[str, Any]:

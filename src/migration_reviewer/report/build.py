@@ -94,6 +94,8 @@ def _set_report(replay: SetReplay, blocked: Mapping[str, RootCause]) -> SetRepor
         base_cached=replay.base_cached,
         base_replayed=len(replay.base_runs),
         tables=table_views(replay.before, replay.after, replay.changes),
+        baseline_path=replay.baseline.path if replay.baseline else None,
+        baseline_versions=tuple(sorted(replay.baseline.versions)) if replay.baseline else (),
     )
 
 

@@ -96,7 +96,15 @@ def _set(s: _Fields) -> SetReport:
         replayed=s.get("replayed", bool) if s.has("replayed") else True,
         base_migration_count=s.get("base_migrations", int) if s.has("base_migrations") else 0,
         tables=s.items("tables", _table) if s.has("tables") else (),
+        **_baseline(s),
     )
+
+
+def _baseline(s: _Fields) -> dict[str, Any]:
+    if s.get("baseline", dict, optional=True) is None:
+        return {}
+    baseline = s.obj("baseline")
+    return {"baseline_path": baseline.text("path"), "baseline_versions": baseline.strings("versions")}
 
 
 def _migration(m: _Fields) -> MigrationEntry:

@@ -144,6 +144,9 @@ class SetReport:
     base_cached: bool = False  # the base history was kept from an earlier run, not replayed
     base_replayed: int = 0  # base migrations this run replayed: all, or those newer than the kept ones
     tables: tuple[TableView, ...] = ()
+    # The schema dump the base history started from, and the migrations it includes; None: from empty.
+    baseline_path: str | None = None
+    baseline_versions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +154,9 @@ class SetReport:
             "framework": self.framework,
             "dialect": self.dialect,
             "database": {"provider": self.provider, "server_version": self.server_version},
+            "baseline": None
+            if self.baseline_path is None
+            else {"path": self.baseline_path, "versions": list(self.baseline_versions)},
             "migrations": [m.to_dict() for m in self.migrations],
             "schema_changes": [
                 {"kind": c.kind, "table": c.table, "name": c.name, "detail": c.detail}
