@@ -29,11 +29,17 @@ def build_report(
         tool_version=tool_version,
         base=base,
         head=head,
-        verdict=verdict_of(ordered, incomplete=any(blocked)),
+        verdict=verdict_of(ordered, incomplete=any(blocked) or any(map(_not_run_for_a_reason, replays))),
         migration_sets=tuple(_set_report(replay, ids) for replay, ids in zip(replays, blocked, strict=True)),
         findings=ordered,
         handoff=build_handoff(replays, ordered),
     )
+
+
+def _not_run_for_a_reason(replay: SetReplay) -> bool:
+    """Whether a changed migration was not run for a reason of the review's own, not a failure before it
+    (Alembic: a revision imports a package the review lacks)."""
+    return any(run.outcome is Outcome.NOT_RUN and run.error is not None for run in replay.runs)
 
 
 def verdict_of(findings: Iterable[Finding], *, incomplete: bool = False) -> Verdict:
