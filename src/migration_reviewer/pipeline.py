@@ -40,8 +40,10 @@ from migration_reviewer.replay.engine import (
     set_identity,
     spared_migrations,
 )
+from migration_reviewer.replay.extensions import ExtensionNeed, needed_extensions
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import KeptBases, mask_password
+from migration_reviewer.replay.providers.installations import ServerChoice, choose_server
 from migration_reviewer.replay.result import SetReplay
 from migration_reviewer.replay.sessions import load_driver
 from migration_reviewer.report.build import build_report
@@ -176,13 +178,18 @@ def replay_sets(
     replays: dict[int, SetReplay] = {}
     for dialect in dict.fromkeys(s.dialect for s in sets):
         members = [(index, s) for index, s in enumerate(sets) if s.dialect is dialect]
+        needs = {index: needed_extensions([s]) for index, s in members}
+        choice = _choose_server(dialect, [need for found in needs.values() for need in found], settings)
+        bin_dir = settings.pg_bin_dir
+        if choice is not None and choice.reason is not None:
+            bin_dir = str(choice.installation.bin_dir)
         provider = provider_for_dialect(
             dialect,
             settings.database,
             url=settings.database_url,
             image=settings.postgres_image,
             mysql_image=settings.mysql_image,
-            bin_dir=settings.pg_bin_dir,
+            bin_dir=bin_dir,
             cache_dir=settings.cache_dir,
             kept_bases=_kept_bases([s for _, s in members], settings),
             superuser=settings.replay_role == "superuser",
@@ -220,7 +227,36 @@ def replay_sets(
                     pool.shutdown(wait=False, cancel_futures=True)
             else:
                 replays.update(map(replay_one, members))
+        for index, _ in members:
+            if choice is not None and replays[index].error is None:
+                _tell_of_server(replays[index], choice, needs[index])
     return [replays[index] for index in range(len(sets))]
+
+
+def _choose_server(
+    dialect: Dialect, needs: Sequence[ExtensionNeed], settings: Settings
+) -> ServerChoice | None:
+    """For the embedded server: the binaries that have what the history needs (see `choose_server`)."""
+    if dialect is not Dialect.POSTGRESQL or settings.database != "embedded":
+        return None
+    # Merged: one server runs every PostgreSQL set.
+    merged = {need.name: need for need in needs}
+    return choose_server(list(merged.values()), bin_dir=settings.pg_bin_dir, major=settings.pg_version)
+
+
+def _tell_of_server(replay: SetReplay, choice: ServerChoice, needs: Sequence[ExtensionNeed]) -> None:
+    """Which server ran the set and why, the stand-ins it used, and what it lacked."""
+    if (note := choice.note()) is not None:
+        replay.notes.append(note)
+    names = {need.name for need in needs}
+    for need in choice.stand_ins:
+        if need.name in names:
+            replay.notes.append(
+                f"{need.name} only runs where the server loads it at start: an empty stand-in with its "
+                "schema, tables and functions replaced it, so nothing it schedules or sends ever runs"
+            )
+    lacking = {need.name for need in choice.missing}
+    replay.missing_extensions = [need for need in needs if need.name in lacking]
 
 
 def _while_starting(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, SqlScript, Wrapping
 from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay.extensions import may_act_on_behalf
 from migration_reviewer.replay.providers.base import Database, Server
 from migration_reviewer.replay.result import (
     LockTaken,
@@ -532,7 +533,12 @@ def _apply_base_history(
     for migration in migrations:
         text = _script_text(migration)
         # Where a failed script leaves its first statements applied, it cannot be retried one by one.
-        if not session.scripts_are_atomic or may_need_own_transaction(text):
+        if (
+            not session.scripts_are_atomic
+            or may_need_own_transaction(text)
+            # Run one statement at a time: the session may run such a statement on the migration's behalf.
+            or (dialect is Dialect.POSTGRESQL and may_act_on_behalf(text))
+        ):
             flush()
             runs.extend(_Runner(session, dialect, observe=False).run([migration]))
             tell()

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
+from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
 
 
 @rule("RP002", "base-history-fails", Category.REPLAY, Severity.WARNING)
@@ -30,8 +31,8 @@ def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     `--database url` with a server you run, or `--pg-bin-dir` with the system's PostgreSQL binaries.
     """
     for run in ctx.replay.base_failures if ctx.replay else ():
-        if run.error is None:
-            continue
+        if run.error is None or fails_for_missing_extension(ctx.replay, run.error):
+            continue  # RP006 says why, once
         yield Issue(
             message=f"base migration `{run.migration.name}` fails to replay here: {run.error.message}; "
             "what follows is reviewed on an incomplete schema",

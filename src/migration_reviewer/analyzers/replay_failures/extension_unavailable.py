@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_reviewer.analyzers.context import AnalysisContext
+from migration_reviewer.analyzers.finding import Category, Issue, Severity
+from migration_reviewer.analyzers.registry import rule
+
+# The Debian/Ubuntu package of an extension that PostgreSQL itself does not ship, {major} its version.
+_DEBIAN_PACKAGES = {
+    "postgis": "postgresql-{major}-postgis-3",
+    "postgis_raster": "postgresql-{major}-postgis-3",
+    "postgis_topology": "postgresql-{major}-postgis-3",
+    "postgis_tiger_geocoder": "postgresql-{major}-postgis-3",
+    "address_standardizer": "postgresql-{major}-postgis-3",
+    "pgrouting": "postgresql-{major}-pgrouting",
+    "vector": "postgresql-{major}-pgvector",
+    "h3": "postgresql-{major}-h3",
+    "pg_partman": "postgresql-{major}-partman",
+    "pgaudit": "postgresql-{major}-pgaudit",
+    "pg_repack": "postgresql-{major}-repack",
+    "hypopg": "postgresql-{major}-hypopg",
+    "pg_hint_plan": "postgresql-{major}-pg-hint-plan",
+    "orafce": "postgresql-{major}-orafce",
+    "rum": "postgresql-{major}-rum",
+    "pg_squeeze": "postgresql-{major}-squeeze",
+    "pgtap": "postgresql-{major}-pgtap",
+    "plpython3u": "postgresql-plpython3-{major}",
+    "plperl": "postgresql-plperl-{major}",
+    "plperlu": "postgresql-plperl-{major}",
+    "pltcl": "postgresql-pltcl-{major}",
+}
+
+
+@rule("RP006", "extension-unavailable", Category.REPLAY, Severity.WARNING, dialects={"postgresql"})
+def extension_unavailable(ctx: AnalysisContext) -> Iterator[Issue]:
+    """The history creates an extension that no PostgreSQL server on the reviewing machine has.
+
+    ## What it does
+    Before the replay, the review looks for server binaries that have every extension the migrations
+    create (the bundled server, the system's packages, `--pg-bin-dir`). When none has one of them, this
+    says which extension, which migrations create it, and how to give the review a server that has it.
+    The replay goes on without it: the statements that need it fail there, not in production.
+
+    ## Why is this risky?
+    A migration that fails on the review's server hides what it and every later migration would do:
+    locks, rewrites and schema changes go unreviewed, and the base history the change builds on may be
+    incomplete.
+
+    ## Example
+    ```sql
+    CREATE EXTENSION postgis;
+    ```
+
+    ## Use instead
+    Give the review a server with the extension: in the action, `extra-packages: postgresql-15-postgis-3`;
+    locally, install that package (or point `--pg-bin-dir` at binaries that have it); or replay on a server
+    like production's, `--database docker --postgres-image postgis/postgis:16-3.4` or `--database url`.
+    """
+    replay = ctx.replay
+    if replay is None or not replay.missing_extensions:
+        return
+    major = (replay.server_version or "").split(".")[0] or str(ctx.pg_version)
+    needs = replay.missing_extensions
+    names = ", ".join(f"`{need.name}`" for need in needs)
+    paths = list(dict.fromkeys(path for need in needs for path in need.paths))
+    packages = sorted(
+        {_DEBIAN_PACKAGES[n.name].format(major=major) for n in needs if n.name in _DEBIAN_PACKAGES}
+    )
+    where = (
+        f"`extra-packages: {' '.join(packages)}` in the action (apt-get install them locally), "
+        if packages
+        else ""
+    )
+    plural = len(needs) > 1
+    yield Issue(
+        message=f"{names} {'are' if plural else 'is'} not installed on any PostgreSQL server found here, so "
+        f"{_listed(paths)} cannot replay fully: the statements that need {'them' if plural else 'it'} fail "
+        "during the review, not in production",
+        path=paths[0],
+        fix=f"give the review a server that has {'them' if plural else 'it'}: {where}"
+        "`--pg-bin-dir` pointed at such binaries, or a server like production's "
+        "(`--database docker --postgres-image …`, `--database url`)",
+        confirmed_by_replay=True,
+    )
+
+
+def _listed(paths: list[str]) -> str:
+    shown = [f"`{path}`" for path in paths[:5]]
+    if len(paths) > 5:
+        shown.append(f"{len(paths) - 5} more")
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
