@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet
-from migration_reviewer.replay.statements import parse_tree, split_scripts
+from migration_reviewer.replay.statements import Statement, parse_tree, split_scripts
 
 # Where the functions that act on the migration's behalf live. The pg_ prefix keeps the schema out of
 # every snapshot and observation (they skip system schemas), and out of reach: a role without superuser
@@ -74,24 +74,32 @@ class ExtensionNeed:
 
     name: str
     paths: tuple[str, ...]
+    line: int | None = None  # of the first statement that creates it
+    statement: str | None = None
 
 
 def needed_extensions(sets: Iterable[MigrationSet]) -> list[ExtensionNeed]:
     """The extensions the base and new migrations of PostgreSQL `sets` create (built-in ones left out),
     in the order they first appear. Only files that say CREATE EXTENSION are split and parsed."""
     found: dict[str, list[str]] = {}
+    first: dict[str, Statement] = {}
     for migration_set in sets:
         if migration_set.dialect is not Dialect.POSTGRESQL:
             continue
         for migration in (*migration_set.base_migrations, *migration_set.new_migrations):
-            for name in _extensions_of(migration):
+            for name, statement in _extensions_of(migration):
                 paths = found.setdefault(name, [])
+                first.setdefault(name, statement)
                 if migration.path not in paths:
                     paths.append(migration.path)
-    return [ExtensionNeed(name, tuple(paths)) for name, paths in found.items() if name not in BUILT_IN]
+    return [
+        ExtensionNeed(name, tuple(paths), first[name].line, first[name].text)
+        for name, paths in found.items()
+        if name not in BUILT_IN
+    ]
 
 
-def _extensions_of(migration: Migration) -> Iterator[str]:
+def _extensions_of(migration: Migration) -> Iterator[tuple[str, Statement]]:
     if not any(_CREATE_EXTENSION.search(script.text) for script in migration.up):
         return
     for statement in split_scripts(migration.up, Dialect.POSTGRESQL):
@@ -99,7 +107,7 @@ def _extensions_of(migration: Migration) -> Iterator[str]:
             continue
         tree = parse_tree(statement.text)
         if tree is not None and "CreateExtensionStmt" in tree:
-            yield tree["CreateExtensionStmt"]["extname"]
+            yield tree["CreateExtensionStmt"]["extname"], statement
 
 
 def stand_in_sql(name: str) -> str:

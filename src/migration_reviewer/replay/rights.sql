@@ -35,9 +35,9 @@ BEGIN
     END IF;
     -- The extension, and every extension it requires (CASCADE creates them too).
     WITH RECURSIVE wanted(name) AS (
-        SELECT extension
+        SELECT extension COLLATE "C"
         UNION
-        SELECT required::text FROM wanted w
+        SELECT required::text COLLATE "C" FROM wanted w
         JOIN pg_available_extension_versions v ON v.name = w.name, unnest(v.requires) AS required
     )
     SELECT w.name INTO denied FROM wanted w JOIN pg_migration_reviewer.denied_extensions d ON d.name = w.name

@@ -6,6 +6,9 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
 
+# The PostgreSQL that Debian 12 (the action's image) packages.
+DEBIAN_MAJOR = 15
+
 # The Debian/Ubuntu package of an extension that PostgreSQL itself does not ship, {major} its version.
 _DEBIAN_PACKAGES = {
     "postgis": "postgresql-{major}-postgis-3",
@@ -60,24 +63,27 @@ def extension_unavailable(ctx: AnalysisContext) -> Iterator[Issue]:
     replay = ctx.replay
     if replay is None or not replay.missing_extensions:
         return
-    major = (replay.server_version or "").split(".")[0] or str(ctx.pg_version)
     needs = replay.missing_extensions
     names = ", ".join(f"`{need.name}`" for need in needs)
     paths = list(dict.fromkeys(path for need in needs for path in need.paths))
-    packages = sorted(
-        {_DEBIAN_PACKAGES[n.name].format(major=major) for n in needs if n.name in _DEBIAN_PACKAGES}
-    )
-    where = (
-        f"`extra-packages: {' '.join(packages)}` in the action (apt-get install them locally), "
-        if packages
-        else ""
-    )
+    packages = sorted({_DEBIAN_PACKAGES[need.name] for need in needs if need.name in _DEBIAN_PACKAGES})
+    where = ""
+    if packages:
+        # The action's image is Debian 12: its packages are built for its PostgreSQL 15, which the review
+        # then chooses for the history.
+        if not replay.server_version.startswith(f"{DEBIAN_MAJOR}."):
+            packages.insert(0, "postgresql-{major}")
+        listed = " ".join(package.format(major=DEBIAN_MAJOR) for package in packages)
+        where = f"`extra-packages: {listed}` in the action (the same Debian packages locally), "
     plural = len(needs) > 1
+    first = needs[0]
     yield Issue(
         message=f"{names} {'are' if plural else 'is'} not installed on any PostgreSQL server found here, so "
         f"{_listed(paths)} cannot replay fully: the statements that need {'them' if plural else 'it'} fail "
         "during the review, not in production",
-        path=paths[0],
+        path=first.paths[0],
+        line=first.line,
+        statement=first.statement,
         fix=f"give the review a server that has {'them' if plural else 'it'}: {where}"
         "`--pg-bin-dir` pointed at such binaries, or a server like production's "
         "(`--database docker --postgres-image …`, `--database url`)",
