@@ -142,6 +142,21 @@ def test_a_migration_creating_a_login_role_and_granting_to_it_replays(
 
 
 @pytest.mark.parametrize("server", SERVERS)
+def test_a_role_the_change_creates_is_dropped_by_its_down_and_made_again(
+    tmp_path: Path, server: list[str]
+) -> None:
+    role = f"mr_test_app_{uuid.uuid4().hex[:8]}"
+    head = {
+        PATH: f"CREATE ROLE {role} LOGIN;\nGRANT SELECT ON t TO {role};\n",
+        PATH.replace(".up.", ".down."): f"REVOKE SELECT ON t FROM {role};\nDROP ROLE {role};\n",
+    }
+    report = review(tmp_path, head, *server)
+    [change] = report["migration_sets"][0]["migrations"]
+    assert (change["outcome"], change["reversible"]) == ("applied", True)
+    assert not [f for f in report["findings"] if f["category"] in ("replay", "rollback")]
+
+
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize(
     ("migration", "error"),
     [
@@ -157,13 +172,14 @@ def test_a_migration_creating_a_login_role_and_granting_to_it_replays(
         ("SELECT pg_migration_reviewer.create_role('boss', '{\"superuser\": true}');",
          'permission denied to create role "boss" with SUPERUSER'),
         ("ALTER ROLE CURRENT_USER SUPERUSER;", None),
+        ("DROP ROLE postgres;", 'permission denied to drop role "postgres"'),
         ("DELETE FROM pg_migration_reviewer.denied_extensions;",
          "permission denied for table denied_extensions"),
         ("CREATE OR REPLACE FUNCTION pg_migration_reviewer.create_role(text, jsonb) RETURNS void "
          "LANGUAGE sql AS 'SELECT';", None),
     ],
     ids=["superuser", "createrole", "in-pg-role", "grant-pg-role", "file-fdw", "call-extension", "call-role",
-         "alter-self", "deny-list", "replace-function"],
+         "alter-self", "drop-other-role", "deny-list", "replace-function"],
 )
 def test_a_migration_cannot_escalate_through_what_is_done_on_its_behalf(
     tmp_path: Path, server: list[str], migration: str, error: str | None

@@ -36,10 +36,12 @@ DENIED_EXTENSIONS = frozenset(
         "pltclu",
         "pljavau",
         "plsh",
+        "pljava",  # brings javau, its untrusted language, too
         # Files of the server's machine.
         "adminpack",
         "file_fdw",
         "log_fdw",
+        "xml2",  # its XSLT may read any file or URL
         # Connections to other servers.
         "dblink",
         "postgres_fdw",
@@ -48,6 +50,8 @@ DENIED_EXTENSIONS = frozenset(
         "tds_fdw",
         "multicorn",
         "http",
+        "aws_s3",
+        "aws_lambda",
     }
 )
 
@@ -63,9 +67,12 @@ BUILT_IN = frozenset({"plpgsql"})
 _CREATE_EXTENSION = re.compile(r"\bCREATE\s+EXTENSION\b", re.I)
 # A statement the replay may run on the migration's behalf starts like this (after comments).
 _ON_BEHALF = re.compile(
-    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)\b", re.I | re.S
+    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(?:CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)|DROP\s+(?:ROLE|USER|GROUP))\b",
+    re.I | re.S,
 )
-_MAY_ACT_ON_BEHALF = re.compile(r"\bCREATE\s+(?:EXTENSION|ROLE|USER|GROUP)\b", re.I)
+_MAY_ACT_ON_BEHALF = re.compile(
+    r"\b(?:CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)|DROP\s+(?:ROLE|USER|GROUP))\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,7 @@ def may_act_on_behalf(sql: str) -> bool:
 @dataclass(frozen=True)
 class OnBehalf:
     """How to run a statement the replay's role may not run itself: a query with its parameters. `kind` is
-    "extension", "stand-in" or "role"; `name` the extension's or role's."""
+    "extension", "stand-in" or "role"; `name` the extension's or the roles'."""
 
     kind: str
     name: str
@@ -150,6 +157,17 @@ def on_behalf(sql: str) -> OnBehalf | None:
         return _extension_call(tree["CreateExtensionStmt"])
     if "CreateRoleStmt" in tree:
         return _role_call(tree["CreateRoleStmt"])
+    if "DropRoleStmt" in tree:
+        node = tree["DropRoleStmt"]
+        names = [item["RoleSpec"].get("rolename") for item in node.get("roles", ()) if "RoleSpec" in item]
+        if None in names:
+            return None  # CURRENT_USER and the like: as written
+        return OnBehalf(
+            "role",
+            ", ".join(names),
+            f"SELECT {RIGHTS_SCHEMA}.drop_roles(%s, %s)",
+            (names, bool(node.get("missing_ok"))),
+        )
     return None
 
 

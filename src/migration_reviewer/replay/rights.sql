@@ -140,4 +140,44 @@ BEGIN
 END
 $body$;
 
+CREATE FUNCTION pg_migration_reviewer.drop_roles(role_names text[], missing_ok boolean) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    role_name text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('pg_migration_reviewer.create_role'));
+    FOREACH role_name IN ARRAY role_names LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
+            IF missing_ok THEN
+                RAISE NOTICE 'role "%" does not exist, skipping', role_name;
+                CONTINUE;
+            END IF;
+            RAISE EXCEPTION 'role "%" does not exist', role_name USING ERRCODE = 'undefined_object';
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_migration_reviewer.roles_created WHERE name = role_name) THEN
+            RAISE EXCEPTION 'permission denied to drop role "%"', role_name
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = 'The replay drops only the roles this history created.';
+        END IF;
+        DELETE FROM pg_migration_reviewer.roles_created WHERE name = role_name;
+        -- Another copy of this history (an experiment running beside this one) may still grant it
+        -- something: then the role stays for that copy, and is gone from this one's point of view (a
+        -- later CREATE ROLE of the same name here finds it as new).
+        IF EXISTS (
+            SELECT FROM pg_shdepend s JOIN pg_roles r ON s.refobjid = r.oid AND s.refclassid = 'pg_authid'::regclass
+            WHERE r.rolname = role_name AND s.dbid <> 0
+              AND s.dbid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+        ) AND NOT EXISTS (
+            SELECT FROM pg_shdepend s JOIN pg_roles r ON s.refobjid = r.oid AND s.refclassid = 'pg_authid'::regclass
+            WHERE r.rolname = role_name
+              AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ) THEN
+            CONTINUE;
+        END IF;
+        EXECUTE format('DROP ROLE %I', role_name);
+    END LOOP;
+END
+$body$;
+
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pg_migration_reviewer FROM PUBLIC;
