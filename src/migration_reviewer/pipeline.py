@@ -40,7 +40,12 @@ from migration_reviewer.replay.engine import (
     set_identity,
     spared_migrations,
 )
-from migration_reviewer.replay.extensions import STAND_INS, ExtensionNeed, needed_extensions
+from migration_reviewer.replay.extensions import (
+    STAND_INS,
+    ExtensionNeed,
+    may_act_on_behalf,
+    needed_extensions,
+)
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import KeptBases, mask_password
 from migration_reviewer.replay.providers.installations import ServerChoice, choose_server
@@ -193,6 +198,7 @@ def replay_sets(
             cache_dir=settings.cache_dir,
             kept_bases=_kept_bases([s for _, s in members], settings),
             superuser=settings.replay_role == "superuser",
+            on_behalf=any(may_act_on_behalf(text) for _, s in members for text in _texts(s)),
         )
         if provider is None:
             # Alembic can still write its SQL offline, for the static rules.
@@ -231,6 +237,13 @@ def replay_sets(
             if replays[index].error is None and provider.name == "embedded":
                 _tell_of_server(replays[index], choice, needs[index])
     return [replays[index] for index in range(len(sets))]
+
+
+def _texts(migration_set: MigrationSet) -> Iterator[str]:
+    """The SQL of every migration of the set, base and new, up and down."""
+    for migration in (*migration_set.base_migrations, *migration_set.new_migrations):
+        for script in (*migration.up, *(migration.down or ())):
+            yield script.text
 
 
 def _choose_server(
