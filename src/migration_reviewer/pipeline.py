@@ -23,6 +23,7 @@ from migration_reviewer.adapters.base import (
     SqlScript,
     Wrapping,
 )
+from migration_reviewer.adapters.platforms import SetSetup, with_platform
 from migration_reviewer.analyzers import run_rules
 from migration_reviewer.analyzers.context import AnalysisContext, RuleOptions, TableStats
 from migration_reviewer.analyzers.registry import rule_options
@@ -45,6 +46,7 @@ from migration_reviewer.replay.extensions import (
     ExtensionNeed,
     may_act_on_behalf,
     needed_extensions,
+    platform_extensions,
 )
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import KeptBases, mask_password
@@ -143,10 +145,13 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
     else:
         plan = load_plan(changes)
         overrides = {}
+    setups = _set_setups(settings, plan.sets)
     selected = []
     for migration_set in plan.sets:
         if any(glob_match(migration_set.root, pattern) for pattern in settings.exclude):
             continue
+        if migration_set.root in setups:
+            migration_set = with_platform(migration_set, changes, setups[migration_set.root])
         if migration_set.root in overrides:
             try:
                 dialect = Dialect(overrides[migration_set.root])
@@ -167,6 +172,27 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
     return selected
 
 
+def _set_setups(settings: Settings, sets: Sequence[MigrationSet]) -> dict[str, SetSetup]:
+    """What the configuration says of each set's database, by root: each `migrations` entry's own keys,
+    over the top-level ones (a platform for every folder; a baseline only where there is one folder)."""
+    single = SetSetup(settings.platform, settings.baseline, settings.baseline_version)
+    if (settings.baseline or settings.baseline_version) and len(sets) > 1:
+        raise ConfigError(
+            "baseline: the repository has several migration folders; say which one starts from the dump",
+            hint='e.g. migrations = [{ path = "db/migrations", baseline = "db/schema.sql" }]',
+        )
+    setups = {s.root: single for s in sets} if single != SetSetup() else {}
+    for entry in settings.migrations:
+        if entry.platform or entry.baseline or entry.baseline_version:
+            root = entry.path.strip("/").removeprefix("./")
+            setups[root] = SetSetup(
+                entry.platform or settings.platform,
+                entry.baseline or settings.baseline,
+                entry.baseline_version or settings.baseline_version,
+            )
+    return setups
+
+
 def replay_sets(
     sets: Sequence[MigrationSet],
     settings: Settings,
@@ -184,7 +210,11 @@ def replay_sets(
     for dialect in dict.fromkeys(s.dialect for s in sets):
         members = [(index, s) for index, s in enumerate(sets) if s.dialect is dialect]
         needs = {index: needed_extensions([s]) for index, s in members}
-        choice = _choose_server(dialect, [need for found in needs.values() for need in found], settings)
+        # What the sets' platforms hold before their first migration (Supabase's extensions) counts too.
+        platforms = dict.fromkeys(s.platform for _, s in members if s.platform)
+        wanted = [need for found in needs.values() for need in found]
+        wanted += [need for platform in platforms for need in platform_extensions(platform)]
+        choice = _choose_server(dialect, wanted, settings)
         bin_dir = settings.pg_bin_dir
         if choice is not None and choice.reason is not None:
             bin_dir = str(choice.installation.bin_dir)

@@ -16,6 +16,7 @@ ROOT = Path(__file__).parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 README = (ROOT / "README.md").read_text()
 WORKFLOWS = {path.name: yaml.safe_load(path.read_text()) for path in (ROOT / "docs/workflows").glob("*.yml")}
+OWN_WORKFLOWS = {p.name: yaml.safe_load(p.read_text()) for p in (ROOT / ".github/workflows").glob("*.yml")}
 
 # A value each input accepts that differs from its default.
 SAMPLES = {
@@ -121,6 +122,7 @@ def test_the_dockerfile_follows_the_container_action_rules() -> None:
     assert re.search(r'^ENTRYPOINT \["/[^"]+"\]$', dockerfile, re.M)
     assert "git config --system --add safe.directory" in dockerfile
     assert "DEBIAN_FRONTEND=noninteractive" in dockerfile
+    assert "pip install --require-hashes --no-deps -r /tmp/migration-reviewer/requirements.lock" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert ignored[1:4] == ["*", "!pyproject.toml", "!README.md"] and "!src/" in ignored
     for source in re.findall(r"^COPY (.+) \S+$", dockerfile, re.M):
@@ -138,3 +140,31 @@ def test_the_pre_commit_hook_runs_the_lint_command_on_migration_files() -> None:
     for path in ("db/migrations/001_init.up.sql", "supabase/migrations/2024_x.sql", "drizzle/0001_x.sql"):
         assert pattern.search(path), path
     assert not pattern.search("sql/reports/monthly.sql")
+
+
+def test_every_action_a_workflow_uses_is_pinned_by_commit_and_checkouts_keep_no_token() -> None:
+    files = [*(ROOT / "docs/workflows").glob("*.yml"), *(ROOT / ".github/workflows").glob("*.yml")]
+    for path in files:
+        uses = re.findall(r"uses: (\S+)(.*)", path.read_text())
+        for action, comment in uses:
+            if action.startswith(("./", "migration-reviewer/migration-reviewer@")):
+                continue  # this repository's own action
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), (path.name, action)
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (path.name, action)
+    for name, workflow in {**WORKFLOWS, **OWN_WORKFLOWS}.items():
+        for step in _steps(workflow):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+
+
+def test_the_action_runs_the_image_the_release_publishes_for_its_major_version() -> None:
+    release = OWN_WORKFLOWS["release.yml"]
+    image = ACTION["runs"]["image"]
+    published = release["env"]["IMAGE"].replace("${{ github.repository_owner }}", "migration-reviewer")
+    assert image == f"docker://{published}:v1"
+    [build] = [s for s in release["jobs"]["image"]["steps"] if "build-push-action" in s.get("uses", "")]
+    assert build["with"]["platforms"] == "linux/amd64,linux/arm64"
+    assert build["with"]["provenance"] == "mode=max" and build["with"]["sbom"] is True
+    meta = next(s for s in release["jobs"]["image"]["steps"] if s.get("id") == "meta")
+    assert "type=semver,pattern=v{{major}}" in meta["with"]["tags"]
+    assert release["jobs"]["move-major-tag"]["needs"] == "image"

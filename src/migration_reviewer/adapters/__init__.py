@@ -10,6 +10,7 @@ from migration_reviewer.adapters.dbmate import DbmateAdapter
 from migration_reviewer.adapters.drizzle import DrizzleAdapter
 from migration_reviewer.adapters.golang_migrate import GolangMigrateAdapter
 from migration_reviewer.adapters.plain_sql import PlainSqlAdapter
+from migration_reviewer.adapters.platforms import with_platform
 from migration_reviewer.adapters.prisma import PrismaAdapter
 from migration_reviewer.adapters.schema_files import with_schema_files
 from migration_reviewer.adapters.supabase import SupabaseAdapter
@@ -66,7 +67,10 @@ def load_plan(changes: ChangeSet, only: list[tuple[str, str]] | None = None) -> 
         pairs = list(dict.fromkeys((name, _normalise(root)) for name, root in only))
     pairs.sort(key=lambda pair: (pair[1], pair[0]))
     return MigrationPlan(
-        sets=tuple(with_schema_files(ADAPTERS[name].load(root, changes), changes) for name, root in pairs)
+        sets=tuple(
+            with_platform(with_schema_files(ADAPTERS[name].load(root, changes), changes), changes)
+            for name, root in pairs
+        )
     )
 
 

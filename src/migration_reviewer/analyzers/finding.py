@@ -28,6 +28,19 @@ class Category(StrEnum):
 
 
 @dataclass(frozen=True)
+class KnockOn:
+    """A later migration that fails only because of the one a finding is about (its root cause)."""
+
+    path: str
+    line: int | None
+    message: str  # the server's own words
+    changed: bool = False  # one of the change's migrations, not the base history's
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "message": self.message, "changed": self.changed}
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str  # code, e.g. "RP001"
     name: str  # kebab-case rule name
@@ -41,6 +54,7 @@ class Finding:
     confirmed_by_replay: bool = False
     statement: str | None = None  # the SQL the finding is about, shown in the comment
     migration_set: str | None = None  # the root of the migration set it belongs to
+    knock_ons: tuple[KnockOn, ...] = ()  # later migrations that fail because of this one (RP002)
 
     @property
     def sort_key(self) -> tuple[int, str, int, str]:
@@ -59,3 +73,4 @@ class Issue:
     confirmed_by_replay: bool = False
     statement: str | None = None
     severity: Severity | None = None  # None: the rule's default
+    knock_ons: tuple[KnockOn, ...] = ()

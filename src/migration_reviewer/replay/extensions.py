@@ -117,6 +117,22 @@ def _extensions_of(migration: Migration) -> Iterator[tuple[str, Statement]]:
             yield tree["CreateExtensionStmt"]["extname"], statement
 
 
+_EXTENSION_NAME = re.compile(r'\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([\w-]+)"?', re.I)
+
+
+def platform_extensions(platform: str) -> list[ExtensionNeed]:
+    """The extensions a platform's database holds before the first migration (replay/platforms), which
+    the server should have too. Our own SQL: a pattern reads it."""
+    from migration_reviewer.replay.platforms import platform_script  # a sibling module of the replay
+
+    try:
+        script = platform_script(platform)
+    except KeyError:
+        return []
+    names = dict.fromkeys(found.group(1) for found in _EXTENSION_NAME.finditer(script))
+    return [ExtensionNeed(name, ()) for name in names if name not in BUILT_IN]
+
+
 def stand_in_sql(name: str) -> str:
     """The SQL of the empty stand-in for the platform extension `name` (one of STAND_INS)."""
     return resources.files(__package__).joinpath("stand_ins", f"{name}.sql").read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from migration_reviewer.adapters.base import Migration, MigrationSet
+from migration_reviewer.adapters.base import Baseline, Migration, MigrationSet
 from migration_reviewer.replay.extensions import ExtensionNeed
 from migration_reviewer.replay.statements import Statement
 from migration_reviewer.schema.declared import Drift
@@ -149,6 +149,7 @@ class SetReplay:
     # Extensions the set creates that the server lacks (no installation found has them), with the
     # migrations that create them.
     missing_extensions: list[ExtensionNeed] = field(default_factory=list)
+    baseline: Baseline | None = None  # the schema dump the base history started from, where it did
 
     @property
     def base_failures(self) -> list[MigrationRun]:

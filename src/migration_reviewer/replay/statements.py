@@ -249,6 +249,24 @@ def may_need_own_transaction(sql: str) -> bool:
     return _NO_TRANSACTION.search(sql) is not None
 
 
+# The author's own transaction control, at the start of a line: `BEGIN;`, `START TRANSACTION`, `COMMIT;`,
+# `ROLLBACK;`. A PL/pgSQL block's BEGIN is followed by its body, not by a semicolon, and its END is not
+# matched: such a file stays in the fast path.
+_OWN_TRANSACTION = re.compile(
+    r"^[ \t]*(?:BEGIN[ \t]*(?:;|TRANSACTION\b|WORK\b|ISOLATION\b)"
+    r"|(?:COMMIT|ROLLBACK|ABORT)[ \t]*(?:;|TRANSACTION\b|WORK\b|$)"
+    r"|START[ \t]+TRANSACTION\b|END[ \t]+(?:TRANSACTION|WORK)\b)",
+    re.I | re.M,
+)
+
+
+def controls_own_transactions(sql: str) -> bool:
+    """Whether `sql` begins or ends transactions itself. Sent to the server with other migrations in one
+    multi-statement query, its COMMIT would commit the migrations before it too, and a failure after it
+    would leave them applied while the query as a whole counts as failed."""
+    return _OWN_TRANSACTION.search(sql) is not None
+
+
 def runs_outside_transaction(statement: Statement) -> bool:
     """Whether PostgreSQL refuses to run this statement inside a transaction block."""
     words = statement.text.split(None, 6)
