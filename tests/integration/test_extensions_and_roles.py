@@ -110,6 +110,22 @@ def test_an_extension_no_server_has_is_one_finding_naming_its_migrations(tmp_pat
     assert report["verdict"] == "warn"
 
 
+def test_the_migrations_that_fail_only_for_the_missing_extension_are_its_knock_ons(tmp_path: Path) -> None:
+    base = {
+        "db/migrations/001_geo.up.sql": "CREATE EXTENSION postgis;\n",
+        "db/migrations/002_places.up.sql": "CREATE TABLE places (id int, at geometry(Point, 4326));\n",
+        "db/migrations/003_t.up.sql": "CREATE TABLE t (id int);\n",
+    }
+    report = review(tmp_path, {"db/migrations/004_c.up.sql": "ALTER TABLE t ADD c int;\n"}, base=base)
+    [finding] = [f for f in report["findings"] if f["category"] == "replay"]
+    where = (finding["rule"], finding["line"], finding["statement"])
+    assert where == ("RP006", 1, "CREATE EXTENSION postgis")
+    assert [(k["path"], k["message"], k["changed"]) for k in finding["knock_ons"]] == [
+        ("db/migrations/002_places.up.sql", 'type "geometry" does not exist', False)
+    ]
+    assert report["verdict"] == "warn"
+
+
 def test_pg_cron_and_pg_net_replay_on_empty_stand_ins(tmp_path: Path) -> None:
     head = {
         PATH: "CREATE EXTENSION IF NOT EXISTS pg_cron;\nCREATE EXTENSION IF NOT EXISTS pg_net;\n"
