@@ -83,12 +83,15 @@ class PostgresSession:
 
     def execute(self, sql: str) -> int | None:
         call = on_behalf(sql)
-        if call is not None and self._acts_on_behalf(call):
+        if call is not None:
             try:
-                self.conn.execute(call.query, call.params or None, prepare=False)
-            except psycopg.Error as exc:
+                acting = self._acts_on_behalf(call)
+                if acting:
+                    self.conn.execute(call.query, call.params or None, prepare=False)
+            except psycopg.Error as exc:  # a transaction the migration left failed, say
                 raise self._statement_error(exc, positioned=False) from None
-            return None
+            if acting:
+                return None
         try:
             cursor = self.conn.execute(sql, prepare=False)
         except psycopg.Error as exc:
@@ -106,12 +109,11 @@ class PostgresSession:
             loaded = self.conn.execute("SELECT current_setting(%s, true)", (STAND_INS[call.name],))
             return loaded.fetchone() in (None, (None,))
         if self._may_act is None:
-            self._may_act = bool(
-                self._query(
-                    f"SELECT to_regnamespace('{RIGHTS_SCHEMA}') IS NOT NULL"
-                    " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
-                )[0][0]
-            )
+            probe = self.conn.execute(
+                f"SELECT to_regnamespace('{RIGHTS_SCHEMA}') IS NOT NULL"
+                " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+            ).fetchone()
+            self._may_act = bool(probe and probe[0])
         return self._may_act
 
     def execute_cheapest(self, sql: str) -> tuple[int | None, str | None]:
