@@ -87,6 +87,15 @@ def test_a_history_needing_vector_stays_on_the_bundled_server(tmp_path: Path) ->
     assert not any("chosen because" in note for note in migrations["notes"])
 
 
+def test_pg_version_runs_the_installation_of_that_major(tmp_path: Path) -> None:
+    _system_bin()
+    report = review(tmp_path, {PATH: "ALTER TABLE t ADD c int;\n"}, "--pg-version", "15")
+    [migrations] = report["migration_sets"]
+    assert migrations["database"]["server_version"].startswith("15.")
+    assert f"PostgreSQL {migrations['database']['server_version']} from {SYSTEM_BIN}, chosen because " \
+        "pg-version is 15" in migrations["notes"]
+
+
 def test_an_extension_no_server_has_is_one_finding_naming_its_migrations(tmp_path: Path) -> None:
     name = "no_such_extension_anywhere"
     base = {
