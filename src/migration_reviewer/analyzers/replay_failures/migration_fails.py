@@ -7,6 +7,7 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.knock_ons import blocked_migrations
 from migration_reviewer.analyzers.registry import rule
+from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
 from migration_reviewer.replay.result import Outcome, ReplayError
 
 # Why a statement fails and what usually fixes it, by SQLSTATE.
@@ -55,6 +56,8 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     for run in runs:
         if run.outcome is not Outcome.FAILED or run.error is None or run.migration.id in blocked:
             continue
+        if fails_for_missing_extension(ctx.replay, run.error):
+            continue  # RP007: the review's server lacks the extension, not production
         undone = [
             other.migration.name
             for other in runs
