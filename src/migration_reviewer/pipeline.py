@@ -277,10 +277,13 @@ def replay_sets(
 
 
 def _texts(migration_set: MigrationSet) -> Iterator[str]:
-    """The SQL of every migration of the set, base and new, up and down."""
+    """The SQL of every migration of the set, base and new, up and down (a revision file's whole text,
+    where the framework runs code)."""
     for migration in (*migration_set.base_migrations, *migration_set.new_migrations):
         for script in (*migration.up, *(migration.down or ())):
             yield script.text
+        if migration.step is not None:
+            yield migration.step.source.text
 
 
 def _choose_server(

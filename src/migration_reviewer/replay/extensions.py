@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet
+from migration_reviewer.adapters.base import Dialect, MigrationSet, SqlScript
 from migration_reviewer.replay.statements import Statement, parse_tree, split_scripts
 
 # Where the functions that act on the migration's behalf live. The pg_ prefix keeps the schema out of
@@ -86,19 +86,34 @@ class ExtensionNeed:
 
 
 def needed_extensions(sets: Iterable[MigrationSet]) -> list[ExtensionNeed]:
-    """The extensions the base and new migrations of PostgreSQL `sets` create (built-in ones left out),
-    in the order they first appear. Only files that say CREATE EXTENSION are split and parsed."""
+    """The extensions the baseline, base and new migrations of PostgreSQL `sets` create (built-in ones
+    left out), in the order they first appear. Only files that say CREATE EXTENSION are split and parsed."""
     found: dict[str, list[str]] = {}
     first: dict[str, Statement] = {}
     for migration_set in sets:
         if migration_set.dialect is not Dialect.POSTGRESQL:
             continue
-        for migration in (*migration_set.base_migrations, *migration_set.new_migrations):
-            for name, statement in _extensions_of(migration):
+        dump = migration_set.baseline
+        scripts: list[tuple[str, tuple[SqlScript, ...]]] = []
+        if dump is not None:
+            scripts.append((dump.path, (SqlScript(dump.path, dump.text),)))
+        scripts += [(m.path, m.up) for m in (*migration_set.base_migrations, *migration_set.new_migrations)]
+        # A framework that runs code (Alembic) holds its SQL in strings of its revision files.
+        code = [
+            m.step.source for m in (*migration_set.base_migrations, *migration_set.new_migrations) if m.step
+        ]
+        for path, up in scripts:
+            for name, statement in _extensions_of(up):
                 paths = found.setdefault(name, [])
                 first.setdefault(name, statement)
-                if migration.path not in paths:
-                    paths.append(migration.path)
+                if path not in paths:
+                    paths.append(path)
+        for source in code:
+            for name, statement in _extensions_in_code(source):
+                paths = found.setdefault(name, [])
+                first.setdefault(name, statement)
+                if source.path not in paths:
+                    paths.append(source.path)
     return [
         ExtensionNeed(name, tuple(paths), first[name].line, first[name].text)
         for name, paths in found.items()
@@ -106,10 +121,10 @@ def needed_extensions(sets: Iterable[MigrationSet]) -> list[ExtensionNeed]:
     ]
 
 
-def _extensions_of(migration: Migration) -> Iterator[tuple[str, Statement]]:
-    if not any(_CREATE_EXTENSION.search(script.text) for script in migration.up):
+def _extensions_of(up: Sequence[SqlScript]) -> Iterator[tuple[str, Statement]]:
+    if not any(_CREATE_EXTENSION.search(script.text) for script in up):
         return
-    for statement in split_scripts(migration.up, Dialect.POSTGRESQL):
+    for statement in split_scripts(up, Dialect.POSTGRESQL):
         if not _CREATE_EXTENSION.search(statement.text):
             continue
         tree = parse_tree(statement.text)
@@ -117,7 +132,15 @@ def _extensions_of(migration: Migration) -> Iterator[tuple[str, Statement]]:
             yield tree["CreateExtensionStmt"]["extname"], statement
 
 
-_EXTENSION_NAME = re.compile(r'\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([\w-]+)"?', re.I)
+_EXTENSION_NAME = re.compile(r'\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?\\?"?([\w-]+)\\?"?', re.I)
+
+
+def _extensions_in_code(source: SqlScript) -> Iterator[tuple[str, Statement]]:
+    """The extensions a revision file's code creates, read from its text: `op.execute("CREATE EXTENSION
+    IF NOT EXISTS vector")` and the like (the statement is what the pattern matched)."""
+    for found in _EXTENSION_NAME.finditer(source.text):
+        line = source.first_line + source.text.count("\n", 0, found.start())
+        yield found.group(1), Statement(found.group(0), source.path, line, line)
 
 
 def platform_extensions(platform: str) -> list[ExtensionNeed]:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, MigrationStatus, SqlScript
+from migration_reviewer.adapters.base import (
+    Baseline,
+    Dialect,
+    Migration,
+    MigrationSet,
+    MigrationStatus,
+    RevisionStep,
+    SqlScript,
+)
 from migration_reviewer.replay.extensions import needed_extensions, on_behalf
 
 
@@ -83,4 +91,21 @@ def test_the_extensions_a_history_needs_with_the_files_that_create_them() -> Non
     assert [(need.name, need.paths, need.line) for need in found] == [
         ("pgcrypto", ("001.sql", "002.sql"), 2),
         ("PostGIS", ("002.sql",), 1),
+    ]
+
+
+def test_a_baseline_and_a_revision_file_say_what_they_need_too() -> None:
+    """A dump the history starts from creates extensions (pg_dump writes them first), and Alembic
+    revisions create them in strings of their code: both count when the server is chosen."""
+    text = "SET x = 1;\nCREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;\n"
+    dump = Baseline("db/schema.sql", text, frozenset({"1"}))
+    source = 'def upgrade():\n    op.execute("CREATE EXTENSION IF NOT EXISTS \\"uuid-ossp\\"")\n'
+    step = RevisionStep("r1", (), SqlScript("versions/r1.py", source), has_down=False)
+    revision = Migration("r1", "r1", "versions/r1.py", MigrationStatus.BASE, (), step=step)
+    found = needed_extensions(
+        [MigrationSet("db", "alembic", Dialect.POSTGRESQL, (revision,), (revision,), baseline=dump)]
+    )
+    assert [(need.name, need.paths, need.line) for need in found] == [
+        ("pg_trgm", ("db/schema.sql",), 2),
+        ("uuid-ossp", ("versions/r1.py",), 2),
     ]

@@ -86,7 +86,7 @@ class PostgresSession:
         call = on_behalf(sql)
         if call is not None:
             try:
-                acting = self._acts_on_behalf(call)
+                acting = self.acts_on_behalf(call)
                 if acting:
                     self.conn.execute(call.query, call.params or None, prepare=False)
             except psycopg.Error as exc:  # a transaction the migration left failed, say
@@ -102,7 +102,7 @@ class PostgresSession:
             return cursor.rowcount
         return None
 
-    def _acts_on_behalf(self, call: OnBehalf) -> bool:
+    def acts_on_behalf(self, call: OnBehalf) -> bool:
         """Whether `call` runs instead of the statement: a stand-in wherever the platform extension is not
         loaded at server start; the others where this database has the functions for them (a role without
         superuser rights replays it: see ScratchServer)."""
