@@ -58,6 +58,8 @@ LOCK_BLOCKS = {
 }
 DIAGRAM_FOLD_TABLES = 8  # a diagram with more tables than this starts folded
 SUPPRESS_HINT = "`-- migration-reviewer: ignore <rule> <reason>` on the line before the statement"
+# In a Python migration, the directive is a Python comment above the `op.` call.
+PYTHON_SUPPRESS_HINT = "`# migration-reviewer: ignore <rule> <reason>` on the line before the `op.` call"
 # Rules whose advice is a setting for the whole migration: one line per file, not a finding per statement.
 TIMEOUT_RULES = ("LK022", "LK023")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
@@ -194,6 +196,16 @@ def render_summary(report: Report, template: str | None = None, *, blob: str | N
     )
 
 
+def suppress_hint(report: Report) -> str:
+    """How to accept a finding, in the comment syntax of the files the findings are in."""
+    python = {f.path.endswith(".py") for f in report.findings if f.path}
+    if python == {True}:
+        return PYTHON_SUPPRESS_HINT
+    if python == {True, False}:
+        return f"{SUPPRESS_HINT} (in Python migrations, {PYTHON_SUPPRESS_HINT})"
+    return SUPPRESS_HINT
+
+
 def review_comment(finding: Finding) -> str:
     """The text of a line comment on the finding's statement."""
     icon = SEVERITY_ICONS[finding.severity.value]
@@ -227,7 +239,7 @@ def _context(report: Report, blob: str | None = None) -> dict[str, Any]:
         diagram_fold_tables=DIAGRAM_FOLD_TABLES,
         errors=report.count_by("error"),
         warnings=report.count_by("warning"),
-        suppress_hint=SUPPRESS_HINT,
+        suppress_hint=suppress_hint(report),
     )
 
 
