@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from migration_reviewer.analyzers.acknowledgements import acknowledge
 from migration_reviewer.analyzers.context import AnalysisContext, RuleChoice, RuleOptions, TableStats
 from migration_reviewer.analyzers.finding import Category, Finding, Issue, Severity
 from migration_reviewer.analyzers.grouping import group_findings
@@ -119,7 +120,8 @@ def find_rule(key: str) -> RuleSpec | None:
 def run_rules(context: AnalysisContext) -> list[Finding]:
     """Every enabled rule of the set's dialect, with the configuration's severities, then the
     suppressions: an ignore directive drops its findings, a peer tool's directive turns them into notes.
-    Rules about suppressions run last, because they judge what the others found. Last, the findings of
+    Rules about suppressions run last, because they judge what the others found. Then what the author
+    explained in a comment, or guarded, becomes a note (analyzers/acknowledgements.py), and the findings of
     one rule on one file become one finding that lists their statements (analyzers/grouping.py)."""
     dialect = context.migration_set.dialect.value
     findings: list[Finding] = []
@@ -138,7 +140,7 @@ def run_rules(context: AnalysisContext) -> list[Finding]:
             if finding is not None:
                 findings.append(finding)
     headlines = {spec.code: spec.headline for spec in rules}
-    return group_findings(context, findings, headlines)
+    return group_findings(context, acknowledge(context, findings), headlines)
 
 
 def _finding(spec: RuleSpec, issue: Issue, choice: RuleChoice, context: AnalysisContext) -> Finding:
