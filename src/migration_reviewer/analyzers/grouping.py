@@ -95,17 +95,16 @@ def grouped_message(headline: str, locations: tuple[Location, ...], first: Findi
     lines = list(tables_by_line)
     more = f", {len(lines) - NAMED_IN_MESSAGE} more" if len(lines) > NAMED_IN_MESSAGE else ""
     one_table = {t for tables in tables_by_line.values() for t in tables}
-    if len(one_table) == 1 and all(tables_by_line.values()):
+    if len(one_table) == 1 and all(tables_by_line.values()) and None not in tables_by_line:
         numbers = ", ".join(str(line) for line in lines[:NAMED_IN_MESSAGE])
         places = [f"{one_table.pop()} (lines {numbers}{more})"]
     else:
-        places = [
-            f"{', '.join(tables)} (line {line})" if tables else f"line {line}"
-            for line, tables in list(tables_by_line.items())[:NAMED_IN_MESSAGE]
-        ]
+        places = [_place(line, tables) for line, tables in list(tables_by_line.items())[:NAMED_IN_MESSAGE]]
         places += [more.removeprefix(", ")] if more else []
     several = len(tables_by_line) > 1
-    count = f"{len(tables_by_line)} statement{'s' if several else ''}"
+    # A schema file's findings (schema.prisma, database.types.ts) are about declarations, not statements.
+    noun = "statement" if all(loc.statement for loc in locations) else "place"
+    count = f"{len(tables_by_line)} {noun}{'s' if several else ''}"
     locks = {loc.lock for loc in locations}
     if len(locks) == 1 and None not in locks:
         mode = LockMode[str(next(iter(locks))).replace(" ", "_")]
@@ -113,4 +112,12 @@ def grouped_message(headline: str, locations: tuple[Location, ...], first: Findi
     else:
         count += ":"
     lead = f"{headline.rstrip('.')}: " if headline else ""
-    return f"{lead}{count} {', '.join(places)}. At line {first.line}: {first.message}"
+    first_place = f"At line {first.line}: " if first.line is not None else "First: "
+    return f"{lead}{count} {', '.join(places)}. {first_place}{first.message}"
+
+
+def _place(line: int | None, tables: list[str]) -> str:
+    where = f"line {line}" if line is not None else ""
+    if tables:
+        return f"{', '.join(tables)} ({where})" if where else ", ".join(tables)
+    return where or "the file"

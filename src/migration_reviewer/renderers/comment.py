@@ -371,8 +371,9 @@ def production_summary(report: Report) -> tuple[list[str], list[str]]:
     impact: list[str] = []
     failing = [f for f in weighed if f.category.value == "replay" and f.severity is Severity.ERROR]
     if failing:
-        where = _names(sorted({f.path for f in failing if f.path}), limit=3)
-        impact.append(f"The deploy stops: {where or 'the migrations'} fail on the replay.")
+        paths = sorted({f.path for f in failing if f.path})
+        verb = "fails" if len(paths) == 1 else "fail"
+        impact.append(f"The deploy stops: {_names(paths, limit=3) or 'the migrations'} {verb} on the replay.")
     blocked, held_ms = _blocked_tables(report, weighed)
     reads = sorted(t for t, mode in blocked.items() if mode.blocks_reads)
     writes = sorted(t for t, mode in blocked.items() if not mode.blocks_reads)
@@ -382,10 +383,14 @@ def production_summary(report: Report) -> tuple[list[str], list[str]]:
     if writes:
         impact.append(f"Writes to {_names(writes)} wait while the migration runs; reads go on.")
     if not blocked and any(f.category.value == "lock" for f in weighed):
-        impact.append("Traffic on the changed tables waits while the migration runs.")
+        named = sorted({f.table for f in weighed if f.category.value == "lock" and f.table})
+        impact.append(f"Traffic on {_names(named) or 'the changed tables'} waits while the migration runs.")
     for category, words in _IMPACT.items():
-        if any(f.category.value == category for f in weighed):
-            impact.append(words)
+        found = [f for f in weighed if f.category.value == category]
+        if found:
+            tables = _names(sorted({f.table for f in found if f.table}), limit=3) or "the changed tables"
+            codes = ", ".join(escape.code(code) for code in sorted({f.rule for f in found}))
+            impact.append(f"{words.format(tables=tables)} ({codes}).")
     steps: list[str] = []
     seen: set[str] = set()
     for f in weighed:  # most severe first: the report's order
@@ -393,17 +398,18 @@ def production_summary(report: Report) -> tuple[list[str], list[str]]:
             seen.add(f.fix)
             steps.append(f"{escape.message(clip(f.fix, FIELD_LIMIT))} ({escape.code(f.rule)})")
     if len(steps) > FIRST_STEPS:
-        steps[FIRST_STEPS:] = [f"and {len(steps) - FIRST_STEPS} more fixes below"]
+        rest = len(steps) - FIRST_STEPS
+        steps[FIRST_STEPS:] = [f"and {rest} more fix{'es' if rest > 1 else ''} below"]
     return impact, steps
 
 
 FIRST_STEPS = 3
 _IMPACT = {
-    "drift": "The migration history does not match what the framework's runner expects.",
-    "backfill": "Rows already in the tables decide whether it works, or are rewritten in one go.",
-    "rollback": "A rollback cannot bring everything back.",
-    "security": "Who can read or write the data changes.",
-    "schema": "The schema it leaves has design problems (below).",
+    "drift": "The migration history does not match what the framework's runner expects",
+    "backfill": "The rows already in {tables} are at stake: the change fails on them, rewrites or loses them",
+    "rollback": "A rollback cannot bring back everything of {tables}",
+    "security": "Who can read or write {tables} changes",
+    "schema": "The schema it leaves has problems in {tables}",
 }
 
 
