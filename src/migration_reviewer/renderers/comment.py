@@ -31,6 +31,7 @@ MARKER = "<!-- migration-reviewer:comment -->"
 DIGEST = re.compile(r"<!-- migration-reviewer:digest ([0-9a-f]{16}) -->")
 _TIMINGS = re.compile(r"<1 ms|\b\d+(?:\.\d+)? (?:ms|s)\b")
 COMMENT_LIMIT = 20_000  # characters: a comment read in a minute (GitHub refuses over 65,536)
+TYPICAL_COMMENT = 10_000  # folded SQL and schema tables give way first to stay under this
 SUMMARY_LIMIT = 1_000_000  # bytes, a margin under the runner's 1 MiB per step
 
 DIALECT_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
@@ -161,10 +162,20 @@ def render(
     `blob` (see blob_url) makes each line number a link to the file at the head commit."""
     compiled = load_template("comment.md.j2", template)
     context = _context(report, blob)
-    for fold in FOLDS:
-        text = compiled.render(context, fold=fold, summary=summary)
-        if limit is None or measure(text) <= limit:
-            return text
+    rendered: dict[int, str] = {}
+    # First the most detailed rendering that keeps every finding's detail within the typical size
+    # (a comment is read, not scrolled), then the most detailed one under the limit.
+    targets: list[tuple[int | None, bool]] = []
+    if limit is not None and not summary:
+        targets = [(min(limit, TYPICAL_COMMENT), True), (limit, False)]
+    for target, with_details in targets or [(limit, False)]:
+        for index, fold in enumerate(FOLDS):
+            if with_details and not fold.details:
+                break
+            if index not in rendered:
+                rendered[index] = compiled.render(context, fold=fold, summary=summary)
+            if target is None or measure(rendered[index]) <= target:
+                return rendered[index]
     # Only an override template that prints unbounded text gets here: say so rather than cut.
     short = f"{MARKER}\n## {VERDICT_LINES[report.verdict.value]}\n\nThe report is too long for a comment."
     return short + " The job summary of the workflow run has it.\n"
