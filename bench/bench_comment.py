@@ -4,7 +4,8 @@
 
 Each golden scenario (tests/scenarios) is reviewed on the embedded PostgreSQL as its test does; the large
 change is one golang-migrate migration that adds a foreign key (column, constraint, index) to eight
-existing tables. Prints one row per review: findings, characters of the comment, of the job summary;
+existing tables. Prints one row per review: findings, characters of the comment (without and with links to
+the lines, as the action posts it), of the job summary;
 `--dump` also writes each comment to FOLDER.
 """
 
@@ -66,15 +67,25 @@ def measure(
     report = review(load_settings(str(repo), {"base": "main", "head": "feature", **flags}, environ={}))
     text = comment.render_comment(report)
     summary = comment.render_summary(report)
+    # As the action posts it: each line number a link to the file at the head commit.
+    blob = getattr(comment, "blob_url", None)
+    linked = (
+        comment.render_comment(report, blob=blob("https://github.com", "octo/shop", report.head))
+        if blob
+        else ""
+    )
     if dump is not None:
         dump.mkdir(parents=True, exist_ok=True)
         (dump / f"{name.replace(' ', '_')}.md").write_text(text)
-    return f"| {name} | {len(report.findings)} | {len(text):,} | {len(summary):,} |"
+    return f"| {name} | {len(report.findings)} | {len(text):,} | {len(linked):,} | {len(summary):,} |"
 
 
 def main() -> None:
     dump = Path(sys.argv[sys.argv.index("--dump") + 1]) if "--dump" in sys.argv else None
-    rows = ["| review | findings | comment (chars) | job summary (chars) |", "|---|---:|---:|---:|"]
+    rows = [
+        "| review | findings | comment (chars) | with line links | job summary (chars) |",
+        "|---|---:|---:|---:|---:|",
+    ]
     scenarios = ROOT / "tests" / "scenarios"
     with tempfile.TemporaryDirectory() as scratch:
         for folder in sorted(p for p in scenarios.iterdir() if (p / "base").is_dir()):

@@ -29,8 +29,8 @@ def test_an_index_per_table_is_one_finding_that_names_every_table_and_line() -> 
     assert unindexed.lines == (3, 6, 9)
     assert [loc.table for loc in unindexed.locations] == ["orders", "items", "invoices"]
     assert unindexed.message.startswith(
-        "`CREATE INDEX` without `CONCURRENTLY` on a table that already exists: 3 statements take SHARE "
-        "(writes wait, reads continue) on `orders` (line 3), `items` (line 6), `invoices` (line 9)."
+        "3 statements take SHARE (writes wait, reads continue) on `orders` (line 3), `items` (line 6), "
+        "`invoices` (line 9). At line 3: `CREATE INDEX orders_account_idx` builds its index without"
     )
     assert (unindexed.path, unindexed.line, unindexed.table) == ("migrations/001_case.sql", 3, "orders")
     assert len({f.rule for f in findings}) == len(findings)  # no rule twice on the file

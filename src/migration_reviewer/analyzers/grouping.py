@@ -22,12 +22,9 @@ from migration_reviewer.analyzers.sql import SqlStatement
 NAMED_IN_MESSAGE = 10
 
 
-def group_findings(
-    context: AnalysisContext, findings: Iterable[Finding], headlines: dict[str, str]
-) -> list[Finding]:
+def group_findings(context: AnalysisContext, findings: Iterable[Finding]) -> list[Finding]:
     """The findings with those of one rule on one file (at one severity: an acknowledged note stays apart
-    from the warnings) merged, in the order each group's first finding came. `headlines` gives each
-    rule's one-sentence description, by code."""
+    from the warnings) merged, in the order each group's first finding came."""
     statements = {(stmt.path, stmt.line): stmt for stmt in context.statements}
     groups: dict[tuple[str, str, Severity, bool], list[Finding]] = {}
     result: list[Finding | tuple[str, str, Severity, bool]] = []
@@ -45,7 +42,7 @@ def group_findings(
         if isinstance(item, Finding):
             merged.append(item)
         else:
-            merged.append(_merge(context, groups[item], statements, headlines.get(item[0], "")))
+            merged.append(_merge(context, groups[item], statements))
     return merged
 
 
@@ -53,7 +50,6 @@ def _merge(
     context: AnalysisContext,
     group: list[Finding],
     statements: dict[tuple[str, int], SqlStatement],
-    headline: str,
 ) -> Finding:
     members = sorted({(f.line or 0, f.table or ""): f for f in group}.values(), key=lambda f: f.line or 0)
     locations = tuple(_location(context, f, statements.get((f.path or "", f.line or 0))) for f in members)
@@ -66,7 +62,7 @@ def _merge(
     )
     if len(members) == 1:
         return merged
-    return replace(merged, message=grouped_message(headline, locations, first))
+    return replace(merged, message=grouped_message(locations, first))
 
 
 def _location(context: AnalysisContext, finding: Finding, stmt: SqlStatement | None) -> Location:
@@ -86,9 +82,9 @@ def _location(context: AnalysisContext, finding: Finding, stmt: SqlStatement | N
     )
 
 
-def grouped_message(headline: str, locations: tuple[Location, ...], first: Finding) -> str:
-    """'<what the rule finds>: 8 statements take SHARE (writes wait, reads continue) on `orders` (line 3),
-    `items` (line 6), …' and then what the rule said about the first of them."""
+def grouped_message(locations: tuple[Location, ...], first: Finding) -> str:
+    """'8 statements take SHARE (writes wait, reads continue) on `orders` (line 3), `items` (line 6), …'
+    and then what the rule said about the first of them (the rule's code and name say what it finds)."""
     tables_by_line: dict[int | None, list[str]] = {}
     for loc in locations:
         tables_by_line.setdefault(loc.line, []).extend([f"`{loc.table}`"] if loc.table else [])
@@ -111,9 +107,8 @@ def grouped_message(headline: str, locations: tuple[Location, ...], first: Findi
         count += f" take{'' if several else 's'} {mode.label} ({mode.blocks}) on"
     else:
         count += ":"
-    lead = f"{headline.rstrip('.')}: " if headline else ""
     first_place = f"At line {first.line}: " if first.line is not None else "First: "
-    return f"{lead}{count} {', '.join(places)}. {first_place}{first.message}"
+    return f"{count} {', '.join(places)}. {first_place}{first.message}"
 
 
 def _place(line: int | None, tables: list[str]) -> str:

@@ -139,8 +139,7 @@ def run_rules(context: AnalysisContext) -> list[Finding]:
             finding = context.suppressions.apply(_finding(spec, issue, choice, context))
             if finding is not None:
                 findings.append(finding)
-    headlines = {spec.code: spec.headline for spec in rules}
-    return group_findings(context, acknowledge(context, findings), headlines)
+    return group_findings(context, acknowledge(context, findings))
 
 
 def _finding(spec: RuleSpec, issue: Issue, choice: RuleChoice, context: AnalysisContext) -> Finding:

@@ -63,6 +63,7 @@ SUPPRESS_HINT = "`-- migration-reviewer: ignore <rule> <reason>` on the line bef
 PYTHON_SUPPRESS_HINT = "`# migration-reviewer: ignore <rule> <reason>` on the line before the `op.` call"
 # Rules whose advice is a setting for the whole migration: one line per file, not a finding per statement.
 TIMEOUT_RULES = ("LK022", "LK023")
+LINKED_LINES = 5  # lines of one finding named (and linked) in its entry; its folded detail lists them all
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 _SERVER = re.compile(r"https://[A-Za-z0-9.-]{1,200}(:[0-9]{1,5})?")
 
@@ -246,6 +247,7 @@ def _context(report: Report, blob: str | None = None) -> dict[str, Any]:
         impact=impact,
         first_steps=first_steps,
         timeout_rules=TIMEOUT_RULES,
+        linked_lines=LINKED_LINES,
         diagrams={s.path: mermaid.er_diagram(s.tables) for s in report.migration_sets},
         diagram_fold_tables=DIAGRAM_FOLD_TABLES,
         errors=report.count_by("error"),
