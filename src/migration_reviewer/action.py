@@ -37,7 +37,7 @@ from migration_reviewer.github_env import (
     take_secrets,
 )
 from migration_reviewer.pipeline import review
-from migration_reviewer.publishers import job_summary, outputs, pull_request
+from migration_reviewer.publishers import job_summary, outputs, pull_request, workspace_files
 from migration_reviewer.publishers.log import Log
 from migration_reviewer.renderers import comment, sarif, terminal
 from migration_reviewer.renderers import json as json_renderer
@@ -95,9 +95,7 @@ def _review_and_publish(environ: MutableMapping[str, str], runner: Runner, log: 
 
     for name, text_of in ((inputs.report_file, json_renderer.render), (inputs.sarif_file, sarif.render)):
         if name:
-            path = runner.path(name)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text_of(report), encoding="utf-8")
+            workspace_files.write(runner.path(name), text_of(report), Path(runner.workspace))
     log.untrusted(terminal.render(report))
     changed = {m.path for s in report.migration_sets for m in s.migrations if m.status != "base"}
     log.commands(render_annotations(report, changed))

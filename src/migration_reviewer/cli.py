@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migration_reviewer import __version__
 from migration_reviewer.adapters.base import Wrapping
@@ -24,9 +24,9 @@ from migration_reviewer.errors import (
     ReviewerError,
     UsageError,
 )
-from migration_reviewer.pipeline import lint, review
-from migration_reviewer.renderers import comment, json, terminal
-from migration_reviewer.report.model import Report, exit_code
+
+if TYPE_CHECKING:
+    from migration_reviewer.report.model import Report
 
 EXIT_INTERRUPTED = 130
 
@@ -284,16 +284,23 @@ def run_lint(args: argparse.Namespace) -> int:
             sources.append((name, Path(name).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read {name}: {exc}") from None
+    # Not the pipeline: lint starts once per file save or commit, and needs none of the review's rooms.
+    from migration_reviewer.linting import lint
+
     return _emit(lint(sources, settings, Wrapping(args.wrapping)), settings)
 
 
 def run_review(settings: Settings) -> int:
+    from migration_reviewer.pipeline import review
+
     progress = _progress_printer() if settings.format in (None, "terminal") and not settings.output else None
     return _emit(review(settings, progress), settings)
 
 
 def _emit(report: Report, settings: Settings) -> int:
     """Render the report where the settings say, and the exit code it earns."""
+    from migration_reviewer.report.model import exit_code
+
     text = render(report, settings)
     if settings.output:
         Path(settings.output).write_text(text, encoding="utf-8")
@@ -307,10 +314,17 @@ def _emit(report: Report, settings: Settings) -> int:
 
 
 def render(report: Report, settings: Settings) -> str:
+    # Each renderer loads only when asked for: the Markdown one brings Jinja2.
     if settings.format == "json":
+        from migration_reviewer.renderers import json
+
         return json.render(report)
     if settings.format == "markdown":
+        from migration_reviewer.renderers import comment
+
         return comment.render_comment(report, settings.template)
+    from migration_reviewer.renderers import terminal
+
     color = settings.color if settings.color is not None else _wants_color(settings)
     return terminal.render(report, color=color)
 

@@ -1,9 +1,10 @@
 """Settings, built in layers: defaults, then the repository's config file, then environment variables,
 then command-line flags. Each layer only overrides what it names.
 
-Config file: `.migration-reviewer.toml` at the repository root, or `[tool.migration-reviewer]` in
-`pyproject.toml`. Keys are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper
-case with underscores. Unknown keys are errors that name the key.
+Config file: `.migration-reviewer.toml` at the repository root (settings at the top, or under
+`[tool.migration-reviewer]` as in a pyproject), or `[tool.migration-reviewer]` in `pyproject.toml`. Keys
+are kebab-case; environment variables are `MIGRATION_REVIEWER_` + the key in upper case with underscores.
+Unknown keys are errors that name the key.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ FORMATS = ("terminal", "json", "markdown")
 FAIL_ON = ("error", "warning", "never")
 DATABASES = ("embedded", "url", "docker", "mysql", "sqlite")
 REPLAY_ROLES = ("owner", "superuser")
+PLATFORMS = ("supabase", "none")  # "none": a plain server, even for a framework that implies a platform
 ENV_PREFIX = "MIGRATION_REVIEWER_"
 
 
@@ -32,6 +34,9 @@ class MigrationDir:
     path: str
     framework: str | None = None  # adapter name; None: detect
     dialect: str | None = None  # overrides what the framework's files say
+    platform: str | None = None  # what the database provides before the first migration ("supabase")
+    baseline: str | None = None  # a schema dump (pg_dump --schema-only) the base history starts from
+    baseline_version: str | None = None  # the newest migration the dump includes, where it does not say
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,11 @@ class Settings:
     # Alembic: the project's SQLAlchemy metadata ("app.models:Base.metadata"), compared with the replay
     alembic_metadata: str | None = None
     install: tuple[str, ...] = ()  # pip requirements the project's env.py and revisions import
+    # For the single migration folder (each `migrations` entry may say its own): the platform, the schema
+    # dump its base history starts from, and the newest migration that dump includes.
+    platform: str | None = None
+    baseline: str | None = None
+    baseline_version: str | None = None
     config_file: str | None = field(default=None, compare=False)  # where file settings came from
 
 
@@ -104,6 +114,9 @@ _KEYS: dict[str, str] = {
     "seed-rows": "count",
     "alembic-metadata": "str",
     "install": "list",
+    "platform": "str",
+    "baseline": "str",
+    "baseline-version": "version",
 }
 
 
@@ -145,8 +158,14 @@ def _read_config_file(repo: Path, named: str | None = None) -> tuple[dict[str, A
 
 def _read_table(source: Path, *, in_pyproject: bool) -> tuple[dict[str, Any], str]:
     table = _load_toml(source)
+    tool = table.get("tool")
+    nested = tool.get("migration-reviewer", {}) if isinstance(tool, dict) else {}
     if in_pyproject:
-        table = table.get("tool", {}).get("migration-reviewer", {})
+        table = nested
+    elif "tool" in table and isinstance(nested, dict):
+        # The dedicated file may hold the settings at the top or, copied from a pyproject.toml, under
+        # [tool.migration-reviewer]: both forms are read.
+        table = {**{k: v for k, v in table.items() if k != "tool"}, **nested}
     if not isinstance(table, dict):
         raise ConfigError(f"{source.name}: the migration-reviewer settings must be a table")
     return {_field(key, source.name): _convert(key, value, source.name) for key, value in table.items()}, str(
@@ -191,6 +210,8 @@ def _convert(key: str, value: Any, source: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{source}: '{key}' must be a string, not {value!r}")
         return value
+    if kind == "version":
+        return parse_version(value, f"{source}: '{key}'")
     if kind == "seconds":
         return parse_seconds(value, f"{source}: '{key}'")
     if kind == "int":
@@ -229,14 +250,34 @@ def parse_migration_dir(entry: Any, source: str) -> MigrationDir:
         framework, _, path = entry.rpartition(":")
         return MigrationDir(path=path.strip("/"), framework=framework or None)
     if isinstance(entry, dict):
-        unknown = set(entry) - {"path", "framework", "dialect"}
+        unknown = set(entry) - {"path", "framework", "dialect", "platform", "baseline", "baseline-version"}
         if unknown or not isinstance(entry.get("path"), str):
             raise ConfigError(
-                f"{source}: each 'migrations' entry needs a 'path' and may have 'framework' and 'dialect'"
+                f"{source}: each 'migrations' entry needs a 'path' and may have 'framework', 'dialect', "
+                "'platform', 'baseline' and 'baseline-version'"
                 + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
             )
-        return MigrationDir(entry["path"].strip("/"), entry.get("framework"), entry.get("dialect"))
+        for key in ("framework", "dialect", "platform", "baseline"):
+            if not isinstance(entry.get(key, ""), str):
+                raise ConfigError(f"{source}: '{key}' of the 'migrations' entry {entry['path']!r} must be a "
+                                  "string")
+        version = entry.get("baseline-version")
+        return MigrationDir(
+            entry["path"].strip("/"),
+            entry.get("framework"),
+            entry.get("dialect"),
+            platform=entry.get("platform"),
+            baseline=entry.get("baseline"),
+            baseline_version=None if version is None else parse_version(version, source),
+        )
     raise ConfigError(f"{source}: 'migrations' entries are strings or tables, not {entry!r}")
+
+
+def parse_version(value: Any, what: str) -> str:
+    """A migration id as the runner writes it: `20230101000000` (a TOML number) or `"0042"`."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+        raise ConfigError(f"{what} must be a migration version such as \"20230101000000\", not {value!r}")
+    return str(value).strip()
 
 
 def parse_pg_version(value: Any, what: str) -> int:
@@ -305,13 +346,25 @@ def parse_seconds(value: Any, what: str) -> float:
 
 
 def _validate(settings: Settings) -> None:
-    choices = {"format": FORMATS, "fail_on": FAIL_ON, "database": DATABASES, "replay_role": REPLAY_ROLES}
+    choices = {
+        "format": FORMATS,
+        "fail_on": FAIL_ON,
+        "database": DATABASES,
+        "replay_role": REPLAY_ROLES,
+        "platform": PLATFORMS,
+    }
     for name, allowed in choices.items():
         value = getattr(settings, name)
         if value is not None and value not in allowed:
             raise ConfigError(f"{name.replace('_', '-')} must be one of {', '.join(allowed)}, not '{value}'")
     if settings.database == "mysql" and not (settings.database_url or "").startswith(("mysql://", "mariadb://")):
         raise ConfigError("--database mysql needs --database-url mysql://user@host:3306/database")
+    for entry in settings.migrations:
+        if entry.platform is not None and entry.platform not in PLATFORMS:
+            raise ConfigError(
+                f"migrations: platform of '{entry.path}' must be one of {', '.join(PLATFORMS)}, not "
+                f"'{entry.platform}'"
+            )
     if settings.database == "url" and not settings.database_url:
         raise ConfigError("--database url needs --database-url (e.g. postgresql://user@host:5432/postgres)")
 

@@ -11,25 +11,19 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from pathlib import PurePosixPath
 
 from migration_reviewer import __version__
 from migration_reviewer.adapters import ADAPTERS, detect_sets, load_plan
-from migration_reviewer.adapters.base import (
-    Dialect,
-    Migration,
-    MigrationSet,
-    MigrationStatus,
-    SqlScript,
-    Wrapping,
-)
+from migration_reviewer.adapters.base import Dialect, MigrationSet
+from migration_reviewer.adapters.platforms import SetSetup, with_platform
 from migration_reviewer.analyzers import run_rules
 from migration_reviewer.analyzers.context import AnalysisContext, RuleOptions, TableStats
 from migration_reviewer.analyzers.registry import rule_options
 from migration_reviewer.config import Settings
 from migration_reviewer.discovery.changeset import ChangeSet, glob_match
 from migration_reviewer.discovery.git import discover
-from migration_reviewer.errors import ConfigError, ReviewFailed, UsageError, first_line
+from migration_reviewer.errors import ConfigError, ReviewFailed
+from migration_reviewer.linting import lint, production_stats
 from migration_reviewer.replay.engine import (
     ReplayOptions,
     base_chain,
@@ -41,7 +35,7 @@ from migration_reviewer.replay.engine import (
     spared_migrations,
 )
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
-from migration_reviewer.replay.providers.base import KeptBases, mask_password
+from migration_reviewer.replay.providers.base import KeptBases
 from migration_reviewer.replay.result import SetReplay
 from migration_reviewer.replay.sessions import load_driver
 from migration_reviewer.report.build import build_report
@@ -136,10 +130,13 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
     else:
         plan = load_plan(changes)
         overrides = {}
+    setups = _set_setups(settings, plan.sets)
     selected = []
     for migration_set in plan.sets:
         if any(glob_match(migration_set.root, pattern) for pattern in settings.exclude):
             continue
+        if migration_set.root in setups:
+            migration_set = with_platform(migration_set, changes, setups[migration_set.root])
         if migration_set.root in overrides:
             try:
                 dialect = Dialect(overrides[migration_set.root])
@@ -158,6 +155,27 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
         ):
             selected.append(migration_set)
     return selected
+
+
+def _set_setups(settings: Settings, sets: Sequence[MigrationSet]) -> dict[str, SetSetup]:
+    """What the configuration says of each set's database, by root: each `migrations` entry's own keys,
+    over the top-level ones (a platform for every folder; a baseline only where there is one folder)."""
+    single = SetSetup(settings.platform, settings.baseline, settings.baseline_version)
+    if (settings.baseline or settings.baseline_version) and len(sets) > 1:
+        raise ConfigError(
+            "baseline: the repository has several migration folders; say which one starts from the dump",
+            hint='e.g. migrations = [{ path = "db/migrations", baseline = "db/schema.sql" }]',
+        )
+    setups = {s.root: single for s in sets} if single != SetSetup() else {}
+    for entry in settings.migrations:
+        if entry.platform or entry.baseline or entry.baseline_version:
+            root = entry.path.strip("/").removeprefix("./")
+            setups[root] = SetSetup(
+                entry.platform or settings.platform,
+                entry.baseline or settings.baseline,
+                entry.baseline_version or settings.baseline_version,
+            )
+    return setups
 
 
 def replay_sets(
@@ -265,41 +283,6 @@ def _kept_bases(sets: Sequence[MigrationSet], settings: Settings) -> KeptBases |
     )
 
 
-def lint(
-    sources: Sequence[tuple[str, str]], settings: Settings, wrapping: Wrapping = Wrapping.NONE
-) -> Report:
-    """The rules over plain SQL files, without git or a replay: each (path, text) is one migration of
-    one PostgreSQL set, wrapped in transactions as `wrapping` says, in the order given."""
-    options = _rule_options(settings, lambda _message: None)
-    migrations = tuple(
-        Migration(
-            id=path,
-            name=PurePosixPath(path).stem,
-            path=path,
-            status=MigrationStatus.ADDED,
-            up=(SqlScript(path, text),),
-            wrapping=wrapping,
-        )
-        for path, text in sources
-    )
-    context = AnalysisContext(
-        MigrationSet("", "sql", Dialect.POSTGRESQL, (), migrations),
-        None,
-        frozenset(path for path, _ in sources),
-        options,
-    )
-    version = context.pg_version
-    note = f"linted without a replay, for PostgreSQL {version}; transactions: {wrapping.value}"
-    migration_set = dataclasses.replace(context.migration_set, notes=(note,))
-    return build_report(
-        tool_version=__version__,
-        base="",
-        head="",
-        replays=[not_replayed(migration_set, "linted only")],
-        findings=run_rules(context),
-    )
-
-
 def _rule_options(settings: Settings, say: Progress) -> RuleOptions:
     production: Mapping[str, TableStats] = {}
     if settings.stats_from:
@@ -308,27 +291,4 @@ def _rule_options(settings: Settings, say: Progress) -> RuleOptions:
     return rule_options(settings, production)
 
 
-# Sizes only: reltuples is the planner's row estimate, kept up to date by VACUUM and ANALYZE.
-_TABLE_STATS = """
-SELECT n.nspname, c.relname, greatest(c.reltuples, 0)::bigint, pg_table_size(c.oid)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%'
-"""
-
-
-def production_stats(url: str) -> dict[str, TableStats]:
-    """Row estimates and sizes of a production database's tables, read in a read-only transaction."""
-    import psycopg  # not loaded at start-up: see replay_sets
-
-    try:
-        with psycopg.connect(url, connect_timeout=10, options="-c default_transaction_read_only=on") as conn:
-            conn.read_only = True
-            rows = conn.execute(_TABLE_STATS).fetchall()
-    except psycopg.Error as exc:
-        message = mask_password(first_line(exc))
-        raise UsageError(f"--stats-from: cannot read table sizes: {message}") from None
-    return {
-        (name if schema == "public" else f"{schema}.{name}"): TableStats(int(count), int(size))
-        for schema, name, count, size in rows
-    }
+__all__ = ["lint", "production_stats", "review"]

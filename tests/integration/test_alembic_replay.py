@@ -14,6 +14,8 @@ import pytest
 from gitrepo import make_repo
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
+from migration_reviewer.replay.alembic import _worker_user
+from migration_reviewer.replay.providers.embedded import run_as_user
 from migration_reviewer.report.model import Report
 
 INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://localhost/app\n"
@@ -109,6 +111,25 @@ def test_the_project_code_runs_without_root_rights_or_the_report_says_it_did(tmp
         assert (added, len(said)) in (("ran_as_unprivileged", 0), ("ran_as_root", 1))
     else:
         assert (added, said) == ("ran_as_unprivileged", [])
+
+
+def test_the_project_code_cannot_reach_the_servers_data_files(tmp_path: Path) -> None:
+    """As root, the code runs as nobody and the server as postgres: it reaches the cluster through the
+    socket only. (As a normal user both are that user, and nothing is kept after the review.)"""
+    upgrade = (
+        '    socket_dir = op.get_bind().engine.url.query["host"]\n'
+        '    try:\n'
+        '        os.listdir(os.path.join(socket_dir, "data"))\n'
+        '        where = "reachable"\n'
+        '    except PermissionError:\n'
+        '        where = "closed"\n'
+        '    op.create_table(f"data_{where}", sa.Column("id", sa.Integer, primary_key=True))'
+    )
+    report = reviewed(tmp_path, {"migrations/versions/r02.py": revision("r02", "r01", upgrade)})
+    [added] = [c.table for c in report.migration_sets[0].schema_changes if c.kind == "table_added"]
+    code_user, _ = _worker_user()  # None: the review's own user (the interpreter is out of reach)
+    separate = code_user is not None and code_user != run_as_user()
+    assert added == ("data_closed" if separate else "data_reachable")
 
 
 def test_twenty_revisions(tmp_path: Path) -> None:

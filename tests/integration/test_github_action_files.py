@@ -9,13 +9,14 @@ from typing import Any
 
 import yaml
 
-from migration_reviewer.cli import build_parser
+from migration_reviewer.cli import build_parser, main
 from migration_reviewer.github_env import ActionInputs
 
 ROOT = Path(__file__).parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 README = (ROOT / "README.md").read_text()
 WORKFLOWS = {path.name: yaml.safe_load(path.read_text()) for path in (ROOT / "docs/workflows").glob("*.yml")}
+OWN_WORKFLOWS = {p.name: yaml.safe_load(p.read_text()) for p in (ROOT / ".github/workflows").glob("*.yml")}
 
 # A value each input accepts that differs from its default.
 SAMPLES = {
@@ -121,6 +122,7 @@ def test_the_dockerfile_follows_the_container_action_rules() -> None:
     assert re.search(r'^ENTRYPOINT \["/[^"]+"\]$', dockerfile, re.M)
     assert "git config --system --add safe.directory" in dockerfile
     assert "DEBIAN_FRONTEND=noninteractive" in dockerfile
+    assert "pip install --require-hashes --no-deps -r /tmp/migration-reviewer/requirements.lock" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert ignored[1:4] == ["*", "!pyproject.toml", "!README.md"] and "!src/" in ignored
     for source in re.findall(r"^COPY (.+) \S+$", dockerfile, re.M):
@@ -130,11 +132,52 @@ def test_the_dockerfile_follows_the_container_action_rules() -> None:
 
 def test_the_pre_commit_hook_runs_the_lint_command_on_migration_files() -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    command, subcommand = hook["entry"].split()
+    command, *arguments = hook["entry"].split()
 
     assert command == "migration-reviewer"
-    assert build_parser().parse_args([subcommand, "x.sql"]).command == "lint"
+    assert build_parser().parse_args([*arguments, "x.sql"]).command == "lint"
     pattern = re.compile(hook["files"])
     for path in ("db/migrations/001_init.up.sql", "supabase/migrations/2024_x.sql", "drizzle/0001_x.sql"):
         assert pattern.search(path), path
     assert not pattern.search("sql/reports/monthly.sql")
+
+
+def test_every_action_a_workflow_uses_is_pinned_by_commit_and_checkouts_keep_no_token() -> None:
+    files = [*(ROOT / "docs/workflows").glob("*.yml"), *(ROOT / ".github/workflows").glob("*.yml")]
+    for path in files:
+        uses = re.findall(r"uses: (\S+)(.*)", path.read_text())
+        for action, comment in uses:
+            if action.startswith(("./", "migration-reviewer/migration-reviewer@")):
+                continue  # this repository's own action
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), (path.name, action)
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (path.name, action)
+    for name, workflow in {**WORKFLOWS, **OWN_WORKFLOWS}.items():
+        for step in _steps(workflow):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+
+
+def test_the_action_runs_the_image_the_release_publishes_for_its_major_version() -> None:
+    release = OWN_WORKFLOWS["release.yml"]
+    image = ACTION["runs"]["image"]
+    published = release["env"]["IMAGE"].replace("${{ github.repository_owner }}", "migration-reviewer")
+    assert image == f"docker://{published}:v1"
+    [build] = [s for s in release["jobs"]["image"]["steps"] if "build-push-action" in s.get("uses", "")]
+    assert build["with"]["platforms"] == "linux/amd64,linux/arm64"
+    assert build["with"]["provenance"] == "mode=max" and build["with"]["sbom"] is True
+    meta = next(s for s in release["jobs"]["image"]["steps"] if s.get("id") == "meta")
+    assert "type=semver,pattern=v{{major}}" in meta["with"]["tags"]
+    assert release["jobs"]["move-major-tag"]["needs"] == "image"
+
+
+def test_the_pre_commit_hook_fails_on_warnings_unless_relaxed_as_the_readme_says(tmp_path: Path) -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    _command, *arguments = hook["entry"].split()
+    migration = tmp_path / "migrations" / "001_drop.sql"
+    migration.parent.mkdir()
+    migration.write_text("SET lock_timeout = '2s';\nDROP TABLE legacy_sessions;\n")  # LK016: a warning only
+    relaxed = re.search(r"args: \[(.+)\]", (ROOT / "README.md").read_text())
+    assert relaxed is not None, "the README shows how to relax the hook"
+
+    assert main([*arguments, str(migration)]) == 1
+    assert main([*arguments, *[a.strip() for a in relaxed.group(1).split(",")], str(migration)]) == 0

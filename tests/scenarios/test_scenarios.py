@@ -38,9 +38,10 @@ def _tree(folder: Path) -> dict[str, str | bytes]:
     return files
 
 
-# Said when the review runs as root and this Python is out of the unprivileged user's reach: it depends on
-# the machine, not on the scenario (tests/unit/replay/test_alembic_sandbox.py covers it).
-_MACHINE_NOTE = "the Alembic revisions ran as root"
+# Said when the review runs as root and this Python is out of the unprivileged user's reach, or as a normal
+# user where the system allows no user namespaces: it depends on the machine, not on the scenario
+# (tests/unit/replay/test_alembic_sandbox.py and test_code_sandbox.py cover it).
+_MACHINE_NOTE = "the Alembic revisions ran as "
 
 
 def _normalise(report: dict[str, Any]) -> dict[str, Any]:
@@ -113,3 +114,19 @@ def test_scenario(name: str, tmp_path: Path) -> None:
         assert all(kept)
     assert _normalise(again.to_dict()) == json.loads(expected_json.read_text())
     shutil.rmtree(repo, ignore_errors=True)
+
+
+def test_a_change_blocked_by_its_base_is_incomplete_and_never_passes(tmp_path: Path) -> None:
+    """The knock-on scenario's report fails the check under every fail-on but "never", and its comment
+    says the change was not reviewed instead of blaming it."""
+    from migration_reviewer.report.model import exit_code
+
+    folder = HERE / "base_history_knock_ons"
+    repo = make_repo(tmp_path / "repo", _tree(folder / "base"), dict(_tree(folder / "head")))
+    git(repo, "checkout", "-q", "feature")
+    report = review(load_settings(str(repo), {"base": "main", "head": "feature", "cache": False}, environ={}))
+    assert report.verdict.value == "incomplete"
+    assert [exit_code(report, level) for level in ("error", "warning", "never")] == [1, 1, 0]
+    assert not [f for f in report.findings if f.rule == "RP001"]
+    text = comment.render_comment(report)
+    assert "Not reviewed: the base history does not replay here" in text

@@ -4,7 +4,7 @@ people number them, and comparing the two sides of a change."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
@@ -16,8 +16,9 @@ from migration_reviewer.adapters.base import (
     PlanProblem,
     ProblemKind,
     SqlScript,
+    Wrapping,
 )
-from migration_reviewer.discovery.changeset import RepoTree
+from migration_reviewer.discovery.changeset import ChangeSet, RepoTree
 
 # What a runner compares versions by. Keys of one set always have the same type at each position (see
 # `natural_key`), so comparing two of them never mixes a number with a text.
@@ -123,6 +124,35 @@ class Side:
         if skip:
             self.unusable.add(migration_id)
 
+    def add_files(
+        self,
+        tree: RepoTree,
+        *,
+        migration_id: str,
+        name: str,
+        up_path: str,
+        down_path: str | None,
+        wrapping: Wrapping,
+        key: OrderKey,
+        repeatable: bool = False,
+    ) -> None:
+        """Adds a migration whose up file (and down file, where it has one) the runner sends as they are;
+        an unreadable up file leaves it out (`read` says why)."""
+        up = self.script(tree, up_path, migration_id)
+        if up is None:
+            return
+        migration = Migration(
+            id=migration_id,
+            name=name,
+            path=up_path,
+            status=MigrationStatus.BASE,
+            up=up,
+            down=self.script(tree, down_path, migration_id) if down_path else None,
+            wrapping=wrapping,
+            files=(up_path, down_path) if down_path else (up_path,),
+        )
+        self.add(migration, key, repeatable=repeatable)
+
     def script(self, tree: RepoTree, path: str, migration_id: str) -> tuple[SqlScript, ...] | None:
         """The whole file as one script, or None when it is unreadable (see `read`)."""
         text = self.read(tree, path, migration_id)
@@ -145,6 +175,27 @@ class RunnerWords:
     edited: str
     deleted: str
     out_of_order: str
+
+
+def folders_where(tree: RepoTree, holds_migrations: Callable[[str, tuple[str, ...]], bool]) -> list[str]:
+    """The folders of `tree` (outside third-party ones) whose files, by folder and names, a framework
+    claims."""
+    return [folder for folder, names in files_by_dir(tree).items() if holds_migrations(folder, names)]
+
+
+def load_sides(
+    changes: ChangeSet,
+    read_side: Callable[[RepoTree], Side],
+    *,
+    root: str,
+    framework: str,
+    dialect: Dialect,
+    words: RunnerWords,
+    notes: Sequence[str] = (),
+) -> MigrationSet:
+    """Both sides of one folder read the same way (`read_side`), then compared (`build_set`)."""
+    return build_set(root=root, framework=framework, dialect=dialect, base=read_side(changes.base),
+                     head=read_side(changes.head), words=words, notes=notes)
 
 
 def build_set(

@@ -122,6 +122,21 @@ class CodeRunner:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """A schema dump the base history starts from instead of an empty database (a squashed history, or
+    dbmate's `db/schema.sql`): only the base migrations it does not include are replayed on top of it.
+
+    `versions`: the ids of the migrations the dump includes. `fallback`: the framework keeps the dump
+    anyway (dbmate), so it is used only where the history does not replay from zero; a dump the
+    configuration names is always used."""
+
+    path: str
+    text: str
+    versions: frozenset[str]
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
 class MigrationSet:
     """One migration directory of one framework, as both sides of the change see it."""
 
@@ -134,6 +149,10 @@ class MigrationSet:
     notes: tuple[str, ...] = field(default=())  # facts worth showing a reviewer, e.g. "dialect from the path"
     runner: CodeRunner | None = None  # set where replay must run the framework's own runner (Alembic)
     schema_files: tuple[SchemaFile, ...] = ()
+    # What the database provides before the first migration: the platform's own schemas, roles and
+    # functions ("supabase"), and a schema dump the base history starts from. See adapters/platforms.py.
+    platform: str | None = None
+    baseline: Baseline | None = None
 
     @property
     def new_migrations(self) -> tuple[Migration, ...]:

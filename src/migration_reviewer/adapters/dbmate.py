@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from migration_reviewer.adapters._common import (
     RunnerWords,
     Side,
-    build_set,
     dialect_from_path,
-    files_by_dir,
     files_in,
+    folders_where,
     join,
+    load_sides,
     split_lines,
 )
 from migration_reviewer.adapters.base import (
@@ -53,20 +53,21 @@ class DbmateAdapter:
     def detect(self, tree: RepoTree) -> list[str]:
         # Every dbmate migration has the marker: a few files of a folder tell, without reading a long
         # history of another framework's files.
-        return [
-            folder
-            for folder, names in files_by_dir(tree).items()
-            if any(_has_up_marker(tree, join(folder, n)) for n in sorted(filter(_FILE.fullmatch, names))[:3])
-        ]
+        return folders_where(
+            tree,
+            lambda folder, names: any(
+                _has_up_marker(tree, join(folder, n)) for n in sorted(filter(_FILE.fullmatch, names))[:3]
+            ),
+        )
 
     def load(self, root: str, changes: ChangeSet) -> MigrationSet:
         dialect = dialect_from_path(root)
-        return build_set(
+        return load_sides(
+            changes,
+            lambda tree: _read_side(tree, root),
             root=root,
             framework=self.name,
             dialect=dialect,
-            base=_read_side(changes.base, root),
-            head=_read_side(changes.head, root),
             words=_WORDS,
             notes=(f"dbmate takes the database from DATABASE_URL: assumed {dialect} from the folder path",),
         )

@@ -13,17 +13,15 @@ import re
 from migration_reviewer.adapters._common import (
     RunnerWords,
     Side,
-    build_set,
     dialect_from_path,
-    files_by_dir,
     files_in,
+    folders_where,
     join,
+    load_sides,
 )
 from migration_reviewer.adapters.base import (
     Dialect,
-    Migration,
     MigrationSet,
-    MigrationStatus,
     ProblemKind,
     Wrapping,
 )
@@ -47,25 +45,26 @@ class GolangMigrateAdapter:
     name = "golang-migrate"
 
     def detect(self, tree: RepoTree) -> list[str]:
-        return [
-            folder
-            for folder, names in files_by_dir(tree).items()
-            if any((m := _FILE.fullmatch(n)) and m[3] == "up" and m[4] == "sql" for n in names)
-        ]
+        return folders_where(tree, lambda _, names: any(map(_is_sql_up_file, names)))
 
     def load(self, root: str, changes: ChangeSet) -> MigrationSet:
         dialect = dialect_from_path(root)
         wrapping = Wrapping.PER_MIGRATION if dialect is Dialect.SQLITE else Wrapping.SCRIPT
-        return build_set(
+        return load_sides(
+            changes,
+            lambda tree: _read_side(tree, root, wrapping),
             root=root,
             framework=self.name,
             dialect=dialect,
-            base=_read_side(changes.base, root, wrapping),
-            head=_read_side(changes.head, root, wrapping),
             words=_WORDS,
             notes=(f"golang-migrate does not record the database type: assumed {dialect} from the folder "
                    "path",),
         )
+
+
+def _is_sql_up_file(name: str) -> bool:
+    match = _FILE.fullmatch(name)
+    return match is not None and match[3] == "up" and match[4] == "sql"
 
 
 def _read_side(tree: RepoTree, root: str, wrapping: Wrapping) -> Side:
@@ -104,22 +103,7 @@ def _read_side(tree: RepoTree, root: str, wrapping: Wrapping) -> Side:
                          join(root, down_files[0][0]))
             continue
         up_name, title = up_files[0]
-        up_path = join(root, up_name)
-        down_path = join(root, down_files[0][0]) if down_files else None
-        up = side.script(tree, up_path, migration_id)
-        if up is None:
-            continue
-        side.add(
-            Migration(
-                id=migration_id,
-                name=title,
-                path=up_path,
-                status=MigrationStatus.BASE,
-                up=up,
-                down=side.script(tree, down_path, migration_id) if down_path else None,
-                wrapping=wrapping,
-                files=(up_path, down_path) if down_path else (up_path,),
-            ),
-            (version,),
-        )
+        side.add_files(tree, migration_id=migration_id, name=title, up_path=join(root, up_name),
+                       down_path=join(root, down_files[0][0]) if down_files else None, wrapping=wrapping,
+                       key=(version,))
     return side

@@ -15,17 +15,15 @@ from migration_reviewer.adapters._common import (
     OrderKey,
     RunnerWords,
     Side,
-    build_set,
     dialect_from_path,
-    files_by_dir,
     files_in,
+    folders_where,
     join,
+    load_sides,
     natural_key,
 )
 from migration_reviewer.adapters.base import (
-    Migration,
     MigrationSet,
-    MigrationStatus,
     ProblemKind,
     Wrapping,
 )
@@ -64,12 +62,11 @@ class PlainSqlAdapter:
     name = "plain-sql"
 
     def detect(self, tree: RepoTree) -> list[str]:
-        return [
-            folder
-            for folder, names in files_by_dir(tree).items()
-            if _NOT_MIGRATIONS.isdisjoint(folder.lower().split("/"))
-            and any(_NUMBERED.fullmatch(n) for n in names)
-        ]
+        return folders_where(
+            tree,
+            lambda folder, names: _NOT_MIGRATIONS.isdisjoint(folder.lower().split("/"))
+            and any(_NUMBERED.fullmatch(n) for n in names),
+        )
 
     def load(self, root: str, changes: ChangeSet) -> MigrationSet:
         dialect = dialect_from_path(root)
@@ -77,12 +74,12 @@ class PlainSqlAdapter:
         # One naming scheme for both sides, so that ids match: the head's, unless the folder is gone there.
         flyway = any(_FLYWAY.fullmatch(n) for n in head_names or _sql_names(changes.base, root))
         read_side = _flyway_side if flyway else _numbered_side
-        return build_set(
+        return load_sides(
+            changes,
+            lambda tree: read_side(tree, root),
             root=root,
             framework=self.name,
             dialect=dialect,
-            base=read_side(changes.base, root),
-            head=read_side(changes.head, root),
             words=_FLYWAY_WORDS if flyway else _NUMBERED_WORDS,
             notes=(_FLYWAY_NOTE if flyway else _NUMBERED_NOTE,
                    f"the folder does not say which database it is for: assumed {dialect} from its path"),
@@ -168,22 +165,9 @@ def _add(
     title: str, key: OrderKey, repeatable: bool = False,
 ) -> None:
     """Adds one migration whose files run as they are, each statement on its own."""
-    up_path = join(root, up_name)
-    down_path = join(root, down_name) if down_name else None
-    up = side.script(tree, up_path, migration_id)
-    if up is None:
-        return
-    migration = Migration(
-        id=migration_id,
-        name=title,
-        path=up_path,
-        status=MigrationStatus.BASE,
-        up=up,
-        down=side.script(tree, down_path, migration_id) if down_path else None,
-        wrapping=Wrapping.NONE,
-        files=(up_path, down_path) if down_path else (up_path,),
-    )
-    side.add(migration, key, repeatable=repeatable)
+    side.add_files(tree, migration_id=migration_id, name=title, up_path=join(root, up_name),
+                   down_path=join(root, down_name) if down_name else None, wrapping=Wrapping.NONE, key=key,
+                   repeatable=repeatable)
 
 
 def _flyway_version(text: str) -> tuple[int, ...]:

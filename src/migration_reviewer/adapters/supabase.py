@@ -12,16 +12,14 @@ import re
 from migration_reviewer.adapters._common import (
     RunnerWords,
     Side,
-    build_set,
-    files_by_dir,
     files_in,
+    folders_where,
     join,
+    load_sides,
 )
 from migration_reviewer.adapters.base import (
     Dialect,
-    Migration,
     MigrationSet,
-    MigrationStatus,
     ProblemKind,
     Wrapping,
 )
@@ -44,22 +42,15 @@ class SupabaseAdapter:
     name = "supabase"
 
     def detect(self, tree: RepoTree) -> list[str]:
-        return [
-            folder
-            for folder, names in files_by_dir(tree).items()
-            if (folder == "supabase/migrations" or folder.endswith("/supabase/migrations"))
-            and any(n.endswith(".sql") for n in names)
-        ]
+        return folders_where(
+            tree,
+            lambda folder, names: (folder == "supabase/migrations" or folder.endswith("/supabase/migrations"))
+            and any(n.endswith(".sql") for n in names),
+        )
 
     def load(self, root: str, changes: ChangeSet) -> MigrationSet:
-        return build_set(
-            root=root,
-            framework=self.name,
-            dialect=Dialect.POSTGRESQL,
-            base=_read_side(changes.base, root),
-            head=_read_side(changes.head, root),
-            words=_WORDS,
-        )
+        return load_sides(changes, lambda tree: _read_side(tree, root), root=root, framework=self.name,
+                          dialect=Dialect.POSTGRESQL, words=_WORDS)
 
 
 def _read_side(tree: RepoTree, root: str) -> Side:
@@ -77,20 +68,6 @@ def _read_side(tree: RepoTree, root: str) -> Side:
         if len(matches) > 1:
             side.duplicate(version, [join(root, m[0]) for m in matches], _DUPLICATE, skip=False)
         match = matches[0]
-        path = join(root, match[0])
-        up = side.script(tree, path, version)
-        if up is None:
-            continue
-        side.add(
-            Migration(
-                id=version,
-                name=match[2],
-                path=path,
-                status=MigrationStatus.BASE,
-                up=up,
-                wrapping=Wrapping.PER_MIGRATION,
-                files=(path,),
-            ),
-            (match[0],),
-        )
+        side.add_files(tree, migration_id=version, name=match[2], up_path=join(root, match[0]),
+                       down_path=None, wrapping=Wrapping.PER_MIGRATION, key=(match[0],))
     return side

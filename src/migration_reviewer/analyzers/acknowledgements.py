@@ -10,9 +10,10 @@ decision and who took it, and the verdict no longer counts it. Ignore directives
 (they silence a finding outright: suppressions.py); other comments ("add the email column") are not
 either.
 
-**A guarded repair migration.** A migration in which every schema change checks first (`IF NOT EXISTS`,
-`IF EXISTS`, or a DO block that looks the object up in the catalog before changing it) is safe to re-run:
-where the object is already there it does nothing. Its lock findings become notes that say so, once per
+**A guarded repair migration.** A migration in which every schema change checks first (`CREATE … IF NOT
+EXISTS`, `ADD COLUMN IF NOT EXISTS`, or a DO block that looks the object up in the catalog before changing
+it) is safe to re-run: where the object is already there it does nothing. A `DROP … IF EXISTS` is no such
+guard (re-run or not, it destroys what is there). Its lock findings become notes that say so, once per
 rule; they still name the lock each statement takes where the object is missing.
 """
 
@@ -51,8 +52,8 @@ _CREATE_IF_NOT_EXISTS = {
     "CreateTableAsStmt",
 }
 GUARDED_NOTE = (
-    "Guarded, so safe to re-run: every change of this migration checks first (IF NOT EXISTS, IF EXISTS, "
-    "or a catalog lookup) and does nothing where the object is there. Where it is missing: "
+    "Guarded, so safe to re-run: every change of this migration checks first (IF NOT EXISTS or a catalog "
+    "lookup) and does nothing where the object is there. Where it is missing: "
 )
 
 
@@ -99,10 +100,11 @@ def is_guarded(stmt: SqlStatement) -> bool:
     body = stmt.body
     if stmt.kind in _CREATE_IF_NOT_EXISTS:
         return bool(body.get("if_not_exists"))
-    if stmt.kind == "DropStmt":
-        return bool(body.get("missing_ok"))
-    if stmt.kind == "AlterTableStmt":
-        return bool(stmt.alter_commands) and all(cmd.get("missing_ok") for cmd in stmt.alter_commands)
+    if stmt.kind == "AlterTableStmt":  # ADD COLUMN IF NOT EXISTS; a DROP … IF EXISTS still destroys
+        return bool(stmt.alter_commands) and all(
+            cmd.get("missing_ok") and str(cmd.get("subtype", "")).startswith("AT_Add")
+            for cmd in stmt.alter_commands
+        )
     if stmt.kind == "DoStmt":
         return bool(_CATALOG_CHECK.search(stmt.statement.text))
     return False

@@ -42,6 +42,19 @@ class Location:
 
 
 @dataclass(frozen=True)
+class KnockOn:
+    """A later migration that fails only because of the one a finding is about (its root cause)."""
+
+    path: str
+    line: int | None
+    message: str  # the server's own words
+    changed: bool = False  # one of the change's migrations, not the base history's
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "message": self.message, "changed": self.changed}
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str  # code, e.g. "RP001"
     name: str  # kebab-case rule name
@@ -55,6 +68,7 @@ class Finding:
     confirmed_by_replay: bool = False
     statement: str | None = None  # the SQL the finding is about, shown in the comment
     migration_set: str | None = None  # the root of the migration set it belongs to
+    knock_ons: tuple[KnockOn, ...] = ()  # later migrations that fail because of this one (RP002)
     # Every statement of one migration file this rule found (a finding is one rule on one file); path,
     # line, table and statement above are those of the first.
     locations: tuple[Location, ...] = ()
@@ -83,3 +97,4 @@ class Issue:
     confirmed_by_replay: bool = False
     statement: str | None = None
     severity: Severity | None = None  # None: the rule's default
+    knock_ons: tuple[KnockOn, ...] = ()

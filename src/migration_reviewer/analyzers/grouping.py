@@ -51,7 +51,9 @@ def _merge(
     group: list[Finding],
     statements: dict[tuple[str, int], SqlStatement],
 ) -> Finding:
-    members = sorted({(f.line or 0, f.table or ""): f for f in group}.values(), key=lambda f: f.line or 0)
+    # The same statement may be found twice for different reasons (two columns of one CREATE TABLE):
+    # only exact repeats go.
+    members = sorted({(f.line, f.table, f.message): f for f in group}.values(), key=lambda f: f.line or 0)
     locations = tuple(_location(context, f, statements.get((f.path or "", f.line or 0))) for f in members)
     first = members[0]
     merged = replace(
@@ -62,7 +64,13 @@ def _merge(
     )
     if len(members) == 1:
         return merged
+    if len({f.line for f in members}) == 1:  # one statement: what the rule said of each part of it
+        return replace(merged, message=" ".join(_sentence(f.message) for f in members))
     return replace(merged, message=grouped_message(locations, first))
+
+
+def _sentence(message: str) -> str:
+    return message if message.endswith((".", ")", "…")) else message + "."
 
 
 def _location(context: AnalysisContext, finding: Finding, stmt: SqlStatement | None) -> Location:
@@ -87,7 +95,9 @@ def grouped_message(locations: tuple[Location, ...], first: Finding) -> str:
     and then what the rule said about the first of them (the rule's code and name say what it finds)."""
     tables_by_line: dict[int | None, list[str]] = {}
     for loc in locations:
-        tables_by_line.setdefault(loc.line, []).extend([f"`{loc.table}`"] if loc.table else [])
+        named = tables_by_line.setdefault(loc.line, [])
+        if loc.table and f"`{loc.table}`" not in named:
+            named.append(f"`{loc.table}`")
     lines = list(tables_by_line)
     more = f", {len(lines) - NAMED_IN_MESSAGE} more" if len(lines) > NAMED_IN_MESSAGE else ""
     one_table = {t for tables in tables_by_line.values() for t in tables}

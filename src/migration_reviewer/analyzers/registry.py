@@ -158,6 +158,7 @@ def _finding(spec: RuleSpec, issue: Issue, choice: RuleChoice, context: Analysis
         confirmed_by_replay=issue.confirmed_by_replay,
         statement=issue.statement,
         migration_set=context.migration_set.root,
+        knock_ons=issue.knock_ons,
     )
 
 

@@ -288,3 +288,30 @@ def _timeout_settings(kind: str, body: Node) -> Iterator[tuple[str, int | None, 
             args = [constant(a) for a in call.get("args", ())]
             if len(args) == 3 and args[0] in _TIMEOUTS:
                 yield str(args[0]), duration_ms(args[1]), bool(args[2])
+
+
+def always_true(where: Node | None) -> bool:
+    """Whether a row filter keeps every row, as written: no WHERE, `WHERE true`, `1 = 1`, `id IS NOT NULL`
+    (a key is never NULL), and AND/OR of those. Conservative: False for any real condition."""
+    if not where:
+        return True
+    if tag(where) in ("A_Const", "TypeCast"):
+        return constant(where) is True
+    if tag(where) == "A_Expr":
+        expr = where["A_Expr"]
+        if expr.get("kind") != "AEXPR_OP" or strings(expr.get("name")) != ["="]:
+            return False
+        left, right = constant(expr.get("lexpr", {})), constant(expr.get("rexpr", {}))
+        return left is not None and left == right and type(left) is type(right)
+    if tag(where) == "NullTest":
+        test = where["NullTest"]
+        column = strings(fields(test.get("arg", {}), "ColumnRef").get("fields"))
+        return test.get("nulltesttype") == "IS_NOT_NULL" and column[-1:] == ["id"]
+    if tag(where) == "BoolExpr":
+        expr = where["BoolExpr"]
+        args = expr.get("args", ())
+        if expr.get("boolop") == "AND_EXPR":
+            return all(always_true(arg) for arg in args)
+        if expr.get("boolop") == "OR_EXPR":
+            return any(always_true(arg) for arg in args)
+    return False

@@ -13,6 +13,7 @@ _VERDICT = {
     "pass": ("green", "PASS  migrations look safe"),
     "warn": ("yellow", "WARN  migrations need a careful look"),
     "fail": ("red", "FAIL  migrations will cause trouble"),
+    "incomplete": ("yellow", "INCOMPLETE  the change could not be reviewed on a complete base"),
 }
 _OUTCOME_COLOR = {"applied": "green", "failed": "red", "rolled-back": "yellow", "not-run": "dim"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import select
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.discovery.changeset import RepoTree
 from migration_reviewer.errors import DatabaseUnavailable
+from migration_reviewer.replay import code_sandbox
 from migration_reviewer.replay.alembic_runner import OWN_ENV
 from migration_reviewer.replay.engine import ReplayOptions, baseline, not_replayed
 from migration_reviewer.replay.providers.base import Database, Server
@@ -68,6 +70,7 @@ RUN_TIMEOUT_S = 600
 # Offline mode needs only the dialect: nothing connects.
 _OFFLINE_URLS = {Dialect.POSTGRESQL: "postgresql://", Dialect.MYSQL: "mysql://", Dialect.SQLITE: "sqlite://"}
 _RUNNER = "migration_reviewer.replay.alembic_runner"
+CODE_USER = "nobody"  # runs the project's Python when the review runs as root
 
 
 @dataclass
@@ -171,6 +174,7 @@ class _Worker:
         self.log = log
         self.user = user
         self.site = site
+        self.stage: Path | None = None  # the empty folder its confinement was set up in
 
     @classmethod
     def start(cls, user: RunAs | None, site: Path | None) -> _Worker:
@@ -181,21 +185,27 @@ class _Worker:
             environment["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         descriptor, log_name = tempfile.mkstemp(prefix="mr-alembic-", suffix=".log")
         reply, write_end = os.pipe()
+        # -P: nothing of the folder it starts in is importable; the project's folder is added later.
+        command = [sys.executable, "-P", "-m", _RUNNER, str(write_end)]
+        command, stage = _confined(command, user, site)
         try:
             process = subprocess.Popen(
-                # -P: nothing of the folder it starts in is importable; the project's folder is added later.
-                [sys.executable, "-P", "-m", _RUNNER, str(write_end)], cwd="/", env=environment,
+                command, cwd="/", env=environment,
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=descriptor, text=True,
                 pass_fds=(write_end,), **user_arguments(user),
             )
         except BaseException:
             os.close(reply)
             os.unlink(log_name)
+            if stage is not None:
+                stage.rmdir()
             raise
         finally:
             os.close(write_end)
             os.close(descriptor)
-        return cls(process, reply, Path(log_name), user, site)
+        worker = cls(process, reply, Path(log_name), user, site)
+        worker.stage = stage
+        return worker
 
     def serve(self, folder: Path, workspace: _Workspace) -> None:
         """The project to serve: its files, and the home its code sees."""
@@ -235,6 +245,9 @@ class _Worker:
             self.process.wait()
         os.close(self.reply)
         self.log.unlink(missing_ok=True)
+        if self.stage is not None:
+            with suppress(OSError):
+                self.stage.rmdir()
 
 
 # Workers started ahead of need (`spare_worker`), for the first project whose user and packages they fit.
@@ -275,6 +288,17 @@ def _take_spare(workspace: _Workspace) -> _Worker | None:
     return None
 
 
+def _confined(command: list[str], user: RunAs | None, site: Path | None) -> tuple[list[str], Path | None]:
+    """`command` in namespaces of its own (code_sandbox), where the review runs as a normal user and
+    they can be made; and the folder made for setting them up, to remove once it ended."""
+    if user is not None or not code_sandbox.available():
+        return command, None
+    stage = Path(tempfile.mkdtemp(prefix="mr-confine-", dir=default_temp_root()))
+    hidden = code_sandbox.hidden_folders()
+    kept = code_sandbox.kept_folders(hidden, [site] if site is not None else [])
+    return code_sandbox.confine(command, stage, kept, hidden), stage
+
+
 def _without_credentials() -> dict[str, str]:
     """Our environment without any credential: the project's code runs in it."""
     return {k: v for k, v in os.environ.items() if not k.startswith(_SECRET_PREFIXES)}
@@ -300,8 +324,8 @@ class _Workspace:
 @contextmanager
 def _workspace(runner: CodeRunner, notes: list[str]) -> Iterator[_Workspace]:
     """A temporary folder for one replay. When the review runs as root, the project's Python (its
-    revisions and env.py, and pip for `install`) runs as the unprivileged user the embedded server runs
-    as, in a folder of that user's: it can read the reviewer's files no more than the migrations can."""
+    revisions and env.py, and pip for `install`) runs as an unprivileged user (`_code_user`), in a
+    folder of that user's: it can read the reviewer's files no more than the migrations can."""
     user, why = _worker_user()
     if why:
         notes.append(why)
@@ -321,11 +345,11 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
     root but cannot hand it to one: that user must reach `folders`, by default this interpreter's and
     its libraries'."""
     try:
-        user = run_as_user()
+        user = _code_user()
     except DatabaseUnavailable:
         return None, "the Alembic revisions ran as root: there is no postgres or nobody user to run them as"
     if user is None:
-        return None, None
+        return None, (None if code_sandbox.available() else code_sandbox.UNAVAILABLE_NOTE)
     if folders is None:
         folders = [Path(sys.executable).resolve().parent, *(Path(p) for p in sys.path if os.path.isdir(p))]
     closed = next((folder for folder in folders if not user.can_enter(folder)), None)
@@ -338,9 +362,24 @@ def _worker_user(folders: Sequence[Path] | None = None) -> tuple[RunAs | None, s
     return user, None
 
 
+def _code_user() -> RunAs | None:
+    """Who runs the project's Python when we are root (None: we are not). `nobody` rather than the
+    server's user where they differ: then that code reaches the cluster only through its socket, as the
+    replay role, and cannot touch the server's data files or processes."""
+    server = run_as_user()
+    if server is None:
+        return None
+    try:
+        entry = pwd.getpwnam(CODE_USER)
+    except KeyError:
+        return server
+    return RunAs(CODE_USER, entry.pw_uid, entry.pw_gid)
+
+
 def replay_revisions(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
     """The base history, then each experiment on a copy of it. Nothing of it is kept for a later review:
-    the project's code ran as the user that runs the server, and could have changed anything there."""
+    the project's code ran against the server (and, where the review is not root, as the user that runs
+    it), and could have changed anything there."""
     runner = migration_set.runner
     assert runner is not None
     if migration_set.dialect is Dialect.MYSQL:
@@ -609,12 +648,17 @@ def _install(requirements: Sequence[str], workspace: _Workspace) -> tuple[Path |
     if not requirements:
         return None, None
     site = workspace.folder / "site"
-    completed = subprocess.run(
+    command, stage = _confined(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
-         "--target", str(site), *requirements],
-        env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
-        timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
-    )
+         "--target", str(site), *requirements], workspace.user, None)
+    try:
+        completed = subprocess.run(
+            command, env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
+            timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
+        )
+    finally:
+        if stage is not None:
+            stage.rmdir()
     if completed.returncode != 0:
         error = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]
         return None, f"`install` failed ({error}): the revisions ran without {', '.join(requirements)}"

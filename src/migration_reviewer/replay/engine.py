@@ -20,9 +20,19 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, SqlScript, Wrapping
+from migration_reviewer.adapters.base import Baseline as SchemaDump
+from migration_reviewer.adapters.base import (
+    Dialect,
+    Migration,
+    MigrationSet,
+    MigrationStatus,
+    SqlScript,
+    Wrapping,
+)
 from migration_reviewer.errors import DatabaseUnavailable
-from migration_reviewer.replay.providers.base import Database, Server
+from migration_reviewer.replay.bookkeeping import Bookkeeping, bookkeeping_for
+from migration_reviewer.replay.platforms import platform_script, platform_version, sections
+from migration_reviewer.replay.providers.base import AdminScripts, Database, Server
 from migration_reviewer.replay.result import (
     LockTaken,
     MigrationRun,
@@ -45,6 +55,7 @@ from migration_reviewer.replay.sessions.base import (
 )
 from migration_reviewer.replay.statements import (
     Statement,
+    controls_own_transactions,
     is_transaction_control,
     may_need_own_transaction,
     referenced_tables,
@@ -77,11 +88,22 @@ def not_replayed(migration_set: MigrationSet, reason: str) -> SetReplay:
 def base_chain(migration_set: MigrationSet) -> list[str]:
     """The key of each first part of the base history: entry k stands for the first k base migrations (and
     the framework and dialect: every migration's id, wrapping and text), entry -1 for the whole; any edit
-    gives other keys from there on. A base kept after k migrations holds a first part of this history when
-    its key is entry k: the newer migrations can be replayed on top."""
+    gives other keys from there on. The platform and a configured baseline come before the first
+    migration: a change of either changes every key. A base kept after k migrations holds a first part of
+    this history when its key is entry k: the newer migrations can be replayed on top."""
     digest = hashlib.sha256()
     for part in (migration_set.framework, migration_set.dialect.value):
         digest.update(part.encode() + b"\0")
+    # What the database held before the first migration: the platform (its SQL is ours and may change
+    # between versions of the tool) and the dump the history starts from.
+    if migration_set.platform is not None:
+        digest.update(f"platform\0{migration_set.platform}\0{platform_version(migration_set.platform)}\0".encode())
+    # A dump kept by the framework (dbmate's, rewritten with every migration) is only used where the history
+    # fails from an empty database, and a base that fails is not kept: it stays out of the key, so a kept
+    # base still takes the base branch's newer migrations on top.
+    if (dump := migration_set.baseline) is not None and not dump.fallback:
+        digest.update(f"baseline\0{sorted(dump.versions)}\0".encode())
+        digest.update(dump.text.encode() + b"\0")
     chain = [digest.hexdigest()]
     for migration in migration_set.base_migrations:
         digest = hashlib.sha256(chain[-1].encode())
@@ -107,9 +129,17 @@ class KeptBase:
     migrations: int
     key: str
     schema: SchemaSnapshot
+    from_baseline: bool = False  # the history started from the set's schema dump
+    replay_notes: tuple[str, ...] = ()  # what the replay that made it said of the platform and the dump
 
     def to_note(self) -> str:
-        return json.dumps({"migrations": self.migrations, "key": self.key, "schema": self.schema.to_dict()})
+        return json.dumps({
+            "migrations": self.migrations,
+            "key": self.key,
+            "schema": self.schema.to_dict(),
+            "from_baseline": self.from_baseline,
+            "replay_notes": list(self.replay_notes),
+        })
 
 
 def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptions) -> SetReplay:
@@ -127,7 +157,11 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
         # module builds on this one.
         from migration_reviewer.replay.alembic import replay_revisions
 
-        return replay_revisions(migration_set, server, options)
+        replay = replay_revisions(migration_set, server, options)
+        if migration_set.platform is not None or migration_set.baseline is not None:
+            replay.notes.append("the platform and baseline settings are not applied to a history the "
+                                "framework's own runner replays (Alembic): it starts from an empty database")
+        return replay
     result = SetReplay(migration_set, provider=server.provider, server_version=server.server_version)
     new = migration_set.new_migrations
     root = migration_set.root or "."
@@ -147,29 +181,27 @@ def replay_set(migration_set: MigrationSet, server: Server, options: ReplayOptio
     keep = server.keeps_this_run
     notes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="note")
     try:
+        if kept is not None:
+            result.notes += kept.replay_notes
         if kept is not None and not newer:
             result.before = kept.schema
+            result.baseline = migration_set.baseline if kept.from_baseline else None
         else:
-            with open_session(base, options.statement_timeout_ms) as session:
-                since = baseline(session, kept.schema) if kept is not None else None
-                count = len(newer)
-                if kept is None:
-                    options.say(f"replaying the base history of {root}: {counted(count, 'migration')}")
-                started = time.perf_counter()
-                result.base_runs = _apply_base_history(
-                    session,
-                    newer,
-                    migration_set.dialect,
-                    lambda done: options.say(f"replayed {done} of {count} base migrations of {root}"),
-                )
-                result.base_duration_ms = (time.perf_counter() - started) * 1000
-                result.before = session.introspect(since)
+            if kept is None:
+                options.say(f"replaying the base history of {root}: {counted(len(newer), 'migration')}")
+            started = time.perf_counter()
+            base = _replay_base(server, base, migration_set, newer, kept, options, result)
+            result.base_duration_ms = (time.perf_counter() - started) * 1000
+        assert result.before is not None
         noting = None
         if result.base_failures:
             keep = False  # a base that did not replay cleanly is not worth keeping
         elif keep and (kept is None or newer):
             # Written out while the experiments run: their threads mostly wait for the server meanwhile.
-            noting = notes.submit(KeptBase(len(chain) - 1, chain[-1], result.before).to_note)
+            kept_now = KeptBase(
+                len(chain) - 1, chain[-1], result.before, result.baseline is not None, tuple(result.notes)
+            )
+            noting = notes.submit(kept_now.to_note)
         statements = {m.id: split_scripts(m.up, migration_set.dialect) for m in new}
         touched = referenced_tables(
             (s for split in statements.values() for s in split), migration_set.dialect
@@ -299,7 +331,13 @@ def kept_base(note: str) -> KeptBase | None:
     its server starts, before the replay asks for it. None for a note of an older version."""
     try:
         data = json.loads(note)
-        return KeptBase(int(data["migrations"]), str(data["key"]), SchemaSnapshot.from_dict(data["schema"]))
+        return KeptBase(
+            int(data["migrations"]),
+            str(data["key"]),
+            SchemaSnapshot.from_dict(data["schema"]),
+            bool(data.get("from_baseline", False)),
+            tuple(str(note) for note in data.get("replay_notes", ())),
+        )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a note nested past reason
         return None
 
@@ -491,6 +529,226 @@ def _roll_back_and_up_again(
     replay.up_again_runs = _Runner(session, migration_set.dialect, observe=False).run(new)
 
 
+def _replay_base(
+    server: Server,
+    base: Database,
+    migration_set: MigrationSet,
+    migrations: Sequence[Migration],
+    kept: KeptBase | None,
+    options: ReplayOptions,
+    result: SetReplay,
+) -> Database:
+    """Replays `migrations` of the base history into `base` (fills `result`'s base runs, schema before the
+    change, baseline and notes) and returns the database that holds it: `base`, or a database that
+    replayed from the set's schema dump where the history does not replay from an empty one (dbmate
+    keeps that dump: `Baseline.fallback`)."""
+    root = migration_set.root or "."
+    count = len(migrations)
+
+    def progress(done: int) -> None:
+        options.say(f"replayed {done} of {count} base migrations of {root}")
+
+    if kept is not None:  # the platform, the dump and the first part of the history are there already
+        with open_session(base, options.statement_timeout_ms) as session:
+            since = baseline(session, kept.schema)
+            book = bookkeeping_for(migration_set.framework, migration_set.dialect)
+            record = _recorder(session, book) if book is not None else None
+            dialect = migration_set.dialect
+            result.base_runs = _apply_base_history(session, migrations, dialect, progress, record)
+            result.before = session.introspect(since)
+            result.baseline = migration_set.baseline if kept.from_baseline else None
+        return base
+    dump = migration_set.baseline
+    first = _FreshBase(server, base, migration_set, migrations, options)
+    first.replay(from_dump=dump is not None and not dump.fallback, progress=progress)
+    chosen = first
+    if dump is not None and dump.fallback and first.failures:
+        options.say(f"the base history of {root} fails from an empty database: replaying it from {dump.path}")
+        second = _FreshBase(server, server.create_database(), migration_set, migrations, options)
+        try:
+            second.replay(from_dump=True, progress=progress)
+        except BaseException:
+            _drop_quietly(server, second.database)
+            raise
+        failure = first.failures[0].error
+        where = f" ({failure.path}:{failure.line}: {failure.message})" if failure is not None else ""
+        if len(second.failures) < len(first.failures):
+            chosen = second
+            second.notes.insert(0, f"the base history does not replay from an empty database{where}: it was "
+                                f"replayed from the schema dump {dump.path} instead")
+            server.drop_database(base)
+            if server.keeps_named_databases:  # the kept base goes by its folder's name
+                replayed = second.database
+                chosen.database = server.create_database(template=replayed, name=base.name)
+                server.drop_database(replayed)
+        else:
+            first.notes.append(f"the base history does not replay from an empty database{where}, nor from "
+                               f"the schema dump {dump.path}")
+            server.drop_database(second.database)
+    result.base_runs, result.before = chosen.runs, chosen.before
+    result.baseline = dump if chosen.from_dump else None
+    result.notes += chosen.notes
+    return chosen.database
+
+
+@dataclass
+class _FreshBase:
+    """One replay of the base history into an empty database: the platform first (as the admin role),
+    then, as the migrations' role, the runner's bookkeeping table, the schema dump where it starts from
+    one, and the base migrations the dump does not include."""
+
+    server: Server
+    database: Database
+    migration_set: MigrationSet
+    migrations: Sequence[Migration]
+    options: ReplayOptions
+    from_dump: bool = False
+    runs: list[MigrationRun] = field(default_factory=list)
+    before: SchemaSnapshot | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[MigrationRun]:
+        return [run for run in self.runs if run.outcome is Outcome.FAILED]
+
+    def replay(self, *, from_dump: bool, progress: Callable[[int], None]) -> None:
+        migration_set, dialect = self.migration_set, self.migration_set.dialect
+        self.from_dump = from_dump
+        if migration_set.platform is not None:
+            self._prepare_platform(migration_set.platform)
+        todo = list(self.migrations)
+        with open_session(self.database, self.options.statement_timeout_ms) as session:
+            book = bookkeeping_for(migration_set.framework, dialect)
+            record = _recorder(session, book) if book is not None else None
+            if from_dump:
+                dump = migration_set.baseline
+                assert dump is not None
+                run, notes = _apply_dump(session, dump, dialect)
+                self.runs.append(run)
+                self.notes += notes
+                todo = [m for m in self.migrations if m.id not in dump.versions]
+                self.notes.append(
+                    f"the base history started from the schema dump {dump.path}, which includes "
+                    f"{counted(len(self.migrations) - len(todo), 'base migration')}; replayed on top of it: "
+                    f"{counted(len(todo), 'base migration')}"
+                )
+            if book is not None:
+                try:
+                    session.run_script(book.create)
+                except StatementError as exc:
+                    _rollback(session)
+                    self.notes.append(f"the runner's own table could not be made: {exc.message}")
+                    record = None
+                if record is not None and from_dump:
+                    record([m for m in self.migrations if m not in todo])
+            self.runs += _apply_base_history(session, todo, dialect, progress, record)
+            self.before = session.introspect()
+
+    def _prepare_platform(self, platform: str) -> None:
+        if not isinstance(self.server, AdminScripts):
+            self.notes.append(f"the {platform} platform's schemas and roles could not be made on a "
+                              f"{self.server.provider} server: migrations that use them fail here")
+            return
+        left_out = self.server.run_as_admin(self.database, sections(platform_script(platform)))
+        self.notes += [f"{platform} platform: {note}" for note in left_out]
+
+
+def _recorder(session: Session, book: Bookkeeping) -> Callable[[Sequence[Migration]], None]:
+    """Records applied base migrations in the runner's table, as the runner does after each. A migration
+    may have altered or dropped that table so that the runner's row no longer fits: then nothing is
+    recorded, and the migrations are not to blame."""
+
+    def record(migrations: Sequence[Migration]) -> None:
+        if not migrations:
+            return
+        try:
+            session.run_script(book.record(migrations))
+        except StatementError:
+            _rollback(session)
+
+    return record
+
+
+# pg_dump's statements that cannot or must not run as the migrations' role: `public` exists already, an
+# extension's comment belongs to its owner, and ownership stays with the role the migrations run as (the
+# dump's owners may not exist here, and objects given to them would refuse the later migrations). Lines
+# that start with a backslash are psql's commands (`\restrict`), not SQL.
+_DUMP_SKIPPED = re.compile(
+    r"(?:CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:public|\"public\")\s*$"
+    r"|COMMENT\s+ON\s+EXTENSION\b|ALTER\s+.*\sOWNER\s+TO\s)",
+    re.IGNORECASE | re.DOTALL,
+)
+_PSQL_COMMAND = re.compile(r"^\\.*$", re.MULTILINE)
+# pg_dump's session settings that would outlive the dump (an empty search_path) or lift our limits.
+_DUMP_SETTINGS = (
+    "role",  # a dump's SET ROLE: the base migrations after it run as the migrations' role again
+    "search_path",
+    "check_function_bodies",
+    "client_min_messages",
+    "row_security",
+    "standard_conforming_strings",
+    "xmloption",
+    "default_tablespace",
+    "default_table_access_method",
+)
+_OUR_LIMITS = re.compile(
+    r"SET\s+(?:SESSION\s+)?(?:statement_timeout|lock_timeout|idle_in_transaction_session_timeout"
+    r"|transaction_timeout)\b",
+    re.IGNORECASE,
+)
+# Errors a dump's statement may meet here without the base being wrong: a role the dump grants to does
+# not exist, a right only the object's owner or a superuser has, an object the platform made already.
+_DUMP_TOLERATED = frozenset({"42704", "42501", "42P06", "42710"})
+
+
+def _apply_dump(session: Session, dump: SchemaDump, dialect: Dialect) -> tuple[MigrationRun, list[str]]:
+    """Runs a schema dump statement by statement as the migrations' role, each committing on its own:
+    what only a dump's own owner could run is left out with a note; the session's settings are as they
+    were afterwards."""
+    text = _PSQL_COMMAND.sub("", dump.text)
+    migration = Migration(
+        id="baseline",
+        name=dump.path.rpartition("/")[2],
+        path=dump.path,
+        status=MigrationStatus.BASE,
+        up=(SqlScript(dump.path, text),),
+        wrapping=Wrapping.NONE,
+        files=(dump.path,),
+    )
+    run = MigrationRun(migration, Outcome.APPLIED)
+    left_out: list[str] = []
+    started = time.perf_counter()
+    for statement in split_scripts(migration.up, dialect):
+        if _DUMP_SKIPPED.match(statement.text) or _OUR_LIMITS.match(statement.text):
+            run.statements.append(StatementRun(statement, Outcome.NOT_RUN))
+            continue
+        step = StatementRun(statement, Outcome.APPLIED)
+        try:
+            session.execute(statement.text)
+        except StatementError as exc:
+            _rollback(session)
+            if exc.code in _DUMP_TOLERATED:
+                step.outcome = Outcome.NOT_RUN
+                left_out.append(f"{statement.location}: {exc.message}")
+            else:
+                step.outcome, step.error = Outcome.FAILED, _replay_error(exc, statement)
+                if run.error is None:
+                    run.outcome, run.error = Outcome.FAILED, step.error
+        run.statements.append(step)
+    run.duration_ms = (time.perf_counter() - started) * 1000
+    if dialect is Dialect.POSTGRESQL:  # back to the session's own values (the dump set them with SET)
+        session.run_script("; ".join(f"RESET {name}" for name in _DUMP_SETTINGS))
+    skipped = sum(1 for step in run.statements if step.outcome is Outcome.NOT_RUN) - len(left_out)
+    notes = []
+    if skipped:
+        notes.append(f"{dump.path}: {counted(skipped, 'statement')} left out (owners, the public schema, "
+                     "extension comments, time limits): what the dump makes belongs to the migrations' role")
+    if left_out:
+        notes.append(f"{dump.path}: {counted(len(left_out), 'statement')} left out that cannot run here, "
+                     f"e.g. {left_out[0]}")
+    return run, notes
+
+
 # A long base history says how far it got this often (the terminal's progress lines).
 _PROGRESS_EVERY_S = 2.0
 # Base migrations sent to the server in one query, at most (a failure re-runs them one by one).
@@ -503,13 +761,15 @@ def _apply_base_history(
     migrations: Sequence[Migration],
     dialect: Dialect,
     progress: Callable[[int], None] | None = None,
+    record: Callable[[Sequence[Migration]], None] | None = None,
 ) -> list[MigrationRun]:
     """Base migrations already ran in production: replay them as fast as the server allows. Consecutive
     migrations go to the server as one multi-statement query (one round trip, one implicit transaction);
     a migration with a statement that must run outside a transaction goes alone, statement by statement.
     If a chunk fails, its migrations are replayed one at a time, so the failure is pinned on its own
     migration, statement and line, and the others still apply. `progress` hears how many have run, every
-    few seconds of a long history."""
+    few seconds of a long history. `record` hears the migrations that applied, after each query (the
+    runner's own table, `_recorder`)."""
     runs: list[MigrationRun] = []
     chunk: list[Migration] = []
     size = 0
@@ -525,16 +785,24 @@ def _apply_base_history(
     def flush() -> None:
         nonlocal chunk, size
         if chunk:
-            runs.extend(_apply_chunk(session, chunk, dialect))
+            applied = _apply_chunk(session, chunk, dialect)
+            runs.extend(applied)
+            if record is not None:
+                record([run.migration for run in applied if run.outcome is Outcome.APPLIED])
             tell()
         chunk, size = [], 0
 
     for migration in migrations:
         text = _script_text(migration)
-        # Where a failed script leaves its first statements applied, it cannot be retried one by one.
-        if not session.scripts_are_atomic or may_need_own_transaction(text):
+        # Where a failed script leaves its first statements applied, it cannot be retried one by one; a
+        # script with its own COMMIT would commit the rest of the chunk before it.
+        alone = may_need_own_transaction(text) or controls_own_transactions(text)
+        if alone or not session.scripts_are_atomic:
             flush()
-            runs.extend(_Runner(session, dialect, observe=False).run([migration]))
+            ran = _Runner(session, dialect, observe=False).run([migration])
+            runs.extend(ran)
+            if record is not None:
+                record([run.migration for run in ran if run.outcome is Outcome.APPLIED])
             tell()
             continue
         if len(chunk) >= _CHUNK_MIGRATIONS or size + len(text) > _CHUNK_CHARS:

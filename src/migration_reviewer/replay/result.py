@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from migration_reviewer.adapters.base import Migration, MigrationSet
+from migration_reviewer.adapters.base import Baseline, Migration, MigrationSet
 from migration_reviewer.replay.statements import Statement
 from migration_reviewer.schema.declared import Drift
 from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
@@ -145,6 +145,7 @@ class SetReplay:
     error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)
     model_drift: ModelDrift | None = None  # Alembic, where the configuration names the models
     notes: list[str] = field(default_factory=list)  # what the reviewer should know of how it was replayed
+    baseline: Baseline | None = None  # the schema dump the base history started from, where it did
 
     @property
     def base_failures(self) -> list[MigrationRun]:

@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pglast import parser as pg_parser
-
 from migration_reviewer.adapters.base import Dialect, SqlScript
+from migration_reviewer.replay._pglast import parser as pg_parser
 from migration_reviewer.schema.model import PUBLIC, ObjectName
 
 if TYPE_CHECKING:
@@ -249,6 +248,24 @@ def may_need_own_transaction(sql: str) -> bool:
     return _NO_TRANSACTION.search(sql) is not None
 
 
+# The author's own transaction control, at the start of a line: `BEGIN;`, `START TRANSACTION`, `COMMIT;`,
+# `ROLLBACK;`. A PL/pgSQL block's BEGIN is followed by its body, not by a semicolon, and its END is not
+# matched: such a file stays in the fast path.
+_OWN_TRANSACTION = re.compile(
+    r"^[ \t]*(?:BEGIN[ \t]*(?:;|TRANSACTION\b|WORK\b|ISOLATION\b)"
+    r"|(?:COMMIT|ROLLBACK|ABORT)[ \t]*(?:;|TRANSACTION\b|WORK\b|$)"
+    r"|START[ \t]+TRANSACTION\b|END[ \t]+(?:TRANSACTION|WORK)\b)",
+    re.I | re.M,
+)
+
+
+def controls_own_transactions(sql: str) -> bool:
+    """Whether `sql` begins or ends transactions itself. Sent to the server with other migrations in one
+    multi-statement query, its COMMIT would commit the migrations before it too, and a failure after it
+    would leave them applied while the query as a whole counts as failed."""
+    return _OWN_TRANSACTION.search(sql) is not None
+
+
 def runs_outside_transaction(statement: Statement) -> bool:
     """Whether PostgreSQL refuses to run this statement inside a transaction block."""
     words = statement.text.split(None, 6)
@@ -281,6 +298,39 @@ def parse_tree(text: str) -> dict[str, Any] | None:
         return None
     tree: dict[str, Any] | None = stmts[0].get("stmt") if len(stmts) == 1 else None
     return tree
+
+
+def syntax_error(text: str) -> tuple[str, int] | None:
+    """Why PostgreSQL's grammar rejects one statement: (message, 0-based character offset into `text` of
+    the token it stopped at; the end of the text when it ran out of input), or None when it parses."""
+    try:
+        pg_parser.parse_sql_json(text)
+    except pg_parser.ParseError as exc:
+        message = str(exc.args[0]) if exc.args else "syntax error"
+        index = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        if index is None:
+            return message, len(text.rstrip())
+        # The parser counts bytes of UTF-8; the report counts characters.
+        return message, len(text.encode()[:index].decode(errors="ignore"))
+    return None
+
+
+def identifiers(text: str) -> Iterator[tuple[str, int]]:
+    """(name, 0-based character offset) of every identifier token in PostgreSQL text, as the author wrote
+    it: quotes removed, unquoted names lower-cased, and not yet cut to 63 bytes (the parser's trees hold
+    names already cut)."""
+    try:
+        tokens = pg_parser.scan(text)
+    except pg_parser.ParseError:
+        return
+    for token in tokens:
+        if token.name != "IDENT":
+            continue
+        raw = text[token.start : token.end + 1]
+        if raw.startswith('"'):
+            yield raw[1:-1].replace('""', '"'), token.start
+        else:
+            yield raw.lower(), token.start
 
 
 def rows_cannot_matter(statement: Statement, dialect: Dialect = Dialect.POSTGRESQL) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from migration_reviewer.adapters.base import Migration, MigrationStatus, ProblemKind
 from migration_reviewer.analyzers.finding import Finding, Severity
+from migration_reviewer.analyzers.knock_ons import RootCause, blocked_migrations, root_causes
 from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
 from migration_reviewer.report.handoff import build_handoff
 from migration_reviewer.report.model import MigrationEntry, MigrationError, Report, SetReport, Verdict
@@ -16,36 +17,47 @@ def build_report(
     *, tool_version: str, base: str, head: str, replays: Sequence[SetReplay], findings: Iterable[Finding]
 ) -> Report:
     ordered = tuple(sorted(set(findings), key=lambda f: f.sort_key))
+    blocked = [blocked_migrations(replay) for replay in replays]
     return Report(
         tool_version=tool_version,
         base=base,
         head=head,
-        verdict=verdict_of(ordered),
-        migration_sets=tuple(_set_report(replay) for replay in replays),
+        verdict=verdict_of(ordered, incomplete=any(blocked)),
+        migration_sets=tuple(_set_report(replay, ids) for replay, ids in zip(replays, blocked, strict=True)),
         findings=ordered,
         handoff=build_handoff(replays, ordered),
     )
 
 
-def verdict_of(findings: Iterable[Finding]) -> Verdict:
+def verdict_of(findings: Iterable[Finding], *, incomplete: bool = False) -> Verdict:
+    """FAIL where a finding is an error; else INCOMPLETE where a changed migration could not be reviewed
+    (`blocked_migrations`); else WARN or PASS by the findings."""
     worst = max((f.severity.rank for f in findings), default=-1)
     if worst >= Severity.ERROR.rank:
         return Verdict.FAIL
+    if incomplete:
+        return Verdict.INCOMPLETE
     if worst >= Severity.WARNING.rank:
         return Verdict.WARN
     return Verdict.PASS
 
 
-def _set_report(replay: SetReplay) -> SetReport:
+def _set_report(replay: SetReplay, blocked: Mapping[str, RootCause]) -> SetReport:
     mset = replay.migration_set
     runs = {run.migration.id: run for run in replay.runs}  # one lookup per migration, not a scan
     entries = [
-        _entry(m, runs.get(m.id), replayed=replay.error is None, reversible=reversible(replay, m))
+        _blocked_entry(m, blocked[m.id])
+        if m.id in blocked
+        else _entry(m, runs.get(m.id), replayed=replay.error is None, reversible=reversible(replay, m))
         for m in mset.head_migrations
         if m.status is not MigrationStatus.BASE
     ]
-    # Base migrations appear only when they failed to replay: the rest is history the change did not touch.
-    entries += [_entry(run.migration, run, replayed=True, reversible=None) for run in replay.base_failures]
+    # Base migrations appear only when they failed to replay on their own: the rest is history the change
+    # did not touch, and the failures that follow from one are listed with its RP002 finding.
+    entries += [
+        _entry(cause.run.migration, cause.run, replayed=True, reversible=None)
+        for cause in root_causes(replay)
+    ]
     entries += [
         MigrationEntry(
             id=problem.path,
@@ -76,6 +88,8 @@ def _set_report(replay: SetReplay) -> SetReport:
         base_cached=replay.base_cached,
         base_replayed=len(replay.base_runs),
         tables=table_views(replay.before, replay.after, replay.changes),
+        baseline_path=replay.baseline.path if replay.baseline else None,
+        baseline_versions=tuple(sorted(replay.baseline.versions)) if replay.baseline else (),
     )
 
 
@@ -93,6 +107,28 @@ def reversible(replay: SetReplay, migration: Migration) -> bool | None:
     if again is None:
         return None
     return again.outcome is Outcome.APPLIED
+
+
+def _blocked_entry(migration: Migration, cause: RootCause) -> MigrationEntry:
+    """A changed migration the base's failure kept from being reviewed: not run, with the reason."""
+    root = cause.run
+    assert root.error is not None  # a root cause is a failed run
+    return MigrationEntry(
+        id=migration.id,
+        name=migration.name,
+        path=migration.path,
+        status=migration.status.value,
+        applied=False,
+        outcome=Outcome.NOT_RUN.value,
+        error=MigrationError(
+            f"not reviewed: the base history is incomplete here (base migration {root.migration.name} "
+            f"fails: {root.error.message})",
+            root.error.path,
+            root.error.line,
+        ),
+        duration_ms=None,
+        reversible=None,
+    )
 
 
 def _entry(

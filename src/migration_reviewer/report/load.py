@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from migration_reviewer.analyzers.finding import Category, Finding, Location, Severity
+from migration_reviewer.analyzers.finding import Category, Finding, KnockOn, Location, Severity
 from migration_reviewer.errors import UsageError
 from migration_reviewer.replay.result import LockTaken, Outcome, StatementRun
 from migration_reviewer.replay.statements import Statement
@@ -95,8 +95,17 @@ def _set(s: _Fields) -> SetReport:
         schema_changes=s.items("schema_changes", _change),
         notes=s.strings("notes") if s.has("notes") else (),
         replayed=s.get("replayed", bool) if s.has("replayed") else True,
+        base_migration_count=s.get("base_migrations", int) if s.has("base_migrations") else 0,
         tables=s.items("tables", _table) if s.has("tables") else (),
+        **_baseline(s),
     )
+
+
+def _baseline(s: _Fields) -> dict[str, Any]:
+    if s.get("baseline", dict, optional=True) is None:
+        return {}
+    baseline = s.obj("baseline")
+    return {"baseline_path": baseline.text("path"), "baseline_versions": baseline.strings("versions")}
 
 
 def _migration(m: _Fields) -> MigrationEntry:
@@ -190,6 +199,14 @@ def _finding(f: _Fields) -> Finding:
         fix=f.text("fix", optional=True),
         confirmed_by_replay=f.get("confirmed_by_replay", bool),
         statement=f.text("statement", optional=True) if f.has("statement") else None,
+        knock_ons=f.items(
+            "knock_ons",
+            lambda k: KnockOn(
+                k.text("path"), k.get("line", int, optional=True), k.text("message"), k.get("changed", bool)
+            ),
+        )
+        if f.has("knock_ons")
+        else (),
         locations=f.items("locations", _location) if f.has("locations") else (),
         acknowledged=f.text("acknowledged", optional=True) if f.has("acknowledged") else None,
     )

@@ -18,6 +18,9 @@ class Verdict(StrEnum):
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
+    # A changed migration could not be reviewed on a complete base: the base history failed to replay
+    # under it. Never a pass: it fails the check like an error unless fail-on is "never".
+    INCOMPLETE = "incomplete"
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class SetReport:
     base_cached: bool = False  # the base history was kept from an earlier run, not replayed
     base_replayed: int = 0  # base migrations this run replayed: all, or those newer than the kept ones
     tables: tuple[TableView, ...] = ()
+    # The schema dump the base history started from, and the migrations it includes; None: from empty.
+    baseline_path: str | None = None
+    baseline_versions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,6 +154,9 @@ class SetReport:
             "framework": self.framework,
             "dialect": self.dialect,
             "database": {"provider": self.provider, "server_version": self.server_version},
+            "baseline": None
+            if self.baseline_path is None
+            else {"path": self.baseline_path, "versions": list(self.baseline_versions)},
             "migrations": [m.to_dict() for m in self.migrations],
             "schema_changes": [
                 {"kind": c.kind, "table": c.table, "name": c.name, "detail": c.detail}
@@ -155,6 +164,7 @@ class SetReport:
             ],
             "tables": [t.to_dict() for t in self.tables],
             "replayed": self.replayed,
+            "base_migrations": self.base_migration_count,  # added after schema_version 1 shipped
             "notes": list(self.notes),
         }
 
@@ -223,6 +233,8 @@ class Report:
                         for loc in f.locations
                     ],
                     "acknowledged": f.acknowledged,
+                    # Added after schema_version 1 shipped: present only where a finding has some.
+                    **({"knock_ons": [k.to_dict() for k in f.knock_ons]} if f.knock_ons else {}),
                 }
                 for f in self.findings
             ],
@@ -238,8 +250,11 @@ class Report:
 
 
 def exit_code(report: Report, fail_on: str) -> int:
-    """0 when no finding reaches `fail_on` (error, warning, never), else 1."""
+    """0 when no finding reaches `fail_on` (error, warning, never), else 1. A review that could not
+    review the change (`incomplete`) is never a quiet pass: it counts as an error."""
     if fail_on == "never":
         return EXIT_CLEAN
+    if report.verdict is Verdict.INCOMPLETE:
+        return EXIT_FINDINGS
     threshold = {"error": ("error",), "warning": ("error", "warning")}[fail_on]
     return EXIT_FINDINGS if any(f.severity.value in threshold for f in report.findings) else EXIT_CLEAN

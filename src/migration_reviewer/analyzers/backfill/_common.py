@@ -6,7 +6,7 @@ from __future__ import annotations
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.evidence import OUTAGE_MS, duration
 from migration_reviewer.analyzers.locks import LockMode, predicted_locks
-from migration_reviewer.analyzers.sql import Node, SqlStatement
+from migration_reviewer.analyzers.sql import Node, SqlStatement, always_true
 
 # Statements that read or write rows, maintain storage, or only set up the session: everything else
 # changes the schema.
@@ -61,7 +61,11 @@ def unbatched(ctx: AnalysisContext, stmt: SqlStatement, where: Node | None) -> s
     """Why the data statement does all its rows at once, in words; None when it looks like one batch of
     a batched backfill (a WHERE, in its own transaction). `where` is the statement's row filter (for
     INSERT … SELECT, the SELECT's)."""
-    reasons = [] if where else ["has no WHERE, so it touches every row in one transaction"]
+    reasons = []
+    if not where:
+        reasons.append("has no WHERE, so it touches every row in one transaction")
+    elif always_true(where):
+        reasons.append("has a WHERE that keeps every row, so it touches every row in one transaction")
     ddl = ddl_in_transaction(ctx, stmt)
     if ddl is not None:
         other, table, mode = ddl

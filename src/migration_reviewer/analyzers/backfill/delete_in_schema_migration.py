@@ -6,7 +6,7 @@ from migration_reviewer.analyzers.backfill._common import BATCHED, changes_schem
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
-from migration_reviewer.analyzers.sql import relation
+from migration_reviewer.analyzers.sql import always_true, relation
 
 
 @rule(
@@ -18,7 +18,8 @@ def delete_in_schema_migration(ctx: AnalysisContext) -> Iterator[Issue]:
 
     ## What it does
     Reports `DELETE FROM` a table the change did not create when the same migration also changes the
-    schema, or when the DELETE has no `WHERE`. With the replay over seeded rows, it gives the rows
+    schema, or when the DELETE has no `WHERE` (or one that keeps every row: `WHERE true`, `1 = 1`,
+    `id IS NOT NULL`). With the replay over seeded rows, it gives the rows
     deleted and the time, scaled to production's row count.
 
     ## Why is this risky?
@@ -55,6 +56,8 @@ def delete_in_schema_migration(ctx: AnalysisContext) -> Iterator[Issue]:
             why = f"in a migration that also changes the schema (line {ddl.line})"
         elif not stmt.body.get("whereClause"):
             why = "without a WHERE: every row goes, in one transaction"
+        elif always_true(stmt.body["whereClause"]):
+            why = "with a WHERE that keeps every row: every row goes, in one transaction"
         else:
             continue
         evidence, estimate = measured(ctx, stmt, table)

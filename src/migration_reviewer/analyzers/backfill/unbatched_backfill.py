@@ -14,7 +14,8 @@ def unbatched_backfill(ctx: AnalysisContext) -> Iterator[Issue]:
     """An `UPDATE` of an existing table that rewrites its rows in one go.
 
     ## What it does
-    Reports an `UPDATE` of a table the change did not create when it has no `WHERE`, or when it shares a
+    Reports an `UPDATE` of a table the change did not create when it has no `WHERE` (or one that keeps
+    every row: `WHERE true`, `1 = 1`, `id IS NOT NULL`), or when it shares a
     transaction with a statement that locks an existing table against writes (ALTER TABLE, CREATE
     INDEX…). With the replay over seeded rows, the finding gives the rows the
     statement touched and its time, scaled to production's row count (`table-rows`); a backfill that

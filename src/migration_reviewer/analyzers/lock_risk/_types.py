@@ -60,6 +60,26 @@ def type_change_rewrites(source: TypeSpec | None, target: TypeSpec, using: Node 
     return not binary_compatible(source, target)
 
 
+def free_sources(target: TypeSpec) -> str | None:
+    """The old types from which a change to `target` is free, in words; None when no old type makes it
+    free. Lint, which does not know the old type, says "rewrites unless the old type is …"."""
+    name, mods = target
+    if name == "text":
+        return "`varchar` or `text`"
+    if name == "varchar":
+        return f"`varchar` of at most {mods[0]} characters" if mods else "`varchar` or `text`"
+    if name == "numeric":
+        if not mods:
+            return "`numeric`"
+        scale = mods[1] if len(mods) > 1 else 0
+        return f"`numeric` of precision at most {mods[0]} and scale {scale}"
+    if name == "varbit":
+        return f"`varbit` of at most {mods[0]} bits" if mods else "`varbit`"
+    if name == "inet":
+        return "`cidr` or `inet`"
+    return None
+
+
 def _plain_column(expression: Node, column: str) -> bool:
     """USING col or USING col::type: the same value, so the types decide."""
     while tag(expression) == "TypeCast":

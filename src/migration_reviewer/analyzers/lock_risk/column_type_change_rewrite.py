@@ -6,7 +6,13 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.evidence import Risk, Work, lock_issue
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.lock_risk._common import altered_table, commands
-from migration_reviewer.analyzers.lock_risk._types import TypeSpec, base_type, show, type_change_rewrites
+from migration_reviewer.analyzers.lock_risk._types import (
+    TypeSpec,
+    base_type,
+    free_sources,
+    show,
+    type_change_rewrites,
+)
 from migration_reviewer.analyzers.locks import LockMode
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.sql import fields, type_of
@@ -20,9 +26,10 @@ def column_type_change_rewrite(ctx: AnalysisContext) -> Iterator[Issue]:
     Reports column type changes on existing tables, except those PostgreSQL makes without touching the
     rows: `varchar(n)` to a longer `varchar` or to `text`, `text` to unconstrained `varchar`, `numeric(p,s)`
     to a larger precision with the same scale or to unconstrained `numeric`, a longer `varbit`, `cidr` to
-    `inet`. The source type comes from the replay's schema (or an earlier `ADD COLUMN` in the change);
-    without either, a target that some source reaches for free (`text`, `varchar`, `numeric`) is given the
-    benefit of the doubt. When the replay ran the statement, what it saw decides.
+    `inet`. The source type comes from the replay's schema (or an earlier `ADD COLUMN` in the change).
+    `lint` knows neither: it reports every type change on a table the file did not create, and where some
+    old type would make the change free (`text`, `varchar`, `numeric`) it says so, as a warning that the
+    review's replay settles. When the replay ran the statement, what it saw decides.
 
     ## Why is this risky?
     The rewrite copies every row and rebuilds every index under ACCESS EXCLUSIVE: no reads, no writes until
@@ -51,18 +58,33 @@ def column_type_change_rewrite(ctx: AnalysisContext) -> Iterator[Issue]:
             definition = fields(cmd.get("def", {}), "ColumnDef")
             target = type_of(definition.get("typeName", {}))
             source = declared.get((table, column)) or base_type(ctx, table, column)
-            predicted = type_change_rewrites(source, target, definition.get("raw_default"), column)
+            using = definition.get("raw_default")
+            predicted = type_change_rewrites(source, target, using, column)
+            # Lint alone: the old type is unknown, so a target some old type reaches for free still
+            # rewrites from any other one.
+            unless = None
+            if not predicted and source is None and ctx.replay is None:
+                unless = free_sources(target)
+                predicted = unless is not None
             observed = stmt.applied and any(
                 table in run.rewrites for run in (stmt.run, stmt.seeded_run) if run is not None
             )
             if (predicted or observed) and not ctx.is_new(table):
                 change = f"from {show(source)} to {show(target)}" if source else f"to {show(target)}"
+                rewrites = "rewrites the table."
+                if unless:
+                    rewrites = (
+                        f"rewrites the table unless its old type is {unless}; the review's replay, which "
+                        "knows the old type, settles it."
+                    )
                 yield lock_issue(
                     ctx,
                     stmt,
                     Risk(table, LockMode.ACCESS_EXCLUSIVE, Work.REWRITE, rewrite=True),
-                    message=f"Changing `{table}.{column}` {change} rewrites the table.",
-                    fix="expand and contract: add a new column of the new type, keep it in step with a "
+                    message=f"Changing `{table}.{column}` {change} {rewrites}",
+                    severity=Severity.WARNING if unless else None,
+                    fix=(f"nothing, if the old type is {unless}; otherwise " if unless else "")
+                    + "expand and contract: add a new column of the new type, keep it in step with a "
                     "trigger, fill it in batches, switch the app to it, then drop "
                     f"`{column}` in a later release",
                 )

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from migration_reviewer.adapters.base import Wrapping
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
+from migration_reviewer.analyzers.knock_ons import blocked_migrations
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.replay.result import Outcome, ReplayError
 
@@ -48,8 +49,11 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     (alone in its own migration)
     """
     runs = ctx.replay.runs if ctx.replay else []
+    # A migration that fails on what a failed base migration would have made is that one's knock-on
+    # (RP002 names it), not a failure of the change.
+    blocked = blocked_migrations(ctx.replay)
     for run in runs:
-        if run.outcome is not Outcome.FAILED or run.error is None:
+        if run.outcome is not Outcome.FAILED or run.error is None or run.migration.id in blocked:
             continue
         undone = [
             other.migration.name

@@ -48,7 +48,11 @@ def head(ctx: AnalysisContext, *, partial: bool = False) -> SchemaSnapshot | Non
 
 
 def touched_tables(ctx: AnalysisContext, *, partial: bool = False) -> Iterator[Touched]:
-    """The head schema's tables (not views) the change creates or alters, in the diff's order."""
+    """The head schema's tables (not views) the change creates or alters, in the diff's order. Without a
+    replay (`lint`), what the change's SQL itself says of them."""
+    if ctx.replay is None:
+        yield from _static_touched(ctx)
+        return
     after = head(ctx, partial=partial)
     if after is None or ctx.replay is None:
         return
@@ -82,6 +86,21 @@ def touched_tables(ctx: AnalysisContext, *, partial: bool = False) -> Iterator[T
             )
 
 
+def _static_touched(ctx: AnalysisContext) -> list[Touched]:
+    """The tables the change's SQL creates or alters, read once per context: every schema rule asks."""
+    cached: list[Touched] | None = ctx.__dict__.get("_static_touched")
+    if cached is None:
+        from migration_reviewer.analyzers.schema_design._static import static_tables
+
+        cached = [
+            Touched(drawn, name, new, frozenset(columns), frozenset(constraints), frozenset(indexes))
+            for drawn, name, new, columns, constraints, indexes in static_tables(ctx)
+        ]
+        # The context is frozen; like its cached properties, this lives in its __dict__.
+        ctx.__dict__["_static_touched"] = cached
+    return cached
+
+
 def locate(ctx: AnalysisContext, table: str, mention: str | None = None) -> SqlStatement | None:
     """The change's statement that creates or alters `table`: the first that mentions `mention` (a
     column, constraint or index name) when one does, else the first about the table."""
@@ -93,8 +112,8 @@ def locate(ctx: AnalysisContext, table: str, mention: str | None = None) -> SqlS
 
 
 def schema_issue(ctx: AnalysisContext, table: str, mention: str | None, message: str, fix: str) -> Issue:
-    """An issue about `table`, pointed at the statement that made it so; confirmed by the replay, which
-    is where the head schema comes from."""
+    """An issue about `table`, pointed at the statement that made it so; confirmed by the replay where
+    the head schema comes from it (not in `lint`)."""
     stmt = locate(ctx, table, mention)
     return Issue(
         message=message,
@@ -102,7 +121,7 @@ def schema_issue(ctx: AnalysisContext, table: str, mention: str | None, message:
         line=stmt.line if stmt else None,
         table=table,
         fix=fix,
-        confirmed_by_replay=True,
+        confirmed_by_replay=ctx.replay is not None,
         statement=stmt.statement.text if stmt else None,
     )
 

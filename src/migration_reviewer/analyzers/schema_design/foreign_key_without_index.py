@@ -9,7 +9,7 @@ from migration_reviewer.analyzers.schema_design._common import schema_issue, tou
 from migration_reviewer.schema.model import ConstraintKind, Table
 
 
-@rule("SD001", "foreign-key-without-index", Category.SCHEMA, Severity.WARNING, {"postgresql"})
+@rule("SD001", "foreign-key-without-index", Category.SCHEMA, Severity.WARNING, {"postgresql"}, lintable=True)
 def foreign_key_without_index(ctx: AnalysisContext) -> Iterator[Issue]:
     """A new foreign key whose referencing columns no index leads with.
 

@@ -8,7 +8,7 @@ from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.schema_design._common import changed_columns, schema_issue
 
 
-@rule("SD004", "json-instead-of-jsonb", Category.SCHEMA, Severity.INFO, {"postgresql"})
+@rule("SD004", "json-instead-of-jsonb", Category.SCHEMA, Severity.WARNING, {"postgresql"}, lintable=True)
 def json_instead_of_jsonb(ctx: AnalysisContext) -> Iterator[Issue]:
     """A column the change adds or retypes is `json` rather than `jsonb`.
 

@@ -8,7 +8,7 @@ from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.schema_design._common import schema_issue, touched_tables
 
 
-@rule("SD002", "table-without-primary-key", Category.SCHEMA, Severity.WARNING, {"postgresql"})
+@rule("SD002", "table-without-primary-key", Category.SCHEMA, Severity.WARNING, {"postgresql"}, lintable=True)
 def table_without_primary_key(ctx: AnalysisContext) -> Iterator[Issue]:
     """A new table without a primary key.
 

@@ -8,7 +8,9 @@ from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.schema_design._common import changed_columns, schema_issue
 
 
-@rule("SD005", "timestamp-without-time-zone", Category.SCHEMA, Severity.WARNING, {"postgresql"})
+@rule(
+    "SD005", "timestamp-without-time-zone", Category.SCHEMA, Severity.WARNING, {"postgresql"}, lintable=True
+)
 def timestamp_without_time_zone(ctx: AnalysisContext) -> Iterator[Issue]:
     """A column the change adds or retypes is `timestamp` without time zone.
 

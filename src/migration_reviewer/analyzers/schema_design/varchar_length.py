@@ -8,19 +8,20 @@ from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.schema_design._common import changed_columns, schema_issue
 
 
-@rule("SD006", "varchar-length", Category.SCHEMA, Severity.INFO, {"postgresql"})
+@rule("SD006", "varchar-length", Category.SCHEMA, Severity.INFO, {"postgresql"}, lintable=True)
 def varchar_length(ctx: AnalysisContext) -> Iterator[Issue]:
-    """A column the change adds or retypes is `varchar(n)`.
+    """A column the change adds or retypes is `varchar(n)` or `char(n)`.
 
     ## What it does
-    Reports columns of type `varchar(n)` (`character varying(n)`) among the columns the change adds or
-    retypes.
+    Reports columns of type `varchar(n)` (`character varying(n)`) or `char(n)` (`character(n)`) among the
+    columns the change adds or retypes.
 
     ## Why is this risky?
     In PostgreSQL `varchar(n)` is `text` with a length check: no faster, no smaller. The limit is part of
     the type, so raising it later is an `ALTER COLUMN TYPE`, and lowering it rewrites and locks the
     table. A CHECK constraint states the same rule and changes without a rewrite (`NOT VALID`, then
-    `VALIDATE`).
+    `VALIDATE`). `char(n)` also pads every value with spaces to `n` characters, which comparisons and
+    clients see differently.
 
     ## Example
     ```sql
@@ -33,7 +34,7 @@ def varchar_length(ctx: AnalysisContext) -> Iterator[Issue]:
     ```
     """
     for touched, column in changed_columns(ctx):
-        if column.type.startswith("character varying(") and not column.type.endswith("[]"):
+        if column.type.startswith(("character varying(", "character(")) and not column.type.endswith("[]"):
             yield schema_issue(
                 ctx,
                 touched.name,

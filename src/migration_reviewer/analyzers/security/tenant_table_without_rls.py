@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_reviewer.adapters.platforms import platform_schemas
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
@@ -50,6 +51,7 @@ def tenant_table_without_rls(ctx: AnalysisContext) -> Iterator[Issue]:
     if after is None:
         return
     disabled = tables_with_change(ctx, "rls_disabled")
+    platform = platform_schemas(ctx.migration_set.platform)  # its tables guard the platform's rows
     touched = {t.name: t for t in touched_tables(ctx)}
     for name in [*touched, *sorted(disabled - set(touched))]:
         schema, _, bare = name.rpartition(".")
@@ -61,7 +63,11 @@ def tenant_table_without_rls(ctx: AnalysisContext) -> Iterator[Issue]:
         new_here = change is not None and (change.new or tenant in change.columns)
         if tenant is None or not (new_here or name in disabled):
             continue
-        guarded = [display_name(t.schema, t.name) for t in after.tables if t.rls_enabled and t is not table]
+        guarded = [
+            display_name(t.schema, t.name)
+            for t in after.tables
+            if t.rls_enabled and t is not table and t.schema not in platform
+        ]
         if not guarded:
             continue
         examples = ", ".join(f"`{t}`" for t in guarded[:3])

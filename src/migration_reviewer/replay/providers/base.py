@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from migration_reviewer.adapters.base import Dialect
 
@@ -95,6 +95,18 @@ class Server(Protocol):
 
     def recall(self, database: Database) -> str | None:
         """The note kept with `database` by an earlier run, or None."""
+        ...
+
+
+@runtime_checkable
+class AdminScripts(Protocol):
+    """A server that can run our own SQL (a platform's schemas, roles and functions) as its admin role in
+    one of its scratch databases, before the migrations' role runs anything there."""
+
+    def run_as_admin(self, database: Database, sections: Sequence[tuple[str, str]]) -> list[str]:
+        """Runs each (what, SQL) section in its own transaction, in order; a failing section is rolled back
+        and left out. Returns a note for each one left out. Roles the sections create are cluster-wide:
+        a server shared with others drops them when it closes (after its databases)."""
         ...
 
 

@@ -352,6 +352,9 @@ class _Cluster:
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # held while we live: tells a later start we are alive
         if self.run_as:
             os.chown(self.temp_dir, self.run_as.uid, self.run_as.gid)
+            # Passable but not listable: a client running as another user (an Alembic project's code)
+            # reaches the socket by its name; the data folder inside stays the server user's alone.
+            self.temp_dir.chmod(0o711)
         filling = self._prepare_data(version, elsewhere=meanwhile is not None)
         if meanwhile is not None:
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
@@ -71,6 +71,7 @@ class ScratchServer:
         self._temporary_role: str | None = None
         self.replay_note: str | None = None
         self._created: dict[str, Database] = {}
+        self._platform_roles: list[str] = []  # roles `run_as_admin` created, dropped at close where shared
         self._admin = self._connect()
         try:
             row = self._admin.execute(
@@ -263,6 +264,47 @@ class ScratchServer:
             return {"user": self._replay_role}
         return {"user": self._replay_role, "password": self._replay_password}
 
+    def run_as_admin(self, database: Database, sections: Sequence[tuple[str, str]]) -> list[str]:
+        if database.name not in self._created:
+            raise ValueError(f"{database.name} is not a scratch database of this server")
+        notes: list[str] = []
+        try:
+            with psycopg.connect(
+                make_conninfo(self.admin_conninfo, dbname=database.name),
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_S,
+            ) as connection:
+                roles_before = self._role_names(connection)
+                connection.execute(
+                    "SELECT set_config('migration_reviewer.replay_role', coalesce(%s, current_user), false)",
+                    (self._replay_role,),
+                )
+                for what, script in sections:
+                    try:
+                        with connection.transaction():
+                            connection.execute(script.encode())
+                    except psycopg.Error as exc:
+                        notes.append(f"{what}: left out ({mask_password(first_line(exc))})")
+                self._platform_roles += sorted(self._role_names(connection) - roles_before)
+        except psycopg.OperationalError as exc:
+            raise self._unavailable(f"could not prepare the scratch database {database.name}", exc) from None
+        return notes
+
+    @staticmethod
+    def _role_names(connection: psycopg.Connection[Any]) -> set[str]:
+        return {name for (name,) in connection.execute("SELECT rolname FROM pg_roles").fetchall()}
+
+    def _drop_platform_roles(self) -> None:
+        """Roles are the cluster's, not a database's: on a server shared with others, those this review
+        created go with it. The scratch databases that used them are dropped by then; a role another
+        review's database uses meanwhile stays (that review found it there, so it does not drop it)."""
+        for role in reversed(self._platform_roles):
+            try:
+                self._admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            except psycopg.Error as exc:
+                log.warning("could not drop the role %s on %s: %s", role, self.display, first_line(exc))
+        self._platform_roles = []
+
     def drop_database(self, database: Database) -> None:
         if database.name not in self._created:
             # We only ever drop what we created: a stray name here is a bug, not a user's database.
@@ -288,6 +330,7 @@ class ScratchServer:
         try:
             if self._drop_on_close:
                 self._drop_all(quiet=quiet)
+                self._drop_platform_roles()
             self._drop_temporary_role(quiet=quiet)
         finally:
             self._admin.close()

@@ -1,0 +1,5 @@
+-- expect: safe
+-- family: everyday
+-- source: https://www.postgresql.org/docs/current/sql-altertable.html (DROP DEFAULT changes only the catalog)
+SET lock_timeout = '2s';
+ALTER TABLE projects ALTER COLUMN visibility DROP DEFAULT;

@@ -1,0 +1,1 @@
+CREATE INDEX tags_label ON tags (label);
