@@ -107,11 +107,20 @@ def statement_lock(ctx: AnalysisContext, stmt: SqlStatement, table: str | None =
         return max(modes, default=None)
 
     if stmt.applied and stmt.run is not None:
+        # Some runners (Alembic's) report every lock the transaction holds after each statement: the
+        # statement's own are those no earlier statement of its transaction held.
+        earlier = {
+            (lock.relation, lock.mode)
+            for other in _transaction_so_far(ctx, stmt)
+            if other is not stmt and other.run is not None
+            for lock in other.run.locks
+        }
         seen = strongest(
             [
                 (lock.relation, LockMode.from_pg_locks(lock.mode))
                 for lock in stmt.run.locks
                 if lock.relkind in ("table", "partitioned table", "materialized view")
+                and (lock.relation, lock.mode) not in earlier
             ]
         )
         if seen is not None:
