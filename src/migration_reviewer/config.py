@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,9 @@ class Settings:
     # Alembic: the project's SQLAlchemy metadata ("app.models:Base.metadata"), compared with the replay
     alembic_metadata: str | None = None
     install: tuple[str, ...] = ()  # pip requirements the project's env.py and revisions import
+    # Alembic: settings the project's env.py reads from its environment (never secrets: the pull request's
+    # code reads them)
+    alembic_env: tuple[tuple[str, str], ...] = ()
     # For the single migration folder (each `migrations` entry may say its own): the platform, the schema
     # dump its base history starts from, and the newest migration that dump includes.
     platform: str | None = None
@@ -114,6 +118,7 @@ _KEYS: dict[str, str] = {
     "seed-rows": "count",
     "alembic-metadata": "str",
     "install": "list",
+    "alembic-env": "env",
     "platform": "str",
     "baseline": "str",
     "baseline-version": "version",
@@ -191,7 +196,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             raw: Any = environ[name]
             if kind in ("list", "dirs"):
                 raw = [part.strip() for part in raw.split(",") if part.strip()]
-            elif kind in ("rows", "rules"):  # name=value,name=value
+            elif kind in ("rows", "rules", "env"):  # name=value,name=value
                 raw = dict(part.split("=", 1) for part in raw.split(",") if "=" in part)
             values[_field(key, name)] = _convert(key, raw, name)
     return values
@@ -234,6 +239,8 @@ def _convert(key: str, value: Any, source: str) -> Any:
         return parse_table_rows(value, f"{source}: '{key}'")
     if kind == "rules":
         return parse_rules(value, f"{source}: '{key}'")
+    if kind == "env":
+        return parse_environment(value, f"{source}: '{key}'")
     if kind == "list":
         if isinstance(value, str):
             value = [value]
@@ -300,6 +307,21 @@ def parse_table_rows(value: Any, what: str) -> tuple[tuple[str, int], ...]:
             raise ConfigError(f"{what}: the row count of '{table}' must be a whole number, not {count!r}")
         rows.append((str(table), int(text)))
     return tuple(rows)
+
+
+def parse_environment(value: Any, what: str) -> tuple[tuple[str, str], ...]:
+    """`{ APP_ENV = "test" }` (or `APP_ENV=test` from the environment) → (("APP_ENV", "test"),). Values are
+    taken as written: nothing of the reviewer's own environment is expanded into them."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'{what} must be a table of strings, e.g. {{ APP_ENV = "test" }}')
+    pairs = []
+    for name, text in value.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)):
+            raise ConfigError(f"{what}: '{name}' is not an environment variable name")
+        if not isinstance(text, str):
+            raise ConfigError(f'{what}: the value of {name} must be a string, e.g. {name} = "{text}"')
+        pairs.append((str(name), text))
+    return tuple(pairs)
 
 
 def parse_rules(value: Any, what: str) -> tuple[RuleSetting, ...]:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from migration_reviewer import __version__
 from migration_reviewer.adapters import ADAPTERS, detect_sets, load_plan
@@ -145,7 +146,11 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
             migration_set = dataclasses.replace(migration_set, dialect=dialect)
         if migration_set.runner is not None:
             runner = dataclasses.replace(
-                migration_set.runner, metadata=settings.alembic_metadata, install=settings.install
+                migration_set.runner,
+                metadata=settings.alembic_metadata,
+                install=settings.install,
+                environment=settings.alembic_env,
+                install_cache=_install_cache(settings),
             )
             migration_set = dataclasses.replace(migration_set, runner=runner)
         if (
@@ -155,6 +160,15 @@ def select_sets(changes: ChangeSet, settings: Settings) -> list[MigrationSet]:
         ):
             selected.append(migration_set)
     return selected
+
+
+def _install_cache(settings: Settings) -> str | None:
+    """Where the Alembic runner keeps what `install` installed, by the content of what was installed."""
+    if not settings.cache or not settings.install:
+        return None
+    from migration_reviewer.replay.providers.embedded import default_cache_dir
+
+    return str(Path(settings.cache_dir) if settings.cache_dir else default_cache_dir())
 
 
 def _set_setups(settings: Settings, sets: Sequence[MigrationSet]) -> dict[str, SetSetup]:

@@ -189,9 +189,15 @@ def _wheel(folder: Path, module: str) -> Path:
 def test_a_missing_import_is_named_and_install_provides_it(tmp_path: Path) -> None:
     add = '    import billing_sdk  # noqa: F401\n    op.add_column("users", sa.Column("plan", sa.Text))'
     head = {"migrations/versions/r02.py": revision("r02", "r01", add)}
-    [missing] = [f for f in reviewed(tmp_path / "without", head).findings if f.rule == "RP001"]
-    assert "`billing_sdk`, which is not installed" in missing.message and "`install`" in missing.message
-    assert (missing.path, missing.line) == ("migrations/versions/r02.py", 11)
+    # It never ran: not a failure of the revision, and not applied either; the entry says why.
+    without = reviewed(tmp_path / "without", head)
+    [migration] = without.migration_sets[0].migrations
+    assert (migration.applied, migration.outcome) == (False, "not-run")
+    assert migration.error is not None
+    assert "`billing_sdk`, which is not installed" in migration.error.message
+    assert "`install`" in migration.error.message
+    assert (migration.error.path, migration.error.line) == ("migrations/versions/r02.py", 11)
+    assert not [f for f in without.findings if f.rule == "RP001"]
 
     wheel = _wheel(tmp_path, "billing_sdk")
     repo = make_repo(tmp_path / "with", BASE, head)

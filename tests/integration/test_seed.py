@@ -47,7 +47,7 @@ def test_rows_respect_the_schema_and_leave_duplicates_and_nulls_where_allowed(sc
         assert count == 500 and teams == 500 and emails == 500
         assert 0 < null_nicknames < 500  # nullable columns hold some NULLs
         assert nicknames < 500 - null_nicknames  # and repeat values on purpose
-        assert statuses == 1  # the CHECK rejected generated text: the column kept its default
+        assert statuses == 2  # the values follow the CHECK's IN list: both appear
         # the sequences moved past the seeded keys: the change's own inserts do not collide
         conn.execute("INSERT INTO teams (code) VALUES ('new')")
         conn.execute(
@@ -73,3 +73,70 @@ def test_timestamps_spread_over_two_years_up_to_now_like_a_table_that_grew(scrat
         assert 480 <= older_than_a_year <= 520  # half of two years
         assert 860 <= older_than_90_days <= 890  # a 90-day retention DELETE finds most rows, not all
         assert oldest_day  # a day each, back from today
+
+
+REAL_SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE SCHEMA billing;
+CREATE TYPE "FieldType" AS ENUM ('TEXT', 'NUMBER', 'DATE', 'SELECT');
+CREATE TYPE billing.plan AS ENUM ('free', 'pro', 'team');
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0 AND VALUE <= 50);
+CREATE DOMAIN short_code AS text CHECK (char_length(VALUE) <= 3);
+CREATE DOMAIN hex_colour AS text CHECK (VALUE ~ '^#[0-9a-f]{6}$');
+CREATE TABLE "Workspace" (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, slug citext UNIQUE NOT NULL);
+INSERT INTO "Workspace" (slug) VALUES ('first'), ('second');
+CREATE TABLE "Field" (
+    id uuid PRIMARY KEY,
+    "workspaceId" int NOT NULL REFERENCES "Workspace" (id),
+    "parentId" uuid REFERENCES "Field" (id),
+    type "FieldType" NOT NULL,
+    kinds "FieldType"[] NOT NULL,
+    plan billing.plan NOT NULL,
+    weight positive_int NOT NULL,
+    code short_code NOT NULL,
+    score int NOT NULL CHECK (score BETWEEN 10 AND 20),
+    label varchar(40) NOT NULL CHECK (length(label) >= 5),
+    settings jsonb NOT NULL,
+    tags text[],
+    doubled int GENERATED ALWAYS AS (weight * 2) STORED
+);
+CREATE TABLE "FieldOnWorkspace" (
+    "fieldId" uuid NOT NULL REFERENCES "Field" (id),
+    "workspaceId" int NOT NULL REFERENCES "Workspace" (id),
+    PRIMARY KEY ("fieldId", "workspaceId") DEFERRABLE
+);
+CREATE TABLE theme (id bigint PRIMARY KEY, colour hex_colour NOT NULL);
+"""
+
+
+def test_real_schemas_are_seeded_and_what_cannot_be_is_named_with_why(scratch_pg: str) -> None:
+    """Prisma-style quoted PascalCase enums, a schema's enum, domains with CHECKs, citext, arrays,
+    identity and generated columns, a key made of two foreign keys, rows the base history inserted."""
+    with psycopg.connect(scratch_pg, autocommit=True) as conn:
+        conn.execute(REAL_SCHEMA)
+        snapshot = get_introspector("postgresql")(conn)
+        touched = {ObjectName("public", n) for n in ("FieldOnWorkspace", "theme")}
+        result = seed(conn, snapshot, touched, 3000)
+
+        seeded = {t.table: t.rows for t in result.tables}
+        assert seeded == {"Workspace": 1000, "Field": 1000, "FieldOnWorkspace": 3000}
+        assert set(result.skipped) == {"theme"}
+        assert "hex_colour_check" in result.skipped["theme"] and "colour" in result.skipped["theme"]
+        types, kinds, plans, weights, codes, scores, labels = conn.execute(
+            "SELECT array_agg(DISTINCT type::text ORDER BY type::text), count(DISTINCT kinds),"
+            " count(DISTINCT plan), max(weight), max(char_length(code)),"
+            " min(score) >= 10 AND max(score) <= 20,"
+            ' min(length(label)) FROM "Field"'
+        ).fetchone()
+        assert types == ["DATE", "NUMBER", "SELECT", "TEXT"]  # every label of the enum is held by rows
+        assert kinds == 4 and plans == 3
+        assert weights == 50 and codes <= 3 and scores and labels >= 5
+        # the two rows the base history inserted are still there, and the keys went past them
+        assert conn.execute('SELECT count(*), count(DISTINCT slug) FROM "Workspace"').fetchone() == (
+            1002,
+            1002,
+        )
+        # the composite key walks through pairs of parents: 3,000 distinct pairs
+        pairs = conn.execute('SELECT count(DISTINCT ("fieldId", "workspaceId")) FROM "FieldOnWorkspace"')
+        assert pairs.fetchone() == (3000,)
+        conn.execute("INSERT INTO \"Workspace\" (slug) VALUES ('after')")  # the identity moved on

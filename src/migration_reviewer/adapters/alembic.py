@@ -52,32 +52,50 @@ class _Project:
     script_location: str  # repository-relative
     version_locations: tuple[str, ...]
     url: str
+    # Flask-Migrate's alembic.ini names no script_location: it passes the ini's own folder at run time.
+    implied_location: bool = False
 
 
 def _projects(tree: RepoTree) -> list[_Project]:
     found = []
     for ini in (p for p in tree.paths if basename(p).endswith(".ini") and "node_modules/" not in p):
-        if not tree.is_text(ini) or "script_location" not in tree.read_text(ini):
+        if not tree.is_text(ini):
             continue
+        text = tree.read_text(ini)
         here = parent(ini)
-        parser = configparser.ConfigParser(defaults={"here": here or "."})
+        flask_migrate = "script_location" not in text and _is_script_folder(tree, here)
+        if "script_location" not in text and not flask_migrate:
+            continue
+        # `%(here)s` stands for the ini's folder, which `_relative` joins to a relative location anyway.
+        parser = configparser.ConfigParser(defaults={"here": "."})
         try:
-            parser.read_string(tree.read_text(ini))
+            parser.read_string(text)
         except configparser.Error:
             continue
         for section in parser.sections():
             options = parser[section]
-            if "script_location" not in options or ":" in options["script_location"]:
+            if flask_migrate and section == "alembic":
+                location = here
+            elif "script_location" not in options or ":" in options["script_location"]:
                 continue  # a `package:folder` location lives in an installed package, not in the tree
-            location = _relative(here, options["script_location"])
+            else:
+                location = _relative(here, options["script_location"])
             versions = tuple(
                 _relative(here, part)
                 for part in re.split(r"[\s,;]+", options.get("version_locations", ""))
                 if part
             )
             found.append(_Project(ini, section, location, versions or (join(location, "versions"),),
-                                  options.get("sqlalchemy.url", "")))
+                                  options.get("sqlalchemy.url", ""), flask_migrate))
     return sorted(found, key=lambda p: (p.script_location, p.ini, p.section))
+
+
+def _is_script_folder(tree: RepoTree, folder: str) -> bool:
+    """Whether `folder` holds what `alembic init` (or `flask db init`) writes: env.py, and the revision
+    template or the versions folder."""
+    return tree.exists(join(folder, "env.py")) and (
+        tree.exists(join(folder, "script.py.mako")) or bool(tree.files_under(join(folder, "versions")))
+    )
 
 
 def _relative(here: str, path: str) -> str:
@@ -153,7 +171,8 @@ class AlembicAdapter:
             problems=tuple(problems),
             notes=tuple(head.notes),
             runner=CodeRunner(project.ini, project.section, changes.head, changes.base, base.heads,
-                              per_migration),
+                              per_migration,
+                              script_location=project.script_location if project.implied_location else None),
         )
 
 

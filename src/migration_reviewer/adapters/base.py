@@ -115,10 +115,15 @@ class CodeRunner:
     base_tree: RepoTree = field(compare=False, repr=False)
     base_heads: tuple[str, ...]
     transaction_per_migration: bool = False
+    # Repository-relative; set where the configuration names none and the framework passes it at run time
+    # (Flask-Migrate: the folder that holds alembic.ini).
+    script_location: str | None = None
     # From the configuration (set by the pipeline): the models to compare with the replayed schema, and
     # pip requirements the project's code needs.
     metadata: str | None = None
     install: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()  # settings env.py reads from its environment
+    install_cache: str | None = None  # where installed requirements are kept between reviews; None: not
 
 
 @dataclass(frozen=True)

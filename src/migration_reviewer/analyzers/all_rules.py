@@ -7,6 +7,10 @@ from migration_reviewer.analyzers.backfill import (  # noqa: F401
     backfill_then_set_not_null,
     data_moved_between_tables,
     delete_in_schema_migration,
+    not_null_over_rows_left_null,
+    retype_over_held_values,
+    seeded_rows_lost,
+    timestamp_zone_reinterpreted,
     unbatched_backfill,
 )
 from migration_reviewer.analyzers.drift import (  # noqa: F401
@@ -68,6 +72,7 @@ from migration_reviewer.analyzers.mysql import (  # noqa: F401
     large_table_alter,
     metadata_lock_wait,
 )
+from migration_reviewer.analyzers.mysql import fails_with_data as mysql_fails_with_data  # noqa: F401
 from migration_reviewer.analyzers.mysql import not_null_without_default as mysql_not_null  # noqa: F401
 from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
     base_history_fails,
@@ -79,6 +84,8 @@ from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
 )
 from migration_reviewer.analyzers.rollback import (  # noqa: F401
     down_fails,
+    down_fails_on_new_values,
+    down_leaves_inserted_rows,
     down_leaves_schema_changed,
     irreversible_data_loss,
     missing_down,

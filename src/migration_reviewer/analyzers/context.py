@@ -185,7 +185,8 @@ class AnalysisContext:
         return self.options.production.get(self.canonical(table))
 
     def seeded_rows(self, table: str) -> int | None:
-        """Rows the seeded replay put in `table` before running the change; None without seeding."""
+        """Rows the seeded replay put in `table` before running the change; None without seeding, or where
+        that table got none (a finding then never reads "at 0 rows" of a table that holds rows)."""
         if self.replay is None or self.replay.seeded is None:
             return None
         return self.replay.seeded.rows.rows_of(self.canonical(table))

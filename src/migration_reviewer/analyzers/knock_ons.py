@@ -152,9 +152,11 @@ def blocked_migrations(replay: SetReplay | None) -> dict[str, RootCause]:
     reached after one of them."""
     causes = root_causes(replay)
     blocked = {run.migration.id: cause for cause in causes for run in cause.changed_knock_ons}
-    if not blocked or replay is None:
+    if not causes or replay is None:
         return blocked
-    first_cause = None
+    # A runner that stops at the first failure (Alembic) never reaches the change at all: its migrations
+    # are not run from the first one on, and the first root cause is why.
+    first_cause = None if any(run.outcome is not Outcome.NOT_RUN for run in replay.runs[:1]) else causes[0]
     for run in replay.runs:
         if run.migration.id in blocked:
             first_cause = first_cause or blocked[run.migration.id]

@@ -47,7 +47,7 @@ VERDICT_LINES = {
     "pass": "✅ **Migrations look safe**",
     "warn": "⚠️ **Migrations need a careful look**",
     "fail": "🛑 **Migrations will cause trouble**",
-    "incomplete": "⏸️ **Not reviewed: the base history does not replay here**",
+    "incomplete": "⏸️ **Not fully reviewed: some migrations could not run here**",
 }
 # What other sessions wait for while a statement holds the lock, strongest first. Weaker modes (row
 # locks, ACCESS SHARE) block only schema changes, which is not news for a migration.

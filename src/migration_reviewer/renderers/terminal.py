@@ -13,7 +13,7 @@ _VERDICT = {
     "pass": ("green", "PASS  migrations look safe"),
     "warn": ("yellow", "WARN  migrations need a careful look"),
     "fail": ("red", "FAIL  migrations will cause trouble"),
-    "incomplete": ("yellow", "INCOMPLETE  the change could not be reviewed on a complete base"),
+    "incomplete": ("yellow", "INCOMPLETE  some migrations of the change could not run here"),
 }
 _OUTCOME_COLOR = {"applied": "green", "failed": "red", "rolled-back": "yellow", "not-run": "dim"}
 
@@ -53,6 +53,8 @@ def render(report: Report, *, color: bool = False) -> str:
                 lines.append(f"    {c.kind:<28} {target}  {paint(clean(c.detail), 'dim')}")
         elif s.replayed:
             lines.append("  no schema change")
+        if s.seeded is not None:
+            lines.append(paint(f"  {clean(s.seeded.line())}", "dim"))
         for note in s.notes:
             lines.append(paint(f"  note: {clean(note)}", "dim"))
     if report.findings:

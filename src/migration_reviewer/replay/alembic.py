@@ -12,6 +12,7 @@ import json
 import os
 import pwd
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from migration_reviewer.adapters.base import (
 from migration_reviewer.discovery.changeset import RepoTree
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay import code_sandbox
+from migration_reviewer.replay.alembic_install import InstallError, plan_install
 from migration_reviewer.replay.alembic_runner import OWN_ENV
 from migration_reviewer.replay.engine import ReplayOptions, baseline, not_replayed
 from migration_reviewer.replay.providers.base import Database, Server
@@ -119,6 +121,7 @@ class _Project:
             "ini": self.runner.config_path,
             "section": self.runner.section,
             "url": _sqlalchemy_url(database, self.timeout_ms) if database else _OFFLINE_URLS[self.dialect],
+            "script_location": self.runner.script_location,
             "own_env": self.own_env,
             "own_script_location": str(own),
             "version_locations": sorted({str(self.folder / Path(p).parent) for p in self.revision_files}),
@@ -147,7 +150,7 @@ class _Project:
         if self._worker is None:
             workspace = self.workspace
             self._worker = _take_spare(workspace) or _Worker.start(workspace.user, workspace.site)
-            self._worker.serve(self.folder, self.workspace)
+            self._worker.serve(self.folder, self.workspace, dict(self.runner.environment))
         ready = self._worker.ask(json.dumps(request))
         if ready:
             return None
@@ -207,10 +210,11 @@ class _Worker:
         worker.stage = stage
         return worker
 
-    def serve(self, folder: Path, workspace: _Workspace) -> None:
-        """The project to serve: its files, and the home its code sees."""
+    def serve(self, folder: Path, workspace: _Workspace, environment: dict[str, str]) -> None:
+        """The project to serve: its files, the home its code sees, and the settings it reads from its
+        environment (`alembic-env`)."""
         home = str(workspace.folder) if workspace.user is not None else None
-        self._send(json.dumps({"workdir": str(folder), "home": home}))
+        self._send(json.dumps({"workdir": str(folder), "home": home, "environment": environment}))
 
     def ask(self, line: str) -> bool | None:
         """Sends one request and waits for the answer: True, answered; False, the worker stopped; None,
@@ -334,7 +338,7 @@ def _workspace(runner: CodeRunner, notes: list[str]) -> Iterator[_Workspace]:
         workspace = _Workspace(Path(temp), user)
         if user is not None:
             os.chown(temp, user.uid, user.gid)
-        site, installed = _install(runner.install, workspace)
+        site, installed = _install(runner, workspace)
         if installed:
             notes.append(installed)
         yield replace(workspace, site=site)
@@ -403,8 +407,16 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
             project.add_new_revisions()
             with open_session(base, options.statement_timeout_ms) as session:
                 result.before = session.introspect()
-            if options.check_rollback and new and all(m.down is not None for m in new):
-                result.rollback = _rollback(project, server, base, migration_set, options, result.before)
+            if outcome.failure is not None:
+                # `alembic upgrade` stops at the first revision that fails: the change has no complete
+                # base to run on. Its SQL still comes from offline mode, for the static rules.
+                result.runs = _not_run_offline(project, new, _incomplete_base(outcome), notes)
+                if any(run.statements for run in result.runs):
+                    notes.append("the change's revisions did not run on the incomplete base: their "
+                                 "statements come from `alembic upgrade --sql`, checked by the static rules")
+                result.after = result.before
+                result.migration_set = _with_statements(migration_set, result.runs, notes)
+                return result
             with _copy(server, base) as database:
                 with open_session(database, options.statement_timeout_ms) as session:
                     # Where the history stands before the change: the snapshot after it reads only what
@@ -413,6 +425,7 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
                     outcome = project.run(database, [("upgrade", "heads")], observe=True)
                     result.runs = _runs(new, outcome, observed=True)
                     result.after = session.introspect(since)
+                unloadable = _unloadable(outcome, result.runs)
                 if runner.metadata:
                     base_project = _materialise(migration_set, runner.base_tree, "base", options, workspace)
                     workers.callback(base_project.close)
@@ -422,12 +435,69 @@ def replay_revisions(migration_set: MigrationSet, server: Server, options: Repla
             hints = [hint for run in result.runs if run.outcome is Outcome.APPLIED for step in run.statements
                      for hint in rename_hints(step.statement.text, migration_set.dialect)]
             result.changes = diff(result.before, result.after, hints)
+            if unloadable:  # nothing more of the change can run here
+                result.migration_set = _with_statements(migration_set, result.runs, notes)
+                return result
+            if options.check_rollback and new and all(m.down is not None for m in new):
+                result.rollback = _rollback(project, server, base, migration_set, options, result.before)
             result.seeded = _seeded(project, server, base, result, options)
         finally:
             with suppress(DatabaseUnavailable):
                 server.drop_database(base)
     result.migration_set = _with_statements(migration_set, result.runs, notes)
     return result
+
+
+def _incomplete_base(outcome: _Outcome) -> str:
+    """Why the change's revisions could not run: where and why the base history stopped."""
+    failure = outcome.failure
+    assert failure is not None
+    erring = next((e for e in outcome.statements if e.get("error")), None)
+    path = failure.get("path") or (erring["path"] if erring else None)
+    why = erring["error"]["message"] if erring else failure["message"]
+    if failure.get("module"):
+        why = f"it imports `{failure['module']}`, which is not installed where the review runs"
+    where = f"at {path}" if path else "before any revision"
+    return f"not run: the base history stopped {where} ({why}), so this revision has no complete base here"
+
+
+def _not_run_offline(
+    project: _Project, migrations: Sequence[Migration], reason: str, notes: list[str]
+) -> list[MigrationRun]:
+    """`migrations` as not run, for `reason`, with the statements `alembic upgrade --sql` writes for them
+    (none where even that cannot run)."""
+    outcome = project.run(None, [("offline", "heads")], observe=True)
+    if _env_failed(outcome, project, notes):
+        outcome = project.run(None, [("offline", "heads")], observe=True)
+    runs = _runs(migrations, _Outcome(statements=outcome.statements), observed=True)
+    for run in runs:
+        run.outcome = Outcome.NOT_RUN
+        how = ("its statements come from `alembic upgrade --sql` and were checked by the static rules only"
+               if run.statements else "`alembic upgrade --sql` could not write its statements either")
+        run.error = ReplayError(f"{reason}; {how}", run.migration.path, 1, "")
+        for statement in run.statements:
+            statement.outcome = Outcome.NOT_RUN
+    return runs
+
+
+def _unloadable(outcome: _Outcome, runs: list[MigrationRun]) -> bool:
+    """Whether a revision of the change imports a module the review lacks: it did not run, nor did any
+    after it (nor any at all where Alembic could not load the revisions), and each says why. The module
+    is missing here, not necessarily where the project deploys: not a failure of the revision."""
+    failure = outcome.failure
+    if failure is None or not failure.get("module"):
+        return False
+    culprit = failure.get("path") or "env.py"
+    why = ("Alembic could not load the revisions" if not outcome.statements
+           else "the runner stopped before it")
+    for run in runs:
+        if run.outcome in (Outcome.APPLIED, Outcome.ROLLED_BACK):
+            continue  # it ran before the import (and, in one transaction for all, was undone with it)
+        run.outcome = Outcome.NOT_RUN
+        if run.error is None or run.migration.path != culprit:
+            run.error = ReplayError(f"not run: {why}: {culprit} imports `{failure['module']}`, which is not "
+                                    "installed where the review runs", run.migration.path, 1, "")
+    return True
 
 
 def _env_failed(outcome: _Outcome, project: _Project, notes: list[str]) -> bool:
@@ -561,7 +631,8 @@ def _runs(migrations: Sequence[Migration], outcome: _Outcome, *, observed: bool)
         elif failed_at is not None:
             run.outcome = Outcome.NOT_RUN
         runs.append(run)
-    loading = failure is not None and failure.get("module")  # Alembic could not even load the revisions
+    # A module missing before any statement ran: Alembic could not even load the revisions.
+    loading = failure is not None and failure.get("module") and not outcome.statements
     for run in runs:
         if loading and run.outcome is not Outcome.FAILED:
             run.outcome = Outcome.NOT_RUN
@@ -641,28 +712,64 @@ def _materialise(
     return project
 
 
-def _install(requirements: Sequence[str], workspace: _Workspace) -> tuple[Path | None, str | None]:
-    """pip installs the configured requirements into a folder of their own; a note says what happened.
-    The names come from the repository, and installing a package runs its build: pip runs as the worker
-    does."""
-    if not requirements:
+def _install(runner: CodeRunner, workspace: _Workspace) -> tuple[Path | None, str | None]:
+    """pip installs what `install` names into a folder of its own; a note says what happened. What pip
+    installs comes from the repository, and installing a package runs its build: pip runs as the worker
+    does. The result is kept in the cache folder under the content hash of all it was made from, so only
+    the first review of the same requirements pays for it; it is kept before any of the project's own code
+    (env.py, the revisions) runs, which never gets to write it when the review runs as root."""
+    if not runner.install:
         return None, None
+    try:
+        plan = plan_install(runner.install, runner.tree)
+    except InstallError as exc:
+        return None, f"`install` was not installed ({exc}): the revisions ran without it"
+    said = plan.described()
+    skipped = f" (from the lock, not installed: {', '.join(plan.skipped)})" if plan.skipped else ""
     site = workspace.folder / "site"
+    kept = Path(runner.install_cache) / "alembic-site" / plan.key() if runner.install_cache else None
+    if kept is not None and kept.is_dir():
+        shutil.copytree(kept, site, symlinks=True)
+        return site, f"installed for the Alembic runner (kept from an earlier review): {said}{skipped}"
+    top = workspace.folder / "install"
+    for path, content in plan.files.items():
+        (top / path).parent.mkdir(parents=True, exist_ok=True)
+        (top / path).write_bytes(content)
+    (top / plan.working_folder).mkdir(parents=True, exist_ok=True)
+    if workspace.user is not None:  # builds write beside the sources (egg-info, build/)
+        for folder, _, files in os.walk(top):
+            for name in [folder, *(os.path.join(folder, f) for f in files)]:
+                os.chown(name, workspace.user.uid, workspace.user.gid)
     command, stage = _confined(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
-         "--target", str(site), *requirements], workspace.user, None)
+         "--target", str(site), *plan.arguments(top)], workspace.user, None)
     try:
         completed = subprocess.run(
-            command, env=_environment(workspace), cwd=workspace.folder, capture_output=True, text=True,
-            timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
+            command, env=_environment(workspace), cwd=top / plan.working_folder, capture_output=True,
+            text=True, timeout=RUN_TIMEOUT_S, check=False, **user_arguments(workspace.user),
         )
     finally:
         if stage is not None:
             stage.rmdir()
     if completed.returncode != 0:
         error = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]
-        return None, f"`install` failed ({error}): the revisions ran without {', '.join(requirements)}"
-    return site, f"installed for the Alembic runner: {', '.join(requirements)}"
+        return None, f"`install` failed ({error}): the revisions ran without {said}"
+    if kept is not None:
+        _keep(site, kept)
+    return site, f"installed for the Alembic runner: {said}{skipped}"
+
+
+def _keep(site: Path, kept: Path) -> None:
+    """Copies the installed packages into the cache, whole or not at all (a copy under a temporary name,
+    then renamed). A cache that cannot be written costs the next review the install, nothing more."""
+    with suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=kept.parent))
+        try:
+            shutil.copytree(site, partial / "site", symlinks=True)
+            (partial / "site").rename(kept)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def _model_drift(source: str, head: _Outcome, base: _Outcome) -> ModelDrift:

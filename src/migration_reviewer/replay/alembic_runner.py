@@ -195,6 +195,8 @@ def main(reply_fd: int) -> int:
     workdir = project["workdir"]
     if project["home"]:
         os.environ["HOME"] = project["home"]
+    # The project's settings (`alembic-env`), before any of its code is imported: env.py reads them.
+    os.environ.update(project.get("environment") or {})
     os.chdir(workdir)
     sys.path.insert(0, workdir)  # env.py and the revisions import the application from the repository
     # The folder goes with the review: bytecode written into it (a file per revision) would be thrown away.
@@ -217,7 +219,16 @@ def _serve(request: dict[str, Any], recorder: _Recorder, workdir: str) -> None:
     from alembic.config import Config
 
     os.environ["DATABASE_URL"] = request["url"]  # where many env.py files read the URL from
-    config = Config(request["ini"], ini_section=request["section"])
+    ini = os.path.join(workdir, request["ini"])
+    # Alembic is run from the folder of its ini: relative paths in it (script_location,
+    # `prepend_sys_path = .`) and in env.py are read from there, and the application is importable there.
+    here = os.path.dirname(ini)
+    os.chdir(here)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    config = Config(ini, ini_section=request["section"])
+    if request.get("script_location"):  # Flask-Migrate names it at run time, not in the ini
+        config.set_main_option("script_location", os.path.join(workdir, request["script_location"]))
     config.set_main_option("sqlalchemy.url", request["url"].replace("%", "%%"))
     config.attributes["transaction_per_migration"] = request["transaction_per_migration"]
     if request["own_env"]:

@@ -43,6 +43,7 @@ from migration_reviewer.replay.result import (
     SeededReplay,
     SetReplay,
     StatementRun,
+    WrittenAfterDeploy,
 )
 from migration_reviewer.replay.sessions import open_session
 from migration_reviewer.replay.sessions.base import (
@@ -464,6 +465,8 @@ def _seeded_experiment(
 ) -> SeededReplay | None:
     """The change again, on a copy of the base whose touched tables hold rows: failures that need data,
     and timings that mean something."""
+    from migration_reviewer.replay.seed import shown_name  # with psycopg: only once a seeded run starts
+
     with open_session(database, options.statement_timeout_ms) as session:
         names = ", ".join(sorted(str(name) for name in touched))
         options.say(f"seeding up to {options.seed_rows:,} rows into {names} (and the tables they reference)")
@@ -474,11 +477,54 @@ def _seeded_experiment(
         # problem does not hide the next (the analysis tells data failures from their knock-on effects).
         # Each statement runs the least disruptive way the server accepts, which it says (MySQL's
         # ALGORITHM): the server picks that way itself by default, so the timings stay those of the text.
-        runs = _Runner(session, migration_set.dialect, cheapest=True).run(
-            migration_set.new_migrations, keep_going=True
+        # The seeded tables, and the touched tables of the base the seeder could not fill (their rows are
+        # the base history's own, which the change may add to).
+        counted = [table.table for table in rows.tables] + [
+            shown_name(name) for name in sorted(touched, key=str) if before.table(name.schema, name.name)
+        ]
+        counted = list(dict.fromkeys(counted))
+        rows_before = {t: n for t, n in session.row_counts(counted).items() if n is not None}
+        new = migration_set.new_migrations
+        runs = _Runner(session, migration_set.dialect, cheapest=True, evidence_from=before).run(
+            new, keep_going=True
         )
         violations = session.violations()
-    return SeededReplay(rows, runs, violations)
+        rows_after = session.row_counts(counted)
+        replay = SeededReplay(rows, runs, violations, rows_before, rows_after)
+        if options.check_rollback and all(m.down is not None for m in new) and all(
+            run.outcome is Outcome.APPLIED for run in runs
+        ):
+            _seeded_downs(session, migration_set, before, replay, counted)
+    return replay
+
+
+def _seeded_downs(
+    session: Session,
+    migration_set: MigrationSet,
+    before: SchemaSnapshot,
+    replay: SeededReplay,
+    counted: list[str],
+) -> None:
+    """The rollback over rows: first a value the widened columns hold only since the change, as the
+    application writes once it is deployed; then every down, last migration first. A down that narrows a
+    type back fails on it, and one that leaves rows its up inserted shows in the counts."""
+    from migration_reviewer.replay.seed import beyond_old_type, shown_name
+
+    after = session.introspect()
+    written = []
+    for table in after.tables:
+        old_table = before.table(table.schema, table.name)
+        for column in table.columns if old_table is not None else ():
+            old = old_table.column(column.name) if old_table is not None else None
+            value = beyond_old_type(old.type, column.type) if old is not None else None
+            shown = shown_name(ObjectName(table.schema, table.name))
+            if old is not None and value is not None and session.write_one(shown, column.name, value):
+                written.append(WrittenAfterDeploy(shown, column.name, old.type, column.type, value))
+    replay.written = tuple(written)
+    replay.down_runs = _Runner(session, migration_set.dialect, observe=False, down=True).run(
+        list(reversed(migration_set.new_migrations))
+    )
+    replay.rows_after_down = session.row_counts(counted)
 
 
 def _rollback_experiment(
@@ -854,6 +900,7 @@ class _Runner:
         observe: bool = True,
         down: bool = False,
         cheapest: bool = False,
+        evidence_from: SchemaSnapshot | None = None,
     ) -> None:
         self.session = session
         self.dialect = dialect
@@ -861,6 +908,9 @@ class _Runner:
         self.down = down  # run each migration's down scripts instead of its up scripts
         self.cheapest = cheapest  # ask the server for the least disruptive way (Session.execute_cheapest)
         self.tx: _OpenTransaction | None = None
+        # Over seeded rows: the base schema whose tables' rows are looked at before a statement needs
+        # something of them (Session.row_evidence).
+        self.evidence_from = evidence_from
 
     def run(
         self,
@@ -932,10 +982,15 @@ class _Runner:
         return run
 
     def _execute(self, statement: Statement) -> StatementRun:
+        evidence = (
+            self.session.row_evidence(statement.text, self.evidence_from) if self.evidence_from else ()
+        )
         before = self.session.relations() if self.observe else {}
         held = self._locks(before)
         started = time.perf_counter()
-        step = StatementRun(statement, Outcome.APPLIED, in_transaction=self.tx is not None)
+        step = StatementRun(
+            statement, Outcome.APPLIED, in_transaction=self.tx is not None, evidence=evidence
+        )
         try:
             if self.cheapest:
                 step.rows, step.form = self.session.execute_cheapest(statement.text)
@@ -944,6 +999,7 @@ class _Runner:
         except StatementError as exc:
             step.outcome = Outcome.FAILED
             step.error = _replay_error(exc, statement)
+            step.form = exc.form
         except DatabaseUnavailable as exc:
             raise _lost_while_running(exc, statement) from None
         step.duration_ms = (time.perf_counter() - started) * 1000

@@ -38,6 +38,26 @@ class ReplayError:
     constraint: str | None = None
 
 
+@dataclass(frozen=True)
+class RowEvidence:
+    """What the seeded rows held in a column just before a statement changed it (SET NOT NULL, a type
+    change): the server's own count, for a finding to say which rows are in the way."""
+
+    table: str  # "name" or "schema.name"
+    column: str
+    rows: int  # rows the table held
+    nulls: int = 0  # rows holding NULL in the column
+    null_key: str | None = None  # the key of the first of them, as "id=10"
+    values: tuple[tuple[str, int], ...] = ()  # the column's values as text, with their row counts
+    # A timestamp column: the session's TimeZone, and the oldest value as stored and as the other of
+    # timestamp / timestamptz reads it there (what a cast between the two does to it).
+    timezone: str | None = None
+    converted: tuple[str, str] | None = None
+
+    def count_of(self, value: str) -> int | None:
+        return next((count for held, count in self.values if held == value), None)
+
+
 @dataclass
 class StatementRun:
     statement: Statement
@@ -50,6 +70,7 @@ class StatementRun:
     error: ReplayError | None = None
     lock_hold_ms: float | None = None  # from this statement until its transaction ended
     form: str | None = None  # the least disruptive way the server accepted it, where asked (see Session)
+    evidence: tuple[RowEvidence, ...] = ()  # over seeded rows: what the column held just before it ran
 
 
 @dataclass
@@ -73,8 +94,21 @@ class SeedResult:
     tables: list[SeededTable] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # table → why it holds no rows
 
-    def rows_of(self, table: str) -> int:
-        return next((t.rows for t in self.tables if t.table == table), 0)
+    def rows_of(self, table: str) -> int | None:
+        """The rows put in `table`; None where it holds none of ours (skipped, or not touched)."""
+        return next((t.rows for t in self.tables if t.table == table), None)
+
+
+@dataclass(frozen=True)
+class WrittenAfterDeploy:
+    """A value the seeded replay wrote after the change, as the application could once it is deployed: one
+    the column's new type holds and its old type does not (a down that narrows the type back meets it)."""
+
+    table: str
+    column: str
+    old_type: str
+    new_type: str
+    value: str  # as SQL wrote it: 2147483648, 'xxxxxx'
 
 
 @dataclass
@@ -86,6 +120,16 @@ class SeededReplay:
     # Rows the server finds breaking a constraint once the change ran, where it can check constraints it
     # did not enforce meanwhile (SQLite: PRAGMA foreign_key_check), e.g. "orders row 7: no parent in users".
     violations: tuple[str, ...] = ()
+    # Rows of each seeded table just before the change and just after it (None: the table is gone): a
+    # rebuild that copies its rows back keeps the count, one that loses rows (or child rows, through ON
+    # DELETE CASCADE) does not.
+    rows_before: dict[str, int] = field(default_factory=dict)
+    rows_after: dict[str, int | None] = field(default_factory=dict)
+    # The downs, in reverse order, run over the seeded rows after `written` (only where every migration
+    # has a down and every up applied), and the row counts they leave.
+    written: tuple[WrittenAfterDeploy, ...] = ()
+    down_runs: list[MigrationRun] = field(default_factory=list)
+    rows_after_down: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass

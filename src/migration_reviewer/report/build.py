@@ -9,7 +9,14 @@ from migration_reviewer.analyzers.finding import Finding, Severity
 from migration_reviewer.analyzers.knock_ons import RootCause, blocked_migrations, root_causes
 from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
 from migration_reviewer.report.handoff import build_handoff
-from migration_reviewer.report.model import MigrationEntry, MigrationError, Report, SetReport, Verdict
+from migration_reviewer.report.model import (
+    MigrationEntry,
+    MigrationError,
+    Report,
+    SeededSummary,
+    SetReport,
+    Verdict,
+)
 from migration_reviewer.report.tables import table_views
 
 
@@ -22,11 +29,17 @@ def build_report(
         tool_version=tool_version,
         base=base,
         head=head,
-        verdict=verdict_of(ordered, incomplete=any(blocked)),
+        verdict=verdict_of(ordered, incomplete=any(blocked) or any(map(_not_run_for_a_reason, replays))),
         migration_sets=tuple(_set_report(replay, ids) for replay, ids in zip(replays, blocked, strict=True)),
         findings=ordered,
         handoff=build_handoff(replays, ordered),
     )
+
+
+def _not_run_for_a_reason(replay: SetReplay) -> bool:
+    """Whether a changed migration was not run for a reason of the review's own, not a failure before it
+    (Alembic: a revision imports a package the review lacks)."""
+    return any(run.outcome is Outcome.NOT_RUN and run.error is not None for run in replay.runs)
 
 
 def verdict_of(findings: Iterable[Finding], *, incomplete: bool = False) -> Verdict:
@@ -90,7 +103,15 @@ def _set_report(replay: SetReplay, blocked: Mapping[str, RootCause]) -> SetRepor
         tables=table_views(replay.before, replay.after, replay.changes),
         baseline_path=replay.baseline.path if replay.baseline else None,
         baseline_versions=tuple(sorted(replay.baseline.versions)) if replay.baseline else (),
+        seeded=_seeded_summary(replay),
     )
+
+
+def _seeded_summary(replay: SetReplay) -> SeededSummary | None:
+    if replay.seeded is None:
+        return None
+    rows = replay.seeded.rows
+    return SeededSummary({t.table: t.rows for t in rows.tables}, dict(rows.skipped))
 
 
 def reversible(replay: SetReplay, migration: Migration) -> bool | None:

@@ -24,6 +24,7 @@ from migration_reviewer.report.model import (
     MigrationError,
     ReferenceView,
     Report,
+    SeededSummary,
     SetReport,
     TableView,
     Verdict,
@@ -98,6 +99,22 @@ def _set(s: _Fields) -> SetReport:
         base_migration_count=s.get("base_migrations", int) if s.has("base_migrations") else 0,
         tables=s.items("tables", _table) if s.has("tables") else (),
         **_baseline(s),
+        seeded=_seeded(s.obj("seeded")) if s.get("seeded", dict, optional=True) is not None else None,
+    )
+
+
+def _seeded(s: _Fields) -> SeededSummary:
+    tables, skipped = s.get("tables", dict), s.get("skipped", dict)
+    if len(tables) + len(skipped) > MAX_ITEMS:
+        raise InvalidReport(f"{s.where} names more than {MAX_ITEMS} tables")
+    if not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in tables.items()
+    ):
+        raise InvalidReport(f"{s.where}.tables must map table names to row counts")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in skipped.items()):
+        raise InvalidReport(f"{s.where}.skipped must map table names to reasons")
+    return SeededSummary(
+        {k[:MAX_TEXT]: v for k, v in tables.items()}, {k[:MAX_TEXT]: v[:MAX_TEXT] for k, v in skipped.items()}
     )
 
 

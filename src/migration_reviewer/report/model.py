@@ -129,6 +129,25 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class SeededSummary:
+    """What the replay over synthetic rows filled: rows by table, and why a table got none."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tables": dict(self.tables), "skipped": dict(self.skipped)}
+
+    def line(self) -> str:
+        """One line for a reader: what was filled, and what was not and why."""
+        filled = ", ".join(f"{table} {rows:,}" for table, rows in self.tables.items())
+        said = f"Seeded replay: rows in {filled}" if filled else "Seeded replay: no table could be filled"
+        if self.skipped:
+            said += "; not seeded: " + "; ".join(f"{t} ({why})" for t, why in self.skipped.items())
+        return said + "."
+
+
+@dataclass(frozen=True)
 class SetReport:
     path: str
     framework: str
@@ -147,8 +166,10 @@ class SetReport:
     # The schema dump the base history started from, and the migrations it includes; None: from empty.
     baseline_path: str | None = None
     baseline_versions: tuple[str, ...] = ()
+    seeded: SeededSummary | None = None  # None: no replay over synthetic rows ran
 
     def to_dict(self) -> dict[str, Any]:
+        seeded = {"seeded": self.seeded.to_dict()} if self.seeded is not None else {}
         return {
             "path": self.path,
             "framework": self.framework,
@@ -166,6 +187,7 @@ class SetReport:
             "replayed": self.replayed,
             "base_migrations": self.base_migration_count,  # added after schema_version 1 shipped
             "notes": list(self.notes),
+            **seeded,
         }
 
 

@@ -105,3 +105,35 @@ def test_one_ini_with_a_tree_per_database() -> None:
     assert main.runner is not None and main.runner.section == "main"
     assert [m.id for m in reports.new_migrations] == ["r"]
     assert reports.new_migrations[0].wrapping is Wrapping.NONE  # no transactional DDL: Alembic runs it bare
+
+
+def test_here_in_an_ini_inside_a_subfolder_is_that_folder() -> None:
+    files = {
+        "backend/alembic.ini": INI,  # script_location = %(here)s/migrations
+        "backend/migrations/env.py": "from alembic import context\n",
+        "backend/migrations/versions/one.py": revision("one", None),
+    }
+    assert detect_sets(tree(files)) == [("alembic", "backend/migrations")]
+    migration_set = ADAPTER.load("backend/migrations", changes({}, files))
+    assert [m.id for m in migration_set.new_migrations] == ["one"]
+
+
+def test_flask_migrate_layout_without_script_location() -> None:
+    # `flask db init` writes alembic.ini beside env.py and passes that folder as script_location itself.
+    ini = "# A generic, single database configuration.\n\n[alembic]\n\n[loggers]\nkeys = root\n"
+    base = {
+        "migrations/alembic.ini": ini,
+        "migrations/env.py": "from flask import current_app\n",
+        "migrations/script.py.mako": "${upgrades}\n",
+        "migrations/versions/a1_first.py": revision("a1", None),
+    }
+    head = {**base, "migrations/versions/b2_second.py": revision("b2", "a1")}
+    assert detect_sets(tree(head)) == [("alembic", "migrations")]
+    migration_set = ADAPTER.load("migrations", changes(base, head))
+    assert [m.id for m in migration_set.new_migrations] == ["b2"]
+    assert migration_set.runner is not None
+    runner = migration_set.runner
+    assert (runner.config_path, runner.section) == ("migrations/alembic.ini", "alembic")
+    assert migration_set.runner.script_location == "migrations"
+    # An ini without script_location beside no env.py is not an Alembic project.
+    assert detect_sets(tree({"setup/tox.ini": "[tox]\n", "setup/versions/x.py": "revision = 'x'\n"})) == []

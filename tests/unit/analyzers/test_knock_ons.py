@@ -81,3 +81,18 @@ def test_the_same_failure_again_is_the_same_cause() -> None:
     again = _failed(9, "CREATE EXTENSION IF NOT EXISTS pgcrypto;", "0A000", unavailable)
     causes = root_causes(_replay([first, again], []))
     assert [(cause.run, cause.knock_ons) for cause in causes] == [(first, [again])]
+
+
+def test_a_runner_that_stops_in_the_base_blocks_the_whole_change() -> None:
+    # Alembic stops at the first failing revision: the change's revisions are not run from the first one.
+    extension = _failed(1, "CREATE EXTENSION postgis;", "0A000", 'extension "postgis" is not available')
+    never_reached = [
+        MigrationRun(sql_migration(number, "SELECT 1;", status=MigrationStatus.ADDED), Outcome.NOT_RUN)
+        for number in (2, 3)
+    ]
+    blocked = blocked_migrations(_replay([extension], never_reached))
+    [cause] = root_causes(_replay([extension], never_reached))
+    assert blocked == {run.migration.id: cause for run in never_reached}
+    # A change whose first migration ran is judged by its own failures, as before.
+    ran = MigrationRun(sql_migration(2, "SELECT 1;", status=MigrationStatus.ADDED), Outcome.APPLIED)
+    assert blocked_migrations(_replay([extension], [ran, never_reached[1]])) == {}

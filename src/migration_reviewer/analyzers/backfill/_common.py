@@ -7,6 +7,7 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.evidence import OUTAGE_MS, duration
 from migration_reviewer.analyzers.locks import LockMode, predicted_locks
 from migration_reviewer.analyzers.sql import Node, SqlStatement, always_true
+from migration_reviewer.replay.result import RowEvidence, StatementRun
 
 # Statements that read or write rows, maintain storage, or only set up the session: everything else
 # changes the schema.
@@ -97,3 +98,22 @@ def measured(ctx: AnalysisContext, stmt: SqlStatement, table: str) -> tuple[str,
 
 def is_outage(estimate: float | None) -> bool:
     return estimate is not None and estimate >= OUTAGE_MS
+
+
+# Errors over seeded rows that a backfill rule explains with the rows in the way (RowEvidence): NULLs under
+# SET NOT NULL, and values a new type cannot take. RP004 leaves these to them.
+NULLS_IN_THE_WAY = "23502"
+VALUES_IN_THE_WAY = frozenset({"22P02", "22001", "22003", "22007", "22008", "22P05", "23514"})
+
+
+def rows_in_the_way(step: StatementRun) -> RowEvidence | None:
+    """The evidence of the column a failed statement met rows in the way in, where a rule reports it."""
+    error = step.error
+    if error is None or not step.evidence:
+        return None
+    for evidence in step.evidence:
+        if error.sqlstate == NULLS_IN_THE_WAY and evidence.nulls and error.column in (None, evidence.column):
+            return evidence
+        if error.sqlstate in VALUES_IN_THE_WAY and evidence.values:
+            return evidence
+    return None

@@ -46,6 +46,7 @@ class HowItRan:
     rebuilt: bool  # InnoDB gave the table a new id: every row was copied
     duration_ms: float
     rows: int | None  # rows the table held there
+    failed: bool = False  # the server accepted `form`, then the seeded rows stopped it (strict mode)
 
     @property
     def copies(self) -> bool:
@@ -95,6 +96,8 @@ def created_tables(ctx: AnalysisContext) -> set[str]:
 
 def how_it_ran(ctx: AnalysisContext, ddl: Ddl) -> HowItRan | None:
     run = ddl.stmt.seeded_run
+    if run is not None and run.outcome is Outcome.FAILED and run.form is not None:
+        return HowItRan(run.form, False, run.duration_ms, ctx.seeded_rows(ddl.table), failed=True)
     if run is None or run.outcome not in (Outcome.APPLIED, Outcome.ROLLED_BACK):
         return None
     return HowItRan(run.form, ddl.table in run.rewrites, run.duration_ms, ctx.seeded_rows(ddl.table))

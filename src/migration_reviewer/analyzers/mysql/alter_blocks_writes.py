@@ -53,14 +53,20 @@ def alter_blocks_writes(ctx: AnalysisContext) -> Iterator[Issue]:
             continue  # LK103 and LK104 say why, and what to do instead
         rows = f" at {ran.rows:,} rows" if ran.rows is not None else ""
         rebuilt = ", rebuilding the table" if ran.rebuilt else ""
+        measured = (
+            "Replay: the seeded rows then stopped it (BF102)."
+            if ran.failed
+            else f"Replay: {duration(ran.duration_ms)}{rows}{rebuilt}."
+        )
         message = (
             f"`{ddl.verb}` on `{ddl.table}` cannot run online: the server refused ALGORITHM=INSTANT and "
-            f"INPLACE with LOCK=NONE, and ran it with {ran.form}, which blocks writes to `{ddl.table}` "
+            f"INPLACE with LOCK=NONE, and {'accepted' if ran.failed else 'ran it with'} {ran.form}, which "
+            f"blocks writes to `{ddl.table}` "
             f"(reads go on{'' if 'EXCLUSIVE' not in (ran.form or '') else ' only until it starts'}) for as "
-            f"long as it runs. Replay: {duration(ran.duration_ms)}{rows}{rebuilt}."
+            f"long as it runs. {measured}"
         )
         production = ctx.production(ddl.table)
-        if production is not None and ran.rows:
+        if production is not None and ran.rows and not ran.failed:
             estimate = ran.duration_ms * production.rows / ran.rows
             message += f" At {production.rows:,} production rows that is about {duration(estimate)}."
         yield Issue(

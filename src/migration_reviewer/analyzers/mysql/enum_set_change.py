@@ -46,7 +46,7 @@ def enum_set_change(ctx: AnalysisContext) -> Iterator[Issue]:
             measured = (
                 f" The replay's copy ran with {ran.form} in {duration(ran.duration_ms)}"
                 + (f" at {ran.rows:,} rows." if ran.rows is not None else ".")
-                if ran is not None
+                if ran is not None and not ran.failed
                 else ""
             )
             yield Issue(

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pglast
 from pglast import ast, enums
 
+from migration_reviewer.analyzers.backfill._common import rows_in_the_way
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
@@ -49,11 +50,14 @@ def fails_with_data(ctx: AnalysisContext) -> Iterator[Issue]:
         # of an earlier failure in this experiment (a table that was never created, say).
         if not (error.sqlstate or "").startswith(("22", "23")):
             continue
+        if any(rows_in_the_way(step) for step in run.statements if step.error is not None):
+            continue  # BF006 and BF007 name the rows in the way
         certain = _fails_on_any_row(error)
-        rows = seeded.rows.rows_of(error.table or "")
+        rows = ctx.seeded_rows(error.table) if error.table else None
+        held = f" ({rows:,} synthetic rows here)" if rows else ""
         yield Issue(
-            message=f"`{run.migration.name}` fails once `{error.table or 'the table'}` holds rows "
-            f"({rows:,} synthetic rows here): {error.message}"
+            message=f"`{run.migration.name}` fails once `{error.table or 'the table'}` holds rows"
+            f"{held}: {error.message}"
             + ("" if certain else "; production fails the same way if its data has such rows"),
             path=error.path,
             line=error.line,

@@ -18,12 +18,11 @@ from typing import Any
 
 from migration_reviewer.replay.result import SeededTable, SeedResult
 from migration_reviewer.replay.seed import (
-    PARENT_ROWS,
-    _ancestors,
     _distinct_columns,
     _foreign_keys,
     _parents_first,
     _shown,
+    planned_tables,
 )
 from migration_reviewer.schema.model import Column, ObjectName, RelationKind, SchemaSnapshot, Table
 
@@ -42,10 +41,7 @@ def seed_rows(
     snapshot: SchemaSnapshot, touched: Iterable[ObjectName], rows: int, insert: Insert, existing: Existing
 ) -> SeedResult:
     tables = {ObjectName(t.schema, t.name): t for t in snapshot.tables if t.kind is RelationKind.TABLE}
-    targets = {name: rows for name in touched if name in tables}
-    for name in list(targets):
-        for parent in _ancestors(name, tables):
-            targets.setdefault(parent, min(rows, PARENT_ROWS))
+    targets = planned_tables(tables, touched, rows)
     result = SeedResult()
     seeded: dict[ObjectName, range] = {}  # the keys each table's rows were made from
     for name in _parents_first(targets, tables):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
 
 
@@ -44,6 +44,9 @@ class StatementError(Exception):
         self.table = table
         self.column = column
         self.constraint = constraint
+        # How the server would have run it, where it got that far before the rows stopped it (MySQL:
+        # the ALGORITHM it accepted, then failed on the data with).
+        self.form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,20 @@ class Session(Protocol):
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         """Fill the touched tables with synthetic rows; None where the dialect has no seeder yet."""
+        ...
+
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        """The rows each table ("name" or "schema.name") holds now; None for a table that does not exist."""
+        ...
+
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        """Set `column` of one row of `table` to the SQL literal `value`; whether the server took it (False
+        also where the dialect does not try: SQLite's types do not narrow)."""
+        ...
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        """Before `sql` runs over seeded rows: what the columns it makes NOT NULL or retypes hold (empty
+        where the dialect does not look)."""
         ...
 
 

@@ -27,7 +27,7 @@ from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.providers.mysql import connect
-from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
 from migration_reviewer.replay.sessions._rows import integer_key, seed_rows
 from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.replay.statements import parse_other, split_sql
@@ -46,11 +46,20 @@ AS_WRITTEN = "ALGORITHM=COPY, LOCK=EXCLUSIVE"
 # "ALGORITHM=… is not supported", "LOCK=… is not supported", and an unknown algorithm (older servers).
 _REFUSED = {1845, 1846, 1800, 1801}
 _LOST = {2006, 2013, 2055}  # server gone away, lost connection during query, lost connection
+# The rows stop the statement (strict mode): truncated, out of range, too long, an incorrect value, NULL
+# where none is allowed, a duplicate key, a missing parent, a CHECK.
+_DATA_ERRORS = {1048, 1062, 1138, 1264, 1265, 1292, 1366, 1406, 1452, 3819, 4025}
 _ONLINE_DDL = re.compile(
     r"\s*(?:ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE|CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX"
     r"|DROP\s+INDEX)\b",
     re.I,
 )
+_ALTERED = re.compile(r"\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:`?\w+`?\.)?`?(\w+)`?", re.I)
+# MODIFY [COLUMN] name …, CHANGE [COLUMN] old new …: the column by its name before the statement.
+_RETYPED = re.compile(
+    r"\b(?:MODIFY(?:\s+COLUMN)?\s+`?(\w+)`?|CHANGE(?:\s+COLUMN)?\s+`?(\w+)`?\s+`?\w+`?)\s", re.I
+)
+_VALUES_KEPT = 100  # distinct values a piece of evidence keeps, the most held first
 _CHOSEN = re.compile(r"\b(?:ALGORITHM|LOCK)\s*=", re.I)
 _COUNTED = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _NEAR_LINE = re.compile(r"near '(.*?)' at line (\d+)$", re.S)
@@ -100,10 +109,17 @@ class MySqlSession:
                 return self.execute(f"{sql}\n{clause}"), form
             except MySqlStatementError as exc:
                 if exc.errno not in _REFUSED:
-                    break  # not about the form (a syntax it cannot follow, or the data): as written
+                    failed_with = exc  # not about the form (a syntax it cannot follow, or the data)
+                    break
         else:
             return self.execute(sql), AS_WRITTEN
-        return self.execute(sql), None
+        try:
+            return self.execute(sql), None  # as written
+        except MySqlStatementError as exc:
+            if exc.errno == failed_with.errno and exc.errno in _DATA_ERRORS:
+                # The server accepted the form and failed on the rows: the algorithm is still its answer.
+                exc.form = form
+            raise
 
     def run_script(self, sql: str) -> None:
         for statement in split_sql(sql, dialect=Dialect.MYSQL):
@@ -145,6 +161,71 @@ class MySqlSession:
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         return seed_rows(snapshot, touched, rows, self._insert, self._existing)
+
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {}
+        for name in tables:
+            try:
+                counts[name] = int(self._query(f"SELECT count(*) FROM `{name.replace('`', '``')}`")[0][0])
+            except pymysql.MySQLError as exc:
+                if _errno(exc) in _LOST:
+                    raise _lost(exc) from None
+                counts[name] = None  # 1146: no such table
+        return counts
+
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        try:
+            with self.conn.cursor() as cursor:
+                cursor.execute(f"UPDATE `{table}` SET `{column}` = {value} LIMIT 1")  # a literal we made
+                return bool(cursor.rowcount)
+        except pymysql.MySQLError as exc:
+            if _errno(exc) in _LOST:
+                raise _lost(exc) from None
+            return False
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        """The columns an ALTER TABLE modifies (MODIFY, CHANGE) on a table of the base: their NULLs and
+        values with row counts, read just before it runs."""
+        altered = _ALTERED.match(sql)
+        if altered is None:
+            return ()
+        table = next((t for t in snapshot.tables if t.name == altered.group(1)), None)
+        if table is None:
+            return ()
+        found = []
+        for match in _RETYPED.finditer(sql, altered.end()):
+            column = table.column(match.group(1) or match.group(2))
+            if column is None:
+                continue
+            try:
+                found.append(self._evidence(table, column.name))
+            except pymysql.MySQLError as exc:
+                if _errno(exc) in _LOST:
+                    raise _lost(exc) from None  # else a column the change dropped: nothing to look at
+        return tuple(found)
+
+    def _evidence(self, table: Table, column: str) -> RowEvidence:
+        key = table.primary_key.columns if table.primary_key is not None else ()
+        shown = ", ', ', ".join(f"'{k}=', `{k}`" for k in key) if key else "'row'"
+        order = ", ".join(f"`{k}`" for k in key) or "1"
+        [(rows, nulls)] = self._query(
+            f"SELECT count(*), count(*) - count(`{column}`) FROM `{table.name}`"
+        )
+        first = self._query(
+            f"SELECT CONCAT({shown}) FROM `{table.name}` WHERE `{column}` IS NULL ORDER BY {order} LIMIT 1"
+        )
+        values = self._query(
+            f"SELECT CAST(`{column}` AS CHAR), count(*) FROM `{table.name}` WHERE `{column}` IS NOT NULL"
+            f" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {_VALUES_KEPT}"
+        )
+        return RowEvidence(
+            table.name,
+            column,
+            int(rows),
+            int(nulls),
+            str(first[0][0]) if first else None,
+            tuple((str(value), int(count)) for value, count in values),
+        )
 
     def _existing(self, table: Table) -> int:
         key = integer_key(table)

@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from migration_reviewer.errors import DatabaseUnavailable, first_line
 from migration_reviewer.replay.providers.base import Database
-from migration_reviewer.replay.result import LockTaken, SeedResult
-from migration_reviewer.replay.seed import seed
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
+from migration_reviewer.replay.seed import row_evidence, seed
 from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.schema.introspectors.postgres import POSITION, introspect, introspect_since
 from migration_reviewer.schema.model import ObjectName, SchemaSnapshot
@@ -145,6 +146,45 @@ class PostgresSession:
             return seed(self.conn, snapshot, touched, rows)
         except psycopg.OperationalError as exc:
             raise _lost(exc) from None
+
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {}
+        for shown in tables:
+            schema, _, name = shown.rpartition(".")
+            counted = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema or "public", name))
+            try:
+                counts[shown] = int(self.conn.execute(counted).fetchone()[0])  # type: ignore[index]
+            except psycopg.errors.UndefinedTable:
+                counts[shown] = None
+            except psycopg.OperationalError as exc:
+                raise _lost(exc) from None
+        return counts
+
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        schema, _, name = table.rpartition(".")
+        target = sql.Identifier(schema or "public", name)
+        statement = sql.SQL(
+            "UPDATE {table} SET {column} = {value} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)"
+        ).format(table=target, column=sql.Identifier(column), value=sql.SQL(value))  # a literal we made
+        try:
+            return bool(self.conn.execute(statement).rowcount)
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+        except psycopg.Error:
+            return False
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        if self.state() is TxState.FAILED:
+            return ()
+        try:
+            # A savepoint inside the migration's transaction: a look that fails (a column the change
+            # dropped) must not abort what the migration does next.
+            with self.conn.transaction():
+                return row_evidence(self.conn, sql, snapshot)
+        except psycopg.OperationalError as exc:
+            raise _lost(exc) from None
+        except psycopg.Error:
+            return ()
 
     def _query(self, sql: str) -> list[Any]:
         try:

@@ -20,7 +20,7 @@ from typing import Any
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.providers.base import Database
-from migration_reviewer.replay.result import LockTaken, SeedResult
+from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
 from migration_reviewer.replay.sessions._rows import integer_key, seed_rows
 from migration_reviewer.replay.sessions.base import Baseline, Relation, RelationMap, StatementError, TxState
 from migration_reviewer.replay.statements import split_sql
@@ -91,6 +91,21 @@ class SqliteSession:
 
     def seed(self, snapshot: SchemaSnapshot, touched: set[ObjectName], rows: int) -> SeedResult | None:
         return seed_rows(snapshot, touched, rows, self._insert, self._existing)
+
+    def row_counts(self, tables: list[str]) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {}
+        for name in tables:
+            try:
+                counts[name] = int(self.conn.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0])
+            except sqlite3.OperationalError:
+                counts[name] = None  # no such table
+        return counts
+
+    def write_one(self, table: str, column: str, value: str) -> bool:
+        return False  # a column's declared type does not limit what SQLite stores in it
+
+    def row_evidence(self, sql: str, snapshot: SchemaSnapshot) -> tuple[RowEvidence, ...]:
+        return ()
 
     def _existing(self, table: Table) -> int:
         key = integer_key(table)
