@@ -167,8 +167,9 @@ def _publish(
     report: Report, inputs: ActionInputs, runner: Runner, destination: Destination, token: str, log: Log
 ) -> None:
     template = str(runner.path(inputs.template)) if inputs.template else None
+    blob = comment.blob_url(runner.server_url, runner.repository, report.head)  # line numbers link there
     if runner.summary_file:
-        job_summary.write(runner.summary_file, comment.render_summary(report, template))
+        job_summary.write(runner.summary_file, comment.render_summary(report, template, blob=blob))
     if destination.pr_number is None or inputs.comment == "off":
         return
     if destination.fork:
@@ -183,7 +184,7 @@ def _publish(
     outcome = pull_request.publish(
         pull_request.Connection(token, runner.api_url, runner.repository),
         destination.pr_number,
-        comment.render_comment(report, template),
+        comment.render_comment(report, template, blob=blob),
         marker=comment.MARKER,
         mode=inputs.comment,
         author=inputs.comment_author,

@@ -64,6 +64,8 @@ def _normalise(report: dict[str, Any]) -> dict[str, Any]:
                 statement["lock_hold_ms"] = None if statement["lock_hold_ms"] is None else "<ms>"
     for finding in report["findings"]:  # lock-risk messages quote what the replay measured
         finding["message"] = re.sub(r"(under )?\b\d+(\.\d+)? (ms|s|min|h)\b", "<time>", finding["message"])
+        for location in finding.get("locations", []):
+            location["duration_ms"] = None if location["duration_ms"] is None else "<ms>"
     return report
 
 

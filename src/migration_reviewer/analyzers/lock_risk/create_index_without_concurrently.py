@@ -15,6 +15,16 @@ from migration_reviewer.schema.model import RelationKind
 _CREATE_INDEX = re.compile(r"^(CREATE\s+(?:UNIQUE\s+)?INDEX)\b", re.I)
 
 
+def invalid_leftover_caveat(index: str) -> str:
+    """What `CONCURRENTLY IF NOT EXISTS` hides: a build that failed before left an INVALID index of that
+    name, which IF NOT EXISTS keeps, silently, instead of building a valid one."""
+    return (
+        f". With IF NOT EXISTS, an INVALID `{index}` left by a failed earlier build is kept as it is: check "
+        f"`SELECT indisvalid FROM pg_index WHERE indexrelid = '{index}'::regclass` and drop an invalid "
+        f"leftover (`DROP INDEX CONCURRENTLY {index}`) before building again"
+    )
+
+
 @rule(
     "LK001",
     "create-index-without-concurrently",
@@ -84,6 +94,8 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
         else:
             safe = _CREATE_INDEX.sub(r"\1 CONCURRENTLY", stmt.statement.text, count=1)
             fix = f"`{safe}`, {outside_transaction(ctx.migration_set.framework)}"
+            if stmt.body.get("if_not_exists") and name:
+                fix += invalid_leftover_caveat(name)
         yield lock_issue(
             ctx,
             stmt,
