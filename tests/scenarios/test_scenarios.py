@@ -135,3 +135,6 @@ def test_a_change_blocked_by_its_base_is_incomplete_and_never_passes(tmp_path: P
     assert not [f for f in report.findings if f.rule == "RP001"]
     text = comment.render_comment(report)
     assert "Not fully reviewed: some migrations could not run here" in text
+    # The knock-ons are listed under their cause, the change's own marked as such.
+    assert "Failing because of it (3)" in text
+    assert "`migrations/007_tags_color.up.sql:1` (this change): relation \"tags\" does not exist" in text
