@@ -304,10 +304,18 @@ def _tell_of_server(
     if choice is not None and (note := choice.note()) is not None:
         replay.notes.append(note)
     for need in needs:
-        if need.name in STAND_INS:  # the embedded server never loads a library at start
+        if need.name not in STAND_INS:
+            continue
+        if STAND_INS[need.name] is not None:  # the embedded server never loads a library at start
             replay.notes.append(
                 f"{need.name} only runs where the server loads it at start: an empty stand-in with its "
                 "schema, tables and functions replaced it, so nothing it schedules or sends ever runs"
+            )
+        elif choice is None or need.name not in choice.installation.extensions:
+            replay.notes.append(
+                f"{need.name} is a managed platform's own extension, not packaged for this server: an empty "
+                "stand-in with its schema, tables and functions replaced it (what it encrypts, signs or "
+                "resolves is a placeholder)"
             )
     lacking = {need.name for need in choice.missing} if choice is not None else set()
     replay.missing_extensions = [need for need in needs if need.name in lacking]

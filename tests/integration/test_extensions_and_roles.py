@@ -202,9 +202,13 @@ def test_a_role_the_change_creates_is_dropped_by_its_down_and_made_again(
          "permission denied for table denied_extensions"),
         ("CREATE OR REPLACE FUNCTION pg_migration_reviewer.create_role(text, jsonb) RETURNS void "
          "LANGUAGE sql AS 'SELECT';", None),
+        ("ALTER ROLE postgres SET search_path = evil;", 'permission denied to alter role "postgres"'),
+        ("CREATE ROLE someone LOGIN;\nALTER ROLE someone SET session_preload_libraries = 'evil';",
+         'permission denied to set parameter "session_preload_libraries" for role "someone"'),
     ],
     ids=["superuser", "createrole", "in-pg-role", "grant-pg-role", "file-fdw", "call-extension", "call-role",
-         "alter-self", "drop-other-role", "deny-list", "replace-function"],
+         "alter-self", "drop-other-role", "deny-list", "replace-function", "set-for-superuser",
+         "set-superuser-parameter"],
 )
 def test_a_migration_cannot_escalate_through_what_is_done_on_its_behalf(
     tmp_path: Path, server: list[str], migration: str, error: str | None
@@ -233,3 +237,81 @@ def test_roles_made_on_a_shared_server_are_dropped_after_the_review(
     assert outcomes(report)[-1] == (PATH, "applied", None)
     with psycopg.connect(local_pg_url) as admin:
         assert admin.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_migration_sets_a_platform_role_s_defaults_on_its_behalf(tmp_path: Path, server: list[str]) -> None:
+    """`ALTER ROLE … SET` needs CREATEROLE, which production's migration role has for the API roles it
+    configures (PostgREST reads its settings from them); the replay's role does not."""
+    role = f"mr_test_api_{uuid.uuid4().hex[:8]}"
+    head = {
+        PATH: f"CREATE ROLE {role} LOGIN NOINHERIT;\n"
+        f"ALTER ROLE {role} SET pgrst.db_aggregates_enabled = 'true';\n"
+        f"ALTER ROLE {role} SET search_path TO public, extensions;\n"
+        f"ALTER ROLE {role} SET statement_timeout = 3000;\n"
+        f"ALTER ROLE {role} RESET statement_timeout;\n"
+    }
+    report = review(tmp_path, head, *server)
+    assert outcomes(report)[-1] == (PATH, "applied", None)
+    assert not [f for f in report["findings"] if f["rule"].startswith("RP")]
+
+
+def test_supabase_s_own_extensions_replay_on_stand_ins(tmp_path: Path) -> None:
+    """A `supabase db pull` history starts by creating the extensions of Supabase's image, some of which
+    no ordinary server packages: each gets a stand-in with the objects migrations use, and the rest of
+    the history replays."""
+    pulled = (
+        'CREATE EXTENSION IF NOT EXISTS "pgsodium" WITH SCHEMA "pgsodium";\n'
+        'CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql";\n'
+        'CREATE EXTENSION IF NOT EXISTS "pgjwt" WITH SCHEMA "extensions";\n'
+        'CREATE EXTENSION IF NOT EXISTS "supabase_vault" WITH SCHEMA "vault";\n'
+        "CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users, token text);\n"
+    )
+    change = (
+        "SELECT vault.create_secret('s3cret', 'api_key');\n"
+        "UPDATE public.profiles SET token = extensions.sign('{\"sub\": \"x\"}'::json, 'key');\n"
+        "SELECT graphql.resolve('{ __typename }');\n"
+    )
+    base = {"supabase/migrations/20240101000000_remote_schema.sql": pulled}
+    report = review(tmp_path, {"supabase/migrations/20240102000000_use.sql": change}, base=base)
+    assert outcomes(report) == [("supabase/migrations/20240102000000_use.sql", "applied", None)]
+    assert not [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")]
+    notes = report["migration_sets"][0]["notes"]
+    stood_in = [note.split(" ", 1)[0] for note in notes if "managed platform's own extension" in note]
+    assert stood_in == ["pgsodium", "pg_graphql", "pgjwt", "supabase_vault"]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_objects_handed_to_the_superuser_stay_with_the_migration_role(
+    tmp_path: Path, server: list[str]
+) -> None:
+    """pg_dump and `supabase db pull` write `ALTER … OWNER TO postgres` after every object: the role
+    production's migrations run as. The replay's role may not give an object to a superuser, nor set a
+    superuser's default privileges: it stands for that role, as production's does, and the history goes
+    on."""
+    head = {
+        PATH: "CREATE TABLE t2 (id int);\nALTER TABLE public.t2 OWNER TO postgres;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        'ALTER FUNCTION public.f() OWNER TO "postgres";\n'
+        "ALTER TABLE t2 ADD COLUMN n int;\n"
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;\n'
+        "CREATE TABLE t3 (id int);\n"
+    }
+    report = review(tmp_path, head, *server)
+    assert outcomes(report)[-1] == (PATH, "applied", None)
+    assert not [f for f in report["findings"] if f["rule"].startswith("RP")]
+
+
+def test_uuid_ossp_beside_pgvector_replays_on_the_bundled_server_with_a_stand_in(tmp_path: Path) -> None:
+    """No server here has both (the bundled one has pgvector, the system one uuid-ossp): the one with the
+    extension no stand-in can replace runs, and uuid-ossp's functions stand in over gen_random_uuid()."""
+    head = {
+        PATH: 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";\nCREATE EXTENSION IF NOT EXISTS vector;\n'
+        "CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), embedding vector(3));\n"
+        "INSERT INTO docs (embedding) VALUES ('[1,2,3]');\n"
+        "SELECT uuid_generate_v3(uuid_ns_url(), 'https://example.com');\n"
+    }
+    report = review(tmp_path, head)
+    assert outcomes(report)[-1] == (PATH, "applied", None)
+    assert not [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")]
+    assert report["migration_sets"][0]["database"]["server_version"].startswith("18")

@@ -55,11 +55,21 @@ DENIED_EXTENSIONS = frozenset(
     }
 )
 
-# Extensions of managed platforms that only work with their background worker loaded at server start
-# (shared_preload_libraries) and pointed at one database: the replay creates an empty stand-in instead,
-# with the same schema, tables and function signatures, so that the migrations that use them replay.
-# Each with a setting its library defines once loaded: where it is, the real extension is used.
-STAND_INS = {"pg_cron": "cron.database_name", "pg_net": "pg_net.batch_size"}
+# Extensions of managed platforms the replay replaces by an empty stand-in, with the same schema, tables
+# and function signatures, so that the migrations that use them replay. pg_cron and pg_net only work with
+# their background worker loaded at server start (shared_preload_libraries): each with a setting its
+# library defines once loaded, where the real extension is used. Supabase's own (None) are not packaged
+# for ordinary servers: where the server has one, the real extension is used.
+STAND_INS: dict[str, str | None] = {
+    "pg_cron": "cron.database_name",
+    "pg_net": "pg_net.batch_size",
+    "pgsodium": None,
+    "pg_graphql": None,
+    "pgjwt": None,
+    "supabase_vault": None,
+    # On servers that lack it (the bundled one): its functions over the built-in gen_random_uuid() and md5.
+    "uuid-ossp": None,
+}
 
 # Extensions every PostgreSQL server has.
 BUILT_IN = frozenset({"plpgsql"})
@@ -67,12 +77,22 @@ BUILT_IN = frozenset({"plpgsql"})
 _CREATE_EXTENSION = re.compile(r"\bCREATE\s+EXTENSION\b", re.I)
 # A statement the replay may run on the migration's behalf starts like this (after comments).
 _ON_BEHALF = re.compile(
-    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(?:CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)|DROP\s+(?:ROLE|USER|GROUP))\b",
+    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
+    r"(?:CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)|DROP\s+(?:ROLE|USER|GROUP)|ALTER\s+(?:ROLE|USER))\b",
     re.I | re.S,
 )
 _MAY_ACT_ON_BEHALF = re.compile(
-    r"\b(?:CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)|DROP\s+(?:ROLE|USER|GROUP))\b", re.I
+    r"\b(?:CREATE\s+(?:EXTENSION|ROLE|USER|GROUP)|DROP\s+(?:ROLE|USER|GROUP)|ALTER\s+(?:ROLE|USER)|OWNER\s+TO"
+    r"|DEFAULT\s+PRIVILEGES\s+FOR)\b",
+    re.I,
 )
+# What pg_dump and `supabase db pull` write for the role production's migrations run as: `ALTER … OWNER
+# TO role` after every object, and `ALTER DEFAULT PRIVILEGES FOR ROLE role …`.
+_FOR_A_ROLE = re.compile(
+    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*ALTER\b[^;]*?\b(?:OWNER\s+TO|DEFAULT\s+PRIVILEGES\s+FOR)\b",
+    re.I | re.S,
+)
+_FOR_ROLE_CLAUSE = re.compile(r'\bFOR\s+(?:ROLE|USER)\s+(?:"(?:[^"]|"")*"|[\w$]+)', re.I)
 
 
 @dataclass(frozen=True)
@@ -156,9 +176,12 @@ def platform_extensions(platform: str) -> list[ExtensionNeed]:
     return [ExtensionNeed(name, ()) for name in names if name not in BUILT_IN]
 
 
-def stand_in_sql(name: str) -> str:
-    """The SQL of the empty stand-in for the platform extension `name` (one of STAND_INS)."""
-    return resources.files(__package__).joinpath("stand_ins", f"{name}.sql").read_text()
+def stand_in_sql(name: str, schema: str | None = None) -> str:
+    """The SQL of the empty stand-in for the platform extension `name` (one of STAND_INS), its relocatable
+    objects in `schema` (the statement's WITH SCHEMA; None: the session's current schema)."""
+    text = resources.files(__package__).joinpath("stand_ins", f"{name}.sql").read_text()
+    prefix = "" if schema is None else '"' + schema.replace('"', '""') + '".'
+    return text.replace("@extschema@", prefix)
 
 
 def rights_sql() -> str:
@@ -187,15 +210,24 @@ def on_behalf(sql: str) -> OnBehalf | None:
     """The call that runs `sql` (one statement) on the migration's behalf, or None: it runs as written.
     The parameters are sent apart from the query, so no quoting of ours depends on the session's settings
     (standard_conforming_strings)."""
-    if not _ON_BEHALF.match(sql):
+    if not (_ON_BEHALF.match(sql) or _FOR_A_ROLE.match(sql)):
         return None
     tree = parse_tree(sql)
     if tree is None:
         return None
+    # Handing an object to the server's superuser (`OWNER TO postgres`, the role production's migrations
+    # run as on many platforms), or setting its default privileges, is what no role without superuser
+    # rights may do: where the role is one, the migration's role stands for it, as production's does.
+    if (owner := _new_owner(tree)) is not None:
+        return OnBehalf("as-own-role", owner, "SELECT WHERE false")  # the object stays the migration role's
+    if (role := _default_privileges_role(tree)) is not None:
+        return OnBehalf("as-own-role", role, _FOR_ROLE_CLAUSE.sub("", sql, count=1))
     if "CreateExtensionStmt" in tree:
         return _extension_call(tree["CreateExtensionStmt"])
     if "CreateRoleStmt" in tree:
         return _role_call(tree["CreateRoleStmt"])
+    if "AlterRoleSetStmt" in tree:
+        return _role_setting_call(tree["AlterRoleSetStmt"])
     if "DropRoleStmt" in tree:
         node = tree["DropRoleStmt"]
         names = [item["RoleSpec"].get("rolename") for item in node.get("roles", ()) if "RoleSpec" in item]
@@ -217,9 +249,9 @@ def _extension_call(node: dict[str, Any]) -> OnBehalf | None:
     options = {
         option["DefElem"]["defname"]: option["DefElem"].get("arg") for option in node.get("options", ())
     }
-    if name in STAND_INS:
-        return OnBehalf("stand-in", name, stand_in_sql(name))
     schema = _string(options.get("schema"))
+    if name in STAND_INS:
+        return OnBehalf("stand-in", name, stand_in_sql(name, schema))
     version = _string(options.get("new_version"))
     cascade = "cascade" in options and _boolean(options["cascade"])
     # The schema the statement would use when it names none: the first of the migration's search_path,
@@ -269,6 +301,62 @@ def _role_call(node: dict[str, Any]) -> OnBehalf | None:
     return OnBehalf(
         "role", name, f"SELECT {RIGHTS_SCHEMA}.create_role(%s, %s::jsonb)", (name, json.dumps(options))
     )
+
+
+def _new_owner(tree: dict[str, Any]) -> str | None:
+    """The role an `ALTER … OWNER TO role` statement hands its object to (one subcommand), else None."""
+    if "AlterOwnerStmt" in tree:
+        spec = tree["AlterOwnerStmt"].get("newowner", {})
+    elif "AlterTableStmt" in tree and len(commands := tree["AlterTableStmt"].get("cmds", ())) == 1:
+        command = commands[0].get("AlterTableCmd", {})
+        spec = command.get("newowner", {}) if command.get("subtype") == "AT_ChangeOwner" else {}
+    else:
+        return None
+    return spec.get("rolename") if spec.get("roletype") == "ROLESPEC_CSTRING" else None
+
+
+def _default_privileges_role(tree: dict[str, Any]) -> str | None:
+    """The one role an `ALTER DEFAULT PRIVILEGES FOR ROLE role …` statement sets defaults for, else None."""
+    node = tree.get("AlterDefaultPrivilegesStmt")
+    if node is None:
+        return None
+    roles = [
+        item.get("RoleSpec", {})
+        for option in node.get("options", ())
+        if option.get("DefElem", {}).get("defname") == "roles"
+        for item in option["DefElem"]["arg"]["List"]["items"]
+    ]
+    if len(roles) != 1 or roles[0].get("roletype") != "ROLESPEC_CSTRING":
+        return None
+    name = roles[0].get("rolename")
+    return name if isinstance(name, str) else None
+
+
+def _role_setting_call(node: dict[str, Any]) -> OnBehalf | None:
+    """ALTER ROLE name [IN DATABASE …] SET setting TO value / RESET setting, for one named role."""
+    role = node.get("role", {}).get("rolename")
+    setting = node.get("setstmt", {})
+    if role is None or node.get("database") or setting.get("kind") not in ("VAR_SET_VALUE", "VAR_RESET"):
+        return None  # ALL roles, a database's default, SET … FROM CURRENT: as written
+    values = None  # RESET
+    if setting["kind"] == "VAR_SET_VALUE":
+        values = [_string(_constant(arg)) for arg in setting.get("args", ())]
+        if not values or None in values:
+            return None
+    return OnBehalf(
+        "role", role, f"SELECT {RIGHTS_SCHEMA}.alter_role_set(%s, %s, %s)", (role, setting["name"], values)
+    )
+
+
+def _constant(arg: dict[str, Any]) -> dict[str, Any] | None:
+    """A SET value's constant in the shape `_string` reads: {"String": …}, {"Integer": …}, {"Float": …}."""
+    constant = arg.get("A_Const", {})
+    for key, kind in (("sval", "String"), ("ival", "Integer"), ("fval", "Float"), ("boolval", "Boolean")):
+        if key in constant:
+            if kind == "Boolean":
+                return {"String": {"sval": "true" if constant[key].get("boolval") else "false"}}
+            return {kind: constant[key]}
+    return None
 
 
 def _string(arg: dict[str, Any] | None) -> str | None:

@@ -180,4 +180,44 @@ BEGIN
 END
 $body$;
 
+-- ALTER ROLE … SET/RESET of a setting's default for a role the migration's role may not alter (it needs
+-- CREATEROLE): a platform's API roles, say (`ALTER ROLE authenticator SET pgrst.db_schemas = …`). Only
+-- for roles without rights beyond logging in, and only settings any user may set for itself or a
+-- module's own (a dotted name): nothing a superuser alone may set.
+CREATE FUNCTION pg_migration_reviewer.alter_role_set(role_name text, parameter text, parameter_values text[])
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    parameter_context text;
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_roles
+        WHERE rolname = role_name AND NOT rolsuper AND NOT rolcreaterole AND NOT rolreplication
+          AND NOT rolbypassrls AND rolname NOT LIKE 'pg\_%'
+    ) THEN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
+            RAISE EXCEPTION 'role "%" does not exist', role_name USING ERRCODE = 'undefined_object';
+        END IF;
+        RAISE EXCEPTION 'permission denied to alter role "%"', role_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The replay sets defaults only for roles without rights beyond logging in.';
+    END IF;
+    SELECT s.context INTO parameter_context FROM pg_settings s WHERE s.name = lower(parameter);
+    IF coalesce(parameter_context, CASE WHEN parameter LIKE '%.%' THEN 'user' END) IS DISTINCT FROM 'user' THEN
+        RAISE EXCEPTION 'permission denied to set parameter "%" for role "%"', parameter, role_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The replay sets only parameters any user may set.';
+    END IF;
+    IF parameter_values IS NULL THEN
+        EXECUTE format('ALTER ROLE %I RESET %s', role_name,
+                       (SELECT string_agg(quote_ident(part), '.') FROM unnest(string_to_array(parameter, '.')) part));
+    ELSE
+        EXECUTE format('ALTER ROLE %I SET %s TO %s', role_name,
+                       (SELECT string_agg(quote_ident(part), '.') FROM unnest(string_to_array(parameter, '.')) part),
+                       (SELECT string_agg(quote_literal(v), ', ') FROM unnest(parameter_values) v));
+    END IF;
+END
+$body$;
+
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pg_migration_reviewer FROM PUBLIC;

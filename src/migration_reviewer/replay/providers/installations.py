@@ -71,29 +71,33 @@ def choose_server(
     needs: Sequence[ExtensionNeed], *, bin_dir: str | None = None, major: int | None = None
 ) -> ServerChoice | None:
     """The installation that has every extension in `needs` (the wheel first where it does), of the
-    `major` version where one of that version has them; else the one that has the most of them. `bin_dir`
+    `major` version where one of that version has them; else the one that has the most of them, those a
+    stand-in can replace counting last (they are not missing: the stand-in replaces them). `bin_dir`
     (`--pg-bin-dir`) always wins. None when no installation is found at all (the provider then says why)."""
-    needs = [need for need in needs if need.name not in STAND_INS]
+    # A library loaded at server start is never loaded by ours: its stand-in is used whatever the server.
+    needs = [need for need in needs if STAND_INS.get(need.name) is None]
     if not needs and (major is None or bin_dir is not None):
         return None  # nothing to choose: no folder is looked at
     if bin_dir is not None:
         found = inspect_installation(str(Path(bin_dir).absolute()), "--pg-bin-dir")
         if found is None:
             return None
-        return ServerChoice(found, None, _lacking(found, needs))
+        return ServerChoice(found, None, _lacking(found, _firm(needs)))
     candidates = installations()
     if not candidates:
         return None
     default = candidates[0]
     wanted = {need.name for need in needs}
+    firm = {need.name for need in _firm(needs)}
     if wanted <= default.extensions and (major is None or default.major == major):
         return ServerChoice(default, None, ())  # the usual case: the others are not even asked
 
-    def rank(found: ServerInstallation) -> tuple[int, int, int]:
+    def rank(found: ServerInstallation) -> tuple[bool, bool, bool, int]:
         has = len(wanted & found.extensions)
         same_major = major is not None and found.major == major
-        # All needed extensions first, then the production major, then the most extensions, then order.
-        return (has == len(wanted), same_major, has)
+        # Every extension no stand-in replaces first, then all of them, then the production major, then
+        # the most extensions, then order.
+        return (firm <= found.extensions, has == len(wanted), same_major, has)
 
     best = max(candidates, key=rank)  # max keeps the first of equals: the wheel, then the order found
     reasons = []
@@ -108,7 +112,12 @@ def choose_server(
         lacking = ", ".join(sorted(wanted - closest.extensions))
         reasons.append(f"the PostgreSQL {major} here (pg-version) lacks {lacking}")
     reason = " and ".join(reasons) or (None if best is default else "it has more of the extensions needed")
-    return ServerChoice(best, reason, _lacking(best, needs))
+    return ServerChoice(best, reason, _lacking(best, _firm(needs)))
+
+
+def _firm(needs: Sequence[ExtensionNeed]) -> list[ExtensionNeed]:
+    """The needs no stand-in can replace where the server lacks them."""
+    return [need for need in needs if need.name not in STAND_INS]
 
 
 def _lacking(found: ServerInstallation, needs: Sequence[ExtensionNeed]) -> tuple[ExtensionNeed, ...]:

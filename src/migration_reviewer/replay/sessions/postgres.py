@@ -106,8 +106,21 @@ class PostgresSession:
         """Whether `call` runs instead of the statement: a stand-in wherever the platform extension is not
         loaded at server start; the others where this database has the functions for them (a role without
         superuser rights replays it: see ScratchServer)."""
+        if call.kind == "as-own-role":  # only for a superuser, by a role that is none
+            row = self.conn.execute(
+                "SELECT r.rolsuper AND NOT me.rolsuper FROM pg_roles r, pg_roles me"
+                " WHERE r.rolname = %s AND me.rolname = current_user",
+                (call.name,),
+            ).fetchone()
+            return row == (True,)
         if call.kind == "stand-in":
-            loaded = self.conn.execute("SELECT current_setting(%s, true)", (STAND_INS[call.name],))
+            setting = STAND_INS[call.name]
+            if setting is None:  # a platform's own: the real one where the server has it
+                lacking = self.conn.execute(
+                    "SELECT NOT EXISTS (SELECT FROM pg_available_extensions WHERE name = %s)", (call.name,)
+                )
+                return lacking.fetchone() == (True,)
+            loaded = self.conn.execute("SELECT current_setting(%s, true)", (setting,))
             return loaded.fetchone() in (None, (None,))
         if self._may_act is None:
             probe = self.conn.execute(
