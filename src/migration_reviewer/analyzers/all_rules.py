@@ -31,6 +31,7 @@ from migration_reviewer.analyzers.lock_risk import (  # noqa: F401
     add_column_rewrite,
     attach_partition_without_check,
     column_type_change_rewrite,
+    concurrent_index_if_not_exists,
     concurrently_in_transaction,
     constraint_without_not_valid,
     create_index_without_concurrently,

@@ -21,3 +21,20 @@ _OUTSIDE_TRANSACTION = {
 def outside_transaction(framework: str) -> str:
     """How to run a statement outside any transaction with this framework."""
     return _OUTSIDE_TRANSACTION.get(framework, "run it outside BEGIN … COMMIT")
+
+
+# What to do about the INVALID index a failed concurrent build leaves: the one sentence every finding about
+# concurrent index builds uses, so the advice reads the same wherever it appears.
+REBUILD_INVALID_INDEX = (
+    "a concurrent build that fails leaves an INVALID index behind, and `IF NOT EXISTS` silently keeps it "
+    "when the migration runs again: drop the leftover first (`DROP INDEX CONCURRENTLY IF EXISTS …`, then "
+    "create), or check `pg_index.indisvalid` in a DO block before creating"
+)
+
+
+def commit_enum_value_first(framework: str) -> str:
+    """The fix for a new enum value used in the transaction that adds it (PostgreSQL's 55P04)."""
+    return (
+        f"split the migration: commit the ADD VALUE first ({outside_transaction(framework)}), in a "
+        "migration before the one that uses the value"
+    )

@@ -44,8 +44,10 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
     ```sql
     CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     ```
-    Outside a transaction. A concurrent build that fails leaves an INVALID index behind: drop it and
-    build it again (`IF NOT EXISTS` would silently keep the invalid one).
+    Outside a transaction. A concurrent build that fails leaves an INVALID index behind, and
+    `IF NOT EXISTS` silently keeps it when the migration runs again: drop the leftover first
+    (`DROP INDEX CONCURRENTLY IF EXISTS …`, then create), or check `pg_index.indisvalid` in a DO block
+    before creating (see LK037).
 
     An index on a table created by the same change is not reported: the table is empty. A partitioned
     table cannot be indexed concurrently: create the index `ON ONLY` the parent, build each partition's

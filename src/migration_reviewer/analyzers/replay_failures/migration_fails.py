@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from migration_reviewer.adapters.base import Wrapping
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
+from migration_reviewer.analyzers.frameworks import REBUILD_INVALID_INDEX, commit_enum_value_first
 from migration_reviewer.analyzers.knock_ons import blocked_migrations
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.replay.result import Outcome, ReplayError
@@ -20,6 +22,10 @@ _FIXES = {
     "57014": "the statement ran past the statement timeout: batch the work or move it out of the migration",
     "42601": "fix the syntax error",
 }
+# "unsafe use of new value": an enum value used before the transaction that added it commits.
+_UNSAFE_NEW_ENUM_VALUE = "55P04"
+# Guarding a concurrent build with IF NOT EXISTS has a catch the fix must name.
+_CONCURRENT_INDEX = re.compile(r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b", re.I)
 
 
 @rule("RP001", "migration-fails", Category.REPLAY, Severity.ERROR)
@@ -68,13 +74,18 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
             path=run.error.path,
             line=run.error.line,
             statement=run.error.statement,
-            fix=_fix(run.error),
+            fix=_fix(run.error, ctx.migration_set.framework),
             confirmed_by_replay=True,
         )
 
 
-def _fix(error: ReplayError) -> str | None:
-    fix = _FIXES.get(error.sqlstate or "")
+def _fix(error: ReplayError, framework: str) -> str | None:
+    if error.sqlstate == _UNSAFE_NEW_ENUM_VALUE:
+        fix: str | None = commit_enum_value_first(framework)
+    elif error.sqlstate == "42P07" and _CONCURRENT_INDEX.match(error.statement or ""):
+        fix = f"the index already exists: check the history for a duplicate; {REBUILD_INVALID_INDEX}"
+    else:
+        fix = _FIXES.get(error.sqlstate or "")
     if error.detail:
         fix = f"{fix}. Server says: {error.detail}" if fix else f"Server says: {error.detail}"
     return fix
