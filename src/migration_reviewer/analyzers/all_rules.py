@@ -60,6 +60,7 @@ from migration_reviewer.analyzers.lock_risk import (  # noqa: F401
     set_tablespace,
     slow_statement_under_exclusive_lock,
     table_rewrite_observed,
+    transaction_control_in_wrapped_migration,
     transaction_left_open,
     truncate_table,
     unique_without_using_index,
