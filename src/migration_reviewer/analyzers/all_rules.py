@@ -109,6 +109,7 @@ from migration_reviewer.analyzers.security import (  # noqa: F401
     alter_system,
     connection_to_another_server,
     copy_program_or_server_file,
+    function_executable_by_api,
     grant_to_public,
     rls_without_policy,
     security_definer_search_path,
