@@ -13,6 +13,8 @@ from migration_reviewer.schema.model import PUBLIC, display_name
 _ANONYMOUS = frozenset({"anon", "anonymous", "web_anon", "guest"})
 # Supabase's role for any signed-in user: anyone who can sign up.
 _SIGNED_IN = "authenticated"
+# The schemas a Supabase project's API serves unless its settings say otherwise.
+_EXPOSED_SCHEMAS = frozenset({PUBLIC, "graphql_public"})
 _ROUTINES = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"})
 # Called only by the server's trigger machinery: nobody can call these directly.
 _TRIGGER_RESULTS = frozenset({"trigger", "event_trigger"})
@@ -142,7 +144,7 @@ def _unrevoked(stmt: SqlStatement, revoked: dict[str, set[str]], supabase: bool)
         return
     reach = (
         "anyone who can connect, and every visitor of the Supabase API,"
-        if supabase
+        if supabase and schema in _EXPOSED_SCHEMAS
         else "anyone who can connect"
     )
     arguments = ", ".join(
