@@ -6,6 +6,7 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.schema_design._common import head
+from migration_reviewer.analyzers.schema_design._static import format_type
 from migration_reviewer.analyzers.sql import Node, SqlStatement, fields, qualified, strings, type_of
 from migration_reviewer.schema.model import PUBLIC, display_name
 
@@ -148,7 +149,7 @@ def _unrevoked(stmt: SqlStatement, revoked: dict[str, set[str]], supabase: bool)
         else "anyone who can connect"
     )
     arguments = ", ".join(
-        _argument_type(fields(p, "FunctionParameter"))
+        format_type(fields(p, "FunctionParameter").get("argType", {}))
         for p in body.get("parameters", ())
         if fields(p, "FunctionParameter").get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")
     )
@@ -226,9 +227,6 @@ def _routine_name(node: Node) -> str:
     return qualified(strings(fields(node, "ObjectWithArgs").get("objname")))
 
 
-def _argument_type(parameter: Node) -> str:
-    name, _ = type_of(parameter.get("argType", {}))
-    return name
 
 
 def _listed(names: list[str]) -> str:
