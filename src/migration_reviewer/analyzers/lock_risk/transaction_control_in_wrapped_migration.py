@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from migration_reviewer.adapters.base import Wrapping
@@ -58,15 +59,17 @@ def transaction_control_in_wrapped_migration(ctx: AnalysisContext) -> Iterator[I
     (`ALTER TYPE … ADD VALUE`, `CREATE INDEX CONCURRENTLY`) goes in a migration of its own.
     """
     statements = [s for s in ctx.statements if s.migration.step is None]  # code runners: not SQL files
+    sizes = Counter(s.migration.id for s in statements)
+    reported: set[str] = set()
     for index, stmt in enumerate(statements):
         if stmt.kind != "TransactionStmt" or stmt.body.get("kind") not in _ENDS:
             continue
-        if not _wrapped(stmt, statements):
+        if stmt.migration.id in reported or not _wrapped(stmt, sizes[stmt.migration.id]):
             continue
         scope = [
             later
             for later in statements[index + 1 :]
-            if later.migration == stmt.migration
+            if later.migration.id == stmt.migration.id
             or (stmt.migration.wrapping is Wrapping.BATCH and later.migration.wrapping is Wrapping.BATCH)
         ]
         work = [later for later in scope if later.kind not in _NOT_WORK]
@@ -74,16 +77,18 @@ def transaction_control_in_wrapped_migration(ctx: AnalysisContext) -> Iterator[I
             yield _rollback(stmt, statements)
         elif work:
             yield _early_commit(stmt, work)
-        # Only the first early end matters: what follows is already outside the runner's transaction.
-        if stmt.body.get("kind") == "TRANS_STMT_ROLLBACK" or work:
-            return
+        else:
+            continue
+        # Only the first early end of a migration matters: what follows is already outside the runner's
+        # transaction.
+        reported.add(stmt.migration.id)
 
 
-def _wrapped(stmt: SqlStatement, statements: Sequence[SqlStatement]) -> bool:
+def _wrapped(stmt: SqlStatement, statements_in_migration: int) -> bool:
     """Whether the runner (not only the author's BEGIN) has a transaction open around `stmt`."""
     wrapping = stmt.migration.wrapping
     if wrapping is Wrapping.SCRIPT:  # one multi-statement query: an implicit transaction
-        return sum(1 for s in statements if s.migration == stmt.migration) > 1
+        return statements_in_migration > 1
     return wrapping in (Wrapping.PER_MIGRATION, Wrapping.BATCH)
 
 
@@ -128,7 +133,7 @@ def _rollback(stmt: SqlStatement, statements: Sequence[SqlStatement]) -> Issue:
     undone = [
         s
         for s in statements
-        if s.migration == stmt.migration
+        if s.migration.id == stmt.migration.id
         and s.line < stmt.line
         and s.run is not None
         and s.run.outcome is Outcome.ROLLED_BACK
