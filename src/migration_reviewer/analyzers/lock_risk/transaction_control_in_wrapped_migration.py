@@ -30,7 +30,8 @@ def transaction_control_in_wrapped_migration(ctx: AnalysisContext) -> Iterator[I
     Reports, in a migration whose runner wraps it in a transaction (dbmate, Supabase, Drizzle's batch, a
     golang-migrate or Prisma file sent as one multi-statement query), a `COMMIT` (or `END`, `PREPARE
     TRANSACTION`) followed by more statements of the migration (of the batch, for Drizzle), and any
-    `ROLLBACK`. In `review` the replay, which follows the server's transaction status, confirms it.
+    `ROLLBACK`. In `review` the replay, which follows the server's transaction status, confirms it;
+    `lint` knows the runner from `--wrapping` (its default, none, is a runner that does not wrap).
     A `BEGIN … COMMIT` around the whole file is not reported: the runner's own `COMMIT` then only
     warns. Runners that do not wrap (psql -f, plain SQL folders, dbmate's `transaction:false`) and the
     `BEGIN … END` of a PL/pgSQL block are not concerned.
