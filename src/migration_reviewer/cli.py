@@ -107,8 +107,9 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
     )
     db.add_argument(
         "--pg-bin-dir",
-        help="PostgreSQL server binaries for --database embedded, e.g. "
-        "/usr/lib/postgresql/16/bin (default: the bundled server)",
+        help="PostgreSQL server binaries for --database embedded, e.g. /usr/lib/postgresql/16/bin "
+        "(default: the bundled server, or the installation here that has every extension the history "
+        "creates)",
     )
     db.add_argument("--seed-rows", type=int, metavar="N",
                     help="synthetic rows per table the change touches, for the seeded replay (0: off)")
@@ -145,8 +146,9 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
     rules.add_argument(
         "--pg-version",
         metavar="MAJOR",
-        help="production's PostgreSQL major version, for the rules that depend on it "
-        "(default: the replay server's; lint: 18)",
+        help="production's PostgreSQL major version, for the rules that depend on it; the embedded "
+        "server runs the installation of that major where there is one (default: the replay server's; "
+        "lint: 18)",
     )
     rules.add_argument(
         "--stats-from",

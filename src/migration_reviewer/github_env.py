@@ -119,6 +119,7 @@ class Runner:
     api_url: str
     repository: str  # owner/name
     sha: str
+    server_url: str = "https://github.com"  # where the repository's pages are (GitHub Enterprise: its host)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Runner:
@@ -129,6 +130,7 @@ class Runner:
             api_url=(environ.get("GITHUB_API_URL") or API_URL).rstrip("/"),
             repository=environ.get("GITHUB_REPOSITORY", ""),
             sha=environ.get("GITHUB_SHA", ""),
+            server_url=(environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
         )
 
     def path(self, relative: str) -> Path:

@@ -35,8 +35,16 @@ from migration_reviewer.replay.engine import (
     set_identity,
     spared_migrations,
 )
+from migration_reviewer.replay.extensions import (
+    STAND_INS,
+    ExtensionNeed,
+    may_act_on_behalf,
+    needed_extensions,
+    platform_extensions,
+)
 from migration_reviewer.replay.providers import NO_MYSQL_SERVER, provider_for_dialect
 from migration_reviewer.replay.providers.base import KeptBases
+from migration_reviewer.replay.providers.installations import ServerChoice, choose_server
 from migration_reviewer.replay.result import SetReplay
 from migration_reviewer.replay.sessions import load_driver
 from migration_reviewer.report.build import build_report
@@ -208,16 +216,26 @@ def replay_sets(
     replays: dict[int, SetReplay] = {}
     for dialect in dict.fromkeys(s.dialect for s in sets):
         members = [(index, s) for index, s in enumerate(sets) if s.dialect is dialect]
+        needs = {index: needed_extensions([s]) for index, s in members}
+        # What the sets' platforms hold before their first migration (Supabase's extensions) counts too.
+        platforms = dict.fromkeys(s.platform for _, s in members if s.platform)
+        wanted = [need for found in needs.values() for need in found]
+        wanted += [need for platform in platforms for need in platform_extensions(platform)]
+        choice = _choose_server(dialect, wanted, settings)
+        bin_dir = settings.pg_bin_dir
+        if choice is not None and choice.reason is not None:
+            bin_dir = str(choice.installation.bin_dir)
         provider = provider_for_dialect(
             dialect,
             settings.database,
             url=settings.database_url,
             image=settings.postgres_image,
             mysql_image=settings.mysql_image,
-            bin_dir=settings.pg_bin_dir,
+            bin_dir=bin_dir,
             cache_dir=settings.cache_dir,
             kept_bases=_kept_bases([s for _, s in members], settings),
             superuser=settings.replay_role == "superuser",
+            on_behalf=any(may_act_on_behalf(text) for _, s in members for text in _texts(s)),
         )
         if provider is None:
             # Alembic can still write its SQL offline, for the static rules.
@@ -252,7 +270,47 @@ def replay_sets(
                     pool.shutdown(wait=False, cancel_futures=True)
             else:
                 replays.update(map(replay_one, members))
+        for index, _ in members:
+            if replays[index].error is None and provider.name == "embedded":
+                _tell_of_server(replays[index], choice, needs[index])
     return [replays[index] for index in range(len(sets))]
+
+
+def _texts(migration_set: MigrationSet) -> Iterator[str]:
+    """The SQL of every migration of the set, base and new, up and down (a revision file's whole text,
+    where the framework runs code)."""
+    for migration in (*migration_set.base_migrations, *migration_set.new_migrations):
+        for script in (*migration.up, *(migration.down or ())):
+            yield script.text
+        if migration.step is not None:
+            yield migration.step.source.text
+
+
+def _choose_server(
+    dialect: Dialect, needs: Sequence[ExtensionNeed], settings: Settings
+) -> ServerChoice | None:
+    """For the embedded server: the binaries that have what the history needs (see `choose_server`)."""
+    if dialect is not Dialect.POSTGRESQL or settings.database != "embedded":
+        return None
+    # Merged: one server runs every PostgreSQL set.
+    merged = {need.name: need for need in needs}
+    return choose_server(list(merged.values()), bin_dir=settings.pg_bin_dir, major=settings.pg_version)
+
+
+def _tell_of_server(
+    replay: SetReplay, choice: ServerChoice | None, needs: Sequence[ExtensionNeed]
+) -> None:
+    """Which embedded server ran the set and why, the stand-ins it used, and what it lacked."""
+    if choice is not None and (note := choice.note()) is not None:
+        replay.notes.append(note)
+    for need in needs:
+        if need.name in STAND_INS:  # the embedded server never loads a library at start
+            replay.notes.append(
+                f"{need.name} only runs where the server loads it at start: an empty stand-in with its "
+                "schema, tables and functions replaced it, so nothing it schedules or sends ever runs"
+            )
+    lacking = {need.name for need in choice.missing} if choice is not None else set()
+    replay.missing_extensions = [need for need in needs if need.name in lacking]
 
 
 def _while_starting(

@@ -285,3 +285,28 @@ def test_a_revision_importing_a_missing_module_is_not_run_and_names_it(tmp_path:
     assert not [f for f in report.findings if f.rule == "RP001"]
     # Never a quiet pass: the change was not reviewed.
     assert report.verdict.value == "incomplete"
+
+
+def test_a_revision_that_creates_an_untrusted_extension_replays_on_its_behalf(tmp_path: Path) -> None:
+    # pgvector is not a trusted extension: the replay's role may not create it itself, as production's
+    # migration role usually may. The review sees the extension in the revision's code, picks a server
+    # that has it, and creates it on the revision's behalf.
+    vector = revision(
+        "r01", None,
+        '    op.execute("CREATE EXTENSION IF NOT EXISTS vector")\n'
+        '    op.execute("CREATE TABLE notes (id bigint PRIMARY KEY, embedding vector(3))")',
+    )
+    index = revision(
+        "r02", "r01",
+        '    op.execute("CREATE INDEX notes_embedding ON notes USING hnsw (embedding vector_l2_ops)")',
+    )
+    report = reviewed(
+        tmp_path,
+        {"alembic.ini": "[alembic]\nscript_location = migrations\n", "migrations/env.py": ENV,
+         "migrations/versions/r01.py": vector},
+        {"migrations/versions/r02.py": index},
+    )
+    assert not [f.rule for f in report.findings if f.rule.startswith("RP")]
+    assert (only_migration(report).id, only_migration(report).outcome) == ("r02", "applied")
+    [migration_set] = report.migration_sets
+    assert [(c.kind, c.name) for c in migration_set.schema_changes] == [("index_added", "notes_embedding")]

@@ -19,6 +19,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.analyzers import run_rules
 from migration_reviewer.analyzers.context import AnalysisContext
+from migration_reviewer.analyzers.sqlite.foreign_keys_off_in_transaction import REBUILD_FOREIGN_KEYS_FIX
 from migration_reviewer.replay.engine import ReplayOptions, replay_set
 from migration_reviewer.replay.providers.sqlite import SqliteFiles, sqlite_files
 from migration_reviewer.replay.result import Outcome, SetReplay
@@ -82,6 +83,24 @@ def test_foreign_keys_off_is_ignored_inside_the_runners_transaction(server: Sqli
     assert run.outcome is Outcome.APPLIED
     assert all(step.in_transaction for step in run.statements)
     assert {"BF201", "SD201"} <= rules_fired(result)
+
+
+def test_the_advice_does_not_promise_that_deferred_foreign_keys_spare_the_children(tmp_path: Path) -> None:
+    # SQLite itself: with defer_foreign_keys on, DROP TABLE of the parent still runs ON DELETE CASCADE.
+    database = sqlite3.connect(tmp_path / "fk.db", isolation_level=None)
+    database.executescript(BASE + "INSERT INTO teams (id, name) VALUES (1, 'a');")
+    database.execute("INSERT INTO members (team_id, email) VALUES (1, 'ab')")
+    database.execute("PRAGMA foreign_keys = ON")
+    database.execute("BEGIN")
+    database.execute("PRAGMA defer_foreign_keys = ON")
+    database.execute("DROP TABLE teams")
+    assert database.execute("SELECT count(*) FROM members").fetchone() == (0,)  # the child rows are gone
+    database.execute("ROLLBACK")
+    database.close()
+
+    fix = REBUILD_FOREIGN_KEYS_FIX
+    assert "defer_foreign_keys = ON` only postpones the checks" in fix
+    assert "still runs the ON DELETE CASCADE" in fix and "outside a transaction" in fix
 
 
 def test_foreign_keys_off_works_outside_a_transaction_and_the_orphans_are_found(server: SqliteFiles) -> None:

@@ -5,7 +5,8 @@ Case keys: `name`, `migration` (SQL) or `migrations` (one SQL text per file, in 
 one per finding), optional `setup` (base schema: the case is then replayed on the embedded server),
 `wrapping`, `framework`, `platform`, `pg_version`, `table_rows`, `rules` (code → "off" or a severity), `only`
 (the codes compared, default the file's), `confirmed` (every finding's confirmed_by_replay),
-`severity` (every finding's), `message` and `fix` (a text every finding's message, or fix, contains).
+`severity` (every finding's), `message` and `fix` (a text every finding's message, or fix, contains),
+`lines` (the lines of the statements every finding covers: one finding per rule per file).
 """
 
 from __future__ import annotations
@@ -55,5 +56,7 @@ def test_case(code: str, case: dict[str, Any], request: pytest.FixtureRequest) -
             assert finding.severity.value == case["severity"], finding.message
         if "message" in case:
             assert case["message"] in finding.message, finding.message
+        if "lines" in case:
+            assert list(finding.lines) == case["lines"], finding.message
         if "fix" in case:
             assert case["fix"] in (finding.fix or ""), finding.fix

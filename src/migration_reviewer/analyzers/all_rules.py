@@ -78,6 +78,7 @@ from migration_reviewer.analyzers.mysql import fails_with_data as mysql_fails_wi
 from migration_reviewer.analyzers.mysql import not_null_without_default as mysql_not_null  # noqa: F401
 from migration_reviewer.analyzers.replay_failures import (  # noqa: F401
     base_history_fails,
+    extension_unavailable,
     fails_with_data,
     migration_fails,
     replay_unavailable,

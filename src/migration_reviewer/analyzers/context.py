@@ -131,6 +131,10 @@ class AnalysisContext:
                 if old in created:
                     schema = body["relation"].get("schemaname") or PUBLIC
                     created.add(qualified([schema, body["newname"]]))
+        # And the tables the replay saw appear that no statement names: made by a function, a DO block, an
+        # extension's stand-in.
+        if self.replay is not None:
+            created |= {c.table for c in self.replay.changes if c.kind == "table_added" and c.table}
         return frozenset(created)
 
     def is_new(self, table: str) -> bool:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Issue, Severity
-from migration_reviewer.analyzers.locks import LockMode
+from migration_reviewer.analyzers.locks import LockMode, predicted_locks
 from migration_reviewer.analyzers.sql import SqlStatement
 
 
@@ -51,10 +51,12 @@ def lock_issue(
     fix: str,
     severity: Severity | None = None,
 ) -> Issue:
-    """`message` says what the statement does; the rest is added here."""
-    during = f" while it {risk.work.value}" if risk.work else ""
-    text = f"{message} It holds {risk.mode.label} on `{risk.table}`{during}: {risk.mode.blocks}."
+    """`message` says what the statement does; the rest is added here. The lock is named as every rule
+    names this statement's lock (`statement_lock`), unless the replay contradicts the rule's claim."""
     confirmed, doubt = judge(ctx, stmt, risk)
+    mode = risk.mode if doubt else statement_lock(ctx, stmt, risk.table) or risk.mode
+    during = f" while it {risk.work.value}" if risk.work else ""
+    text = f"{message} It holds {mode.label} on `{risk.table}`{during}: {mode.blocks}."
     measured, estimate_ms = _measurements(ctx, stmt, risk)
     text += measured
     if doubt:
@@ -90,6 +92,40 @@ def judge(ctx: AnalysisContext, stmt: SqlStatement, risk: Risk) -> tuple[bool, s
     if held is not None and held >= risk.mode:
         return True, None
     return False, f"no {risk.mode.label} lock on `{risk.table}` was seen"
+
+
+def statement_lock(ctx: AnalysisContext, stmt: SqlStatement, table: str | None = None) -> LockMode | None:
+    """The lock the statement takes on `table` (None: the strongest it takes on any table), the one name
+    every rule and the report use for it: what the replay saw the statement take, else what PostgreSQL's
+    documentation says its kind takes (`predicted_locks`, one table of ALTER TABLE subcommands)."""
+    if ctx.migration_set.dialect.value != "postgresql":
+        return None
+    wanted = ctx.canonical(table) if table else None
+
+    def strongest(pairs: list[tuple[str, LockMode | None]]) -> LockMode | None:
+        modes = [m for name, m in pairs if m and (wanted is None or ctx.canonical(name) == wanted)]
+        return max(modes, default=None)
+
+    if stmt.applied and stmt.run is not None:
+        # Some runners (Alembic's) report every lock the transaction holds after each statement: the
+        # statement's own are those no earlier statement of its transaction held.
+        earlier = {
+            (lock.relation, lock.mode)
+            for other in _transaction_so_far(ctx, stmt)
+            if other is not stmt and other.run is not None
+            for lock in other.run.locks
+        }
+        seen = strongest(
+            [
+                (lock.relation, LockMode.from_pg_locks(lock.mode))
+                for lock in stmt.run.locks
+                if lock.relkind in ("table", "partitioned table", "materialized view")
+                and (lock.relation, lock.mode) not in earlier
+            ]
+        )
+        if seen is not None:
+            return seen
+    return strongest([(ctx.table_of(name), mode) for name, mode in predicted_locks(stmt.tree)])
 
 
 def held_mode(ctx: AnalysisContext, stmt: SqlStatement, table: str) -> LockMode | None:

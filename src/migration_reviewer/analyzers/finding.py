@@ -28,6 +28,20 @@ class Category(StrEnum):
 
 
 @dataclass(frozen=True)
+class Location:
+    """One statement a finding covers: where it is, the table, and the lock it takes there (PostgreSQL's
+    name for the mode, e.g. "ACCESS EXCLUSIVE": what the replay saw, else what the statement's kind
+    takes) and how long it ran in the replay."""
+
+    path: str
+    line: int | None
+    table: str | None = None
+    statement: str | None = None
+    lock: str | None = None
+    duration_ms: float | None = None
+
+
+@dataclass(frozen=True)
 class KnockOn:
     """A later migration that fails only because of the one a finding is about (its root cause)."""
 
@@ -55,6 +69,16 @@ class Finding:
     statement: str | None = None  # the SQL the finding is about, shown in the comment
     migration_set: str | None = None  # the root of the migration set it belongs to
     knock_ons: tuple[KnockOn, ...] = ()  # later migrations that fail because of this one (RP002)
+    # Every statement of one migration file this rule found (a finding is one rule on one file); path,
+    # line, table and statement above are those of the first.
+    locations: tuple[Location, ...] = ()
+    acknowledged: str | None = None  # the author's comment above the statement that explains the risk
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        """The lines of the statements it covers, in order."""
+        located = tuple(loc.line for loc in self.locations if loc.line is not None)
+        return located or ((self.line,) if self.line is not None else ())
 
     @property
     def sort_key(self) -> tuple[int, str, int, str]:

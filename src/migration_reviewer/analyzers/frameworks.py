@@ -23,13 +23,15 @@ def outside_transaction(framework: str) -> str:
     return _OUTSIDE_TRANSACTION.get(framework, "run it outside BEGIN … COMMIT")
 
 
-# What to do about the INVALID index a failed concurrent build leaves: the one sentence every finding about
-# concurrent index builds uses, so the advice reads the same wherever it appears.
-REBUILD_INVALID_INDEX = (
-    "a concurrent build that fails leaves an INVALID index behind, and `IF NOT EXISTS` silently keeps it "
-    "when the migration runs again: drop the leftover first (`DROP INDEX CONCURRENTLY IF EXISTS …`, then "
-    "create), or check `pg_index.indisvalid` in a DO block before creating"
-)
+def invalid_leftover_caveat(index: str) -> str:
+    """What `CONCURRENTLY IF NOT EXISTS` hides: a build that failed before left an INVALID index of that
+    name, which IF NOT EXISTS keeps, silently, instead of building a valid one. The one wording of every
+    finding about it (LK001's and LK037's fix, RP001's for an index that already exists)."""
+    return (
+        f"With IF NOT EXISTS, an INVALID `{index}` left by a failed earlier build is kept as it is: check "
+        f"`SELECT indisvalid FROM pg_index WHERE indexrelid = '{index}'::regclass` and drop an invalid "
+        f"leftover (`DROP INDEX CONCURRENTLY {index}`) before building again"
+    )
 
 
 def commit_enum_value_first(framework: str) -> str:

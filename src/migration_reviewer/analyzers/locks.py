@@ -55,16 +55,22 @@ class LockMode(IntEnum):
         return "only stronger locks wait"
 
 
-# ALTER TABLE takes ACCESS EXCLUSIVE unless its subcommands all need less (AlterTableGetLockLevel in
-# PostgreSQL's tablecmds.c).
-_ALTER_TABLE_LEVELS = {
+# ALTER TABLE subcommand → the lock it takes, from PostgreSQL's documentation of ALTER TABLE (and
+# AlterTableGetLockLevel in tablecmds.c); a subcommand not listed takes ACCESS EXCLUSIVE. The statement
+# takes the strongest lock any of its subcommands needs. Every rule and the report name a statement's lock
+# from this table (or from what the replay saw in pg_locks): one statement, one lock, one wording.
+ALTER_TABLE_LOCKS = {
     "AT_ValidateConstraint": LockMode.SHARE_UPDATE_EXCLUSIVE,
     "AT_SetStatistics": LockMode.SHARE_UPDATE_EXCLUSIVE,
     "AT_ClusterOn": LockMode.SHARE_UPDATE_EXCLUSIVE,
     "AT_DropCluster": LockMode.SHARE_UPDATE_EXCLUSIVE,
-    "AT_SetOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,  # ALTER COLUMN … SET (n_distinct = …)
     "AT_ResetOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetRelOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,  # SET (fillfactor, autovacuum_…): see below
+    "AT_ResetRelOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,
     "AT_AttachPartition": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_DetachPartitionFinalize": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_AddConstraint": LockMode.ACCESS_EXCLUSIVE,  # a FOREIGN KEY: SHARE ROW EXCLUSIVE (below)
     "AT_EnableTrig": LockMode.SHARE_ROW_EXCLUSIVE,
     "AT_EnableAlwaysTrig": LockMode.SHARE_ROW_EXCLUSIVE,
     "AT_EnableReplicaTrig": LockMode.SHARE_ROW_EXCLUSIVE,
@@ -74,23 +80,36 @@ _ALTER_TABLE_LEVELS = {
     "AT_EnableTrigUser": LockMode.SHARE_ROW_EXCLUSIVE,
     "AT_DisableTrigUser": LockMode.SHARE_ROW_EXCLUSIVE,
 }
+# Storage parameters take SHARE UPDATE EXCLUSIVE, except these few (reloptions.c), which need ACCESS
+# EXCLUSIVE; the view options only apply to ALTER VIEW, spelt ALTER TABLE.
+_EXCLUSIVE_RELOPTIONS = {"user_catalog_table", "security_barrier", "security_invoker", "check_option"}
 
 
 def alter_table_lock(body: Node) -> LockMode:
     """The lock an ALTER TABLE takes on its table: the strongest any of its subcommands needs."""
     level = LockMode.ACCESS_SHARE
     for command in body.get("cmds", ()):
-        cmd = fields(command, "AlterTableCmd")
-        subtype = cmd.get("subtype", "")
-        mode = _ALTER_TABLE_LEVELS.get(subtype, LockMode.ACCESS_EXCLUSIVE)
-        if subtype == "AT_AddConstraint" and fields(cmd.get("def", {}), "Constraint").get("contype") == (
-            "CONSTR_FOREIGN"
-        ):
-            mode = LockMode.SHARE_ROW_EXCLUSIVE
-        if subtype == "AT_DetachPartition" and fields(cmd.get("def", {}), "PartitionCmd").get("concurrent"):
-            mode = LockMode.SHARE_UPDATE_EXCLUSIVE
-        level = max(level, mode)
+        level = max(level, subcommand_lock(fields(command, "AlterTableCmd")))
     return level
+
+
+def subcommand_lock(cmd: Node) -> LockMode:
+    """The lock one ALTER TABLE subcommand (AlterTableCmd fields) takes."""
+    subtype = cmd.get("subtype", "")
+    if subtype == "AT_AddConstraint" and fields(cmd.get("def", {}), "Constraint").get("contype") == (
+        "CONSTR_FOREIGN"
+    ):
+        return LockMode.SHARE_ROW_EXCLUSIVE
+    if subtype == "AT_DetachPartition" and fields(cmd.get("def", {}), "PartitionCmd").get("concurrent"):
+        return LockMode.SHARE_UPDATE_EXCLUSIVE
+    if subtype in ("AT_SetRelOptions", "AT_ResetRelOptions"):
+        names = {
+            fields(item, "DefElem").get("defname", "")
+            for item in fields(cmd.get("def", {}), "List").get("items", ())
+        }
+        if names & _EXCLUSIVE_RELOPTIONS:
+            return LockMode.ACCESS_EXCLUSIVE
+    return ALTER_TABLE_LOCKS.get(subtype, LockMode.ACCESS_EXCLUSIVE)
 
 
 def predicted_locks(tree: Node | None) -> Iterator[tuple[str, LockMode]]:

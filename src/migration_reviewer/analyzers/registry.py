@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from migration_reviewer.analyzers.acknowledgements import acknowledge
 from migration_reviewer.analyzers.context import AnalysisContext, RuleChoice, RuleOptions, TableStats
 from migration_reviewer.analyzers.finding import Category, Finding, Issue, Severity
+from migration_reviewer.analyzers.grouping import group_findings
 from migration_reviewer.config import RuleSetting, Settings
 from migration_reviewer.errors import ConfigError
 
@@ -51,6 +53,11 @@ class RuleSpec:
     @property
     def summary(self) -> str:
         return self.doc.split("\n", 1)[0]
+
+    @property
+    def headline(self) -> str:
+        """The docstring's first paragraph on one line: what the rule finds, as a reader's heading."""
+        return " ".join(self.doc.split("\n\n", 1)[0].split())
 
 
 RULES: dict[str, RuleSpec] = {}
@@ -113,7 +120,9 @@ def find_rule(key: str) -> RuleSpec | None:
 def run_rules(context: AnalysisContext) -> list[Finding]:
     """Every enabled rule of the set's dialect, with the configuration's severities, then the
     suppressions: an ignore directive drops its findings, a peer tool's directive turns them into notes.
-    Rules about suppressions run last, because they judge what the others found."""
+    Rules about suppressions run last, because they judge what the others found. Then what the author
+    explained in a comment, or guarded, becomes a note (analyzers/acknowledgements.py), and the findings of
+    one rule on one file become one finding that lists their statements (analyzers/grouping.py)."""
     dialect = context.migration_set.dialect.value
     findings: list[Finding] = []
     rules = every_rule().values()
@@ -130,7 +139,7 @@ def run_rules(context: AnalysisContext) -> list[Finding]:
             finding = context.suppressions.apply(_finding(spec, issue, choice, context))
             if finding is not None:
                 findings.append(finding)
-    return findings
+    return group_findings(context, acknowledge(context, findings))
 
 
 def _finding(spec: RuleSpec, issue: Issue, choice: RuleChoice, context: AnalysisContext) -> Finding:

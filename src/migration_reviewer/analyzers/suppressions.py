@@ -5,6 +5,10 @@ Ours, in the comments directly above a statement, or anywhere in a file for the 
     -- migration-reviewer: ignore LK001 -- the table holds 40 rows
     -- migration-reviewer: ignore-file LK013, drop-column -- reason
 
+In a Python migration (Alembic), the same words in `#` comments directly above the `op.` call:
+
+    # migration-reviewer: ignore LK001 -- the table holds 40 rows
+
 Rules are named by code or name; the reason after ` -- ` is for the reader. A directive that silences
 nothing is reported (SP001), so stale ones do not pile up.
 
@@ -130,7 +134,7 @@ class Suppressions:
         for stmt in statements:
             statement = stmt.statement
             attached = []
-            lines = statement.comments.splitlines()
+            lines = leading_comments(stmt).splitlines()
             for offset, text in enumerate(lines):
                 directive = _directive(statement.path, statement.line - (len(lines) - offset), text)
                 if directive is None:
@@ -197,8 +201,23 @@ def _names(rule: str, finding: Finding) -> bool:
     return rule.upper() == finding.rule or rule == finding.name
 
 
+def leading_comments(stmt: SqlStatement) -> str:
+    """The comments directly above a statement, one a line: in SQL those the splitter kept with it; in a
+    Python migration (where statements are what its `op.` calls ran) the `#` lines right above the call's
+    line in the revision file."""
+    if stmt.statement.comments or not stmt.path.endswith(".py") or stmt.migration.step is None:
+        return stmt.statement.comments
+    source = stmt.migration.step.source.text.splitlines()
+    above: list[str] = []
+    for text in reversed(source[: max(stmt.line - 1, 0)]):
+        if not text.strip().startswith("#"):
+            break
+        above.append(text.strip())
+    return "\n".join(reversed(above))
+
+
 def _directive(path: str, line: int, comment: str) -> Directive | None:
-    text = comment.strip().removeprefix("--").removeprefix("/*").removesuffix("*/").strip()
+    text = comment.strip().removeprefix("--").removeprefix("#").removeprefix("/*").removesuffix("*/").strip()
     match = _OURS.match(text)
     if match:
         names, _, reason = match.group(2).partition("--")

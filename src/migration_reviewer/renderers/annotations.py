@@ -35,15 +35,17 @@ def render(report: Report, changed_paths: Collection[str]) -> list[str]:
     """One line per annotation, for findings on lines of the files the change touched."""
     lines: list[str] = []
     for severity, kind in _COMMANDS.items():
+        # One annotation per statement a finding covers, each on its own line.
         findings = [
-            f
+            (f, line)
             for f in report.findings
-            if f.severity.value == severity and f.path in changed_paths and f.line is not None
+            if f.severity.value == severity and f.path in changed_paths
+            for line in f.lines
         ]
         shown = findings if len(findings) <= PER_TYPE else findings[: PER_TYPE - 1]
-        for f in shown:
+        for f, line in shown:
             message = f.message + (f"\nFix: {f.fix}" if f.fix else "")
-            lines.append(command(kind, message, file=f.path, line=f.line, title=f"{f.rule} {f.name}"))
+            lines.append(command(kind, message, file=f.path, line=line, title=f"{f.rule} {f.name}"))
         if len(shown) < len(findings):
             rest = len(findings) - len(shown)
             lines.append(command(kind, f"{rest} more {severity} findings: the job summary lists them all"))

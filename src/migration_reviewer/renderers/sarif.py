@@ -42,7 +42,11 @@ def to_sarif(report: Report) -> dict[str, Any]:
                         "rules": [_rule(code, report) for code in codes],
                     }
                 },
-                "results": [_result(f, codes.index(f.rule)) for f in located],
+                "results": [
+                    _result(f, codes.index(f.rule), line, statement)
+                    for f in located
+                    for line, statement in _places(f)
+                ],
             }
         ],
     }
@@ -80,9 +84,17 @@ def _section(doc: str, title: str) -> str:
     return ""
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _places(finding: Finding) -> list[tuple[int | None, str | None]]:
+    """(line, statement) of each statement the finding covers: one result each, so code scanning marks
+    every line."""
+    if not finding.locations:
+        return [(finding.line, finding.statement)]
+    return [(loc.line, loc.statement) for loc in finding.locations]
+
+
+def _result(finding: Finding, rule_index: int, line: int | None, statement: str | None) -> dict[str, Any]:
     message = finding.message + (f"\n\nFix: {finding.fix}" if finding.fix else "")
-    anchor = finding.statement or finding.message
+    anchor = statement or finding.message
     digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{anchor}".encode()).hexdigest()[:32]
     return {
         "ruleId": finding.rule,
@@ -93,7 +105,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": finding.line or 1},
+                    "region": {"startLine": line or 1},
                 }
             }
         ],

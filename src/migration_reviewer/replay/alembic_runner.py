@@ -168,6 +168,26 @@ class _Recorder:
             self.busy = False
 
 
+def _on_behalf(
+    conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """A `CREATE EXTENSION` or `CREATE/DROP ROLE` a revision sends runs on its behalf where the replay's
+    role may not run it itself, as the SQL runners' statements do (PostgresSession.execute): the checks
+    are the database functions' own, whoever calls them."""
+    if executemany or conn.dialect.name != "postgresql":
+        return statement, parameters
+    from migration_reviewer.replay.extensions import on_behalf
+
+    call = on_behalf(statement)
+    if call is None:
+        return statement, parameters
+    from migration_reviewer.replay.sessions.postgres import PostgresSession
+
+    if not PostgresSession(conn.connection.dbapi_connection).acts_on_behalf(call):
+        return statement, parameters
+    return call.query, call.params or None
+
+
 def main(reply_fd: int) -> int:
     """Serves requests, one JSON object per line on stdin, until stdin closes; after each, writes one line
     to `reply_fd` (stdout belongs to the project's code, which may print)."""
@@ -185,6 +205,8 @@ def main(reply_fd: int) -> int:
     # neither copied nor dropped: every engine is disposed of after each request.
     engines: weakref.WeakSet[Engine] = weakref.WeakSet()
     event.listen(Engine, "engine_connect", lambda connection: engines.add(connection.engine))
+    # After the recorder, which keeps the statement as the revision wrote it.
+    event.listen(Engine, "before_cursor_execute", _on_behalf, retval=True)
     _mark_autocommit_blocks(MigrationContext, recorder)
     _record_static_output(recorder)
     _reuse_loaded_revisions()

@@ -31,6 +31,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.bookkeeping import Bookkeeping, bookkeeping_for
+from migration_reviewer.replay.extensions import may_act_on_behalf
 from migration_reviewer.replay.platforms import platform_script, platform_version, sections
 from migration_reviewer.replay.providers.base import AdminScripts, Database, Server
 from migration_reviewer.replay.result import (
@@ -841,8 +842,10 @@ def _apply_base_history(
     for migration in migrations:
         text = _script_text(migration)
         # Where a failed script leaves its first statements applied, it cannot be retried one by one; a
-        # script with its own COMMIT would commit the rest of the chunk before it.
+        # script with its own COMMIT would commit the rest of the chunk before it; the session may run a
+        # statement on the migration's behalf (CREATE EXTENSION, CREATE ROLE) only when it runs alone.
         alone = may_need_own_transaction(text) or controls_own_transactions(text)
+        alone = alone or (dialect is Dialect.POSTGRESQL and may_act_on_behalf(text))
         if alone or not session.scripts_are_atomic:
             flush()
             ran = _Runner(session, dialect, observe=False).run([migration])

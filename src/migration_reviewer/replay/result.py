@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from migration_reviewer.adapters.base import Baseline, Migration, MigrationSet
+from migration_reviewer.replay.extensions import ExtensionNeed
 from migration_reviewer.replay.statements import Statement
 from migration_reviewer.schema.declared import Drift
 from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
@@ -189,6 +190,9 @@ class SetReplay:
     error: str | None = None  # the set could not be replayed at all (no database, unsupported dialect)
     model_drift: ModelDrift | None = None  # Alembic, where the configuration names the models
     notes: list[str] = field(default_factory=list)  # what the reviewer should know of how it was replayed
+    # Extensions the set creates that the server lacks (no installation found has them), with the
+    # migrations that create them.
+    missing_extensions: list[ExtensionNeed] = field(default_factory=list)
     baseline: Baseline | None = None  # the schema dump the base history started from, where it did
 
     @property

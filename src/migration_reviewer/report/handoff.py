@@ -124,8 +124,11 @@ def _backfill_follow_ups(replay: SetReplay, findings: list[Finding]) -> list[str
     """What is left to do after the backfills the findings point at: NOT NULL enforced once the batches
     are done, and the old column or table dropped after the contract phase."""
     notes: list[str] = []
-    for finding in findings:
-        tree = parse(finding.statement) if finding.rule in ("BF002", "BF004") and finding.statement else None
+    backfills = [f for f in findings if f.rule in ("BF002", "BF004")]
+    # A finding covers every such statement of its file: each one's follow-ups count.
+    statements = [s for f in backfills for s in ([loc.statement for loc in f.locations] or [f.statement])]
+    for statement in statements:
+        tree = parse(statement) if statement else None
         kind, body = (tag(tree), fields(tree)) if tree else ("", {})
         if kind == "UpdateStmt":
             table = relation(body["relation"])

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from migration_reviewer.analyzers.finding import Category, Finding, KnockOn, Severity
+from migration_reviewer.analyzers.finding import Category, Finding, KnockOn, Location, Severity
 from migration_reviewer.errors import UsageError
 from migration_reviewer.replay.result import LockTaken, Outcome, StatementRun
 from migration_reviewer.replay.statements import Statement
@@ -45,6 +45,7 @@ _COLUMN_CHANGES = ("added", "changed", "dropped")
 _TABLE_CHANGES = ("added", "changed", "dropped", "renamed")
 _KEYS = ("PK", "FK", "UK")
 _LOCK_MODE = re.compile(r"[A-Za-z]{1,40}")
+_LOCK_LABEL = re.compile(r"[A-Z]{1,20}(?: [A-Z]{1,20}){0,3}")  # "ACCESS EXCLUSIVE"
 _RELKIND = re.compile(r"[a-z ]{1,40}")
 
 T = TypeVar("T")
@@ -223,6 +224,20 @@ def _finding(f: _Fields) -> Finding:
         )
         if f.has("knock_ons")
         else (),
+        locations=f.items("locations", _location) if f.has("locations") else (),
+        acknowledged=f.text("acknowledged", optional=True) if f.has("acknowledged") else None,
+    )
+
+
+def _location(loc: _Fields) -> Location:
+    duration = loc.get("duration_ms", (int, float), optional=True)
+    return Location(
+        path=loc.text("path"),
+        line=loc.get("line", int, optional=True),
+        table=loc.text("table", optional=True),
+        statement=loc.text("statement", optional=True),
+        lock=loc.text("lock", pattern=_LOCK_LABEL, optional=True),
+        duration_ms=None if duration is None else float(duration),
     )
 
 

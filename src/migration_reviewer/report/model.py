@@ -242,6 +242,19 @@ class Report:
                     "fix": f.fix,
                     "confirmed_by_replay": f.confirmed_by_replay,
                     "statement": f.statement,
+                    # Added after schema_version 1 shipped: every statement the finding covers.
+                    "locations": [
+                        {
+                            "path": loc.path,
+                            "line": loc.line,
+                            "table": loc.table,
+                            "statement": loc.statement,
+                            "lock": loc.lock,
+                            "duration_ms": None if loc.duration_ms is None else round(loc.duration_ms, 1),
+                        }
+                        for loc in f.locations
+                    ],
+                    "acknowledged": f.acknowledged,
                     # Added after schema_version 1 shipped: present only where a finding has some.
                     **({"knock_ons": [k.to_dict() for k in f.knock_ons]} if f.knock_ons else {}),
                 }

@@ -154,8 +154,8 @@ def test_a_huge_report_is_folded_under_the_limit_and_posted(github: FakeGitHub) 
     post(github, body)
 
     posted = github.bodies(PR)[0]
-    assert len(posted) <= 65_000 and posted.startswith(MARKER)
-    assert "… and" in posted and "more: the job summary has them all" in posted
+    assert len(posted) <= 20_000 and posted.startswith(MARKER)
+    assert "… and" in posted and "more findings: the job summary has them all" in posted
     for line in posted.splitlines():  # no table was cut inside a row
         if line.startswith("|"):
             assert line.endswith("|")

@@ -6,11 +6,12 @@ import dataclasses
 import re
 from pathlib import Path
 
-from migration_reviewer.analyzers.finding import Category, Severity
+from migration_reviewer.analyzers.finding import Category, Finding, Location, Severity
 from migration_reviewer.renderers.comment import (
     COMMENT_LIMIT,
     DIGEST,
     MARKER,
+    blob_url,
     render,
     render_comment,
     render_summary,
@@ -66,7 +67,7 @@ def test_a_finding_shows_the_lock_its_statement_took_and_for_how_long() -> None:
     body = render_comment(report((finding(line=3),), migrations=(entry,)))
 
     assert (
-        "**Lock:** `AccessExclusiveLock` on `customers` blocks all reads and writes of the table for 2.3 s "
+        "**Lock:** ACCESS EXCLUSIVE on `customers`: reads and writes wait, for 2.3 s "
         "(the statement ran 1.5 s in the replay)." in body
     )
 
@@ -109,7 +110,7 @@ def test_no_migration_change_says_so_plainly() -> None:
 
 def test_rollback_backfill_and_hand_off_appear_only_with_data() -> None:
     plain = render_comment(report((finding(),)))
-    assert "### Rollback" not in plain and "### Backfill" not in plain and "### Hand-off" not in plain
+    assert "### Rollback" not in plain and "Hand-off" not in plain
 
     reversible = dataclasses.replace(migration(), reversible=True)
     irreversible = dataclasses.replace(migration("drop_legacy"), reversible=False)
@@ -131,7 +132,9 @@ def test_rollback_backfill_and_hand_off_appear_only_with_data() -> None:
     assert "- ✅ `add_email`: its down restores the schema" in body
     assert "- ❌ `drop_legacy`: no down that restores the schema" in body
     assert "- restore `legacy` from the backup" in body
-    assert "### Backfill" in body and "`UPDATE orders` touches every row" in body
+    # A backfill finding is listed under its file with the others; the hand-off is folded.
+    assert f"#### `{PATH}`" in body and "`UPDATE orders` touches every row" in body
+    assert "<details><summary><b>Hand-off</b>" in body
     assert "**Follow-ups**\n\n- validate `orders_customer_fk` in the next release" in body
 
 
@@ -219,3 +222,96 @@ def test_the_example_override_extends_the_packaged_comment() -> None:
     assert "### Findings" in body
     assert body.rstrip().endswith("Ask the database owners before merging.</sub>")
     assert "migration-reviewer 0.1.0 · base" in body
+
+
+BLOB = "https://github.com/octo/shop/blob/" + "b" * 40
+
+
+def _grouped(rule: str, lines: tuple[int, ...], lock: str | None = "SHARE", **kwargs: object) -> Finding:
+    locations = tuple(
+        Location(PATH, line, f"t{line}", f"CREATE INDEX ON t{line} (a)", lock, 2.0) for line in lines
+    )
+    return dataclasses.replace(
+        finding(
+            f"{len(lines)} statements take SHARE",
+            rule=rule,
+            severity=Severity.WARNING,
+            line=lines[0],
+            **kwargs,
+        ),
+        locations=locations,
+    )
+
+
+def test_findings_sit_under_their_file_once_with_each_line_linked_to_the_head_commit() -> None:
+    findings = (
+        _grouped("LK001", (3, 9, 15), name="create-index-without-concurrently", category=Category.LOCK),
+        _grouped("LK008", (2, 8), name="constraint-without-not-valid", category=Category.LOCK),
+    )
+
+    body = render_comment(report(findings), blob=BLOB)
+
+    assert body.count(f"`{PATH}`") == 1  # the path is written once, as the heading; then only in links
+    assert f"#### [`{PATH}`]({BLOB}/{PATH})" in body
+    assert f"[3]({BLOB}/{PATH}#L3) `t3`, [9]({BLOB}/{PATH}#L9) `t9`, [15]({BLOB}/{PATH}#L15) `t15`" in body
+    assert body.count("**`LK001`**") == 1 and body.count("**`LK008`**") == 1  # one entry per group
+    assert "<details><summary>create-index-without-concurrently: why, and the fix</summary>" in body
+    # Each statement's lock, folded, where they differ (the message says it when they are all one).
+    mixed = dataclasses.replace(
+        findings[0],
+        locations=tuple(
+            dataclasses.replace(loc, lock="ACCESS EXCLUSIVE" if loc.line == 9 else loc.lock)
+            for loc in findings[0].locations
+        ),
+    )
+    assert "| 9 | `t9` | ACCESS EXCLUSIVE | 2 ms |" in render_comment(report((mixed,)), blob=BLOB)
+    assert "| 9 | `t9` |" not in body
+
+
+def test_a_working_tree_or_an_odd_repository_gets_no_links() -> None:
+    assert blob_url("https://github.com", "octo/shop", "b" * 40) == BLOB
+    assert blob_url("https://github.com", "octo/shop", "WORKTREE") is None
+    assert blob_url("https://github.com", "octo/shop)[x](y", "b" * 40) is None
+    assert blob_url("javascript:alert(1)", "octo/shop", "b" * 40) is None
+    assert "](" not in render_comment(report((finding(),))).split("### Findings")[1].split("<details>")[0]
+
+
+def test_the_timeout_advice_is_one_line_per_migration() -> None:
+    lock_timeout = _grouped("LK022", (1,), name="missing-lock-timeout", category=Category.LOCK)
+    statement_timeout = _grouped("LK023", (2,), name="missing-statement-timeout", category=Category.LOCK)
+
+    body = render_comment(report((lock_timeout, statement_timeout)))
+
+    [line] = [text for text in body.splitlines() if "lock_timeout" in text]
+    assert line.startswith("⏱️ `LK022`, `LK023`: no `lock_timeout` or `statement_timeout`")
+    assert "<details><summary>missing-lock-timeout" not in body
+
+
+def test_the_summary_on_top_says_what_waits_in_production_and_what_to_do_first() -> None:
+    index = _grouped("LK001", (3, 9), name="create-index-without-concurrently", category=Category.LOCK)
+    rewrite = _grouped(
+        "LK005", (5,), lock="ACCESS EXCLUSIVE", name="add-column-rewrite", category=Category.LOCK
+    )
+
+    body = render_comment(
+        report((dataclasses.replace(rewrite, fix="add the column without a default"), index))
+    )
+
+    summary = body.split("| Schema |")[0]
+    assert "**If this merges:** Reads and writes of `t5` wait while it holds ACCESS EXCLUSIVE." in summary
+    assert "Writes to `t3`, `t9` wait while the migration runs; reads go on." in summary
+    assert "**Before merging:**\n- add the column without a default (`LK005`)" in summary
+
+
+def test_a_large_change_stays_under_the_comment_budget_by_folding_whole_entries() -> None:
+    findings = tuple(
+        _grouped(f"LK{n:03d}", tuple(range(n, n + 40)), name="r", category=Category.LOCK)
+        for n in range(1, 120)
+    )
+
+    body = render_comment(report(findings))
+
+    assert len(body) <= 20_000
+    assert "more findings: the job summary has them all, and the JSON report." in body
+    assert body.count("<details>") == body.count("</details>")  # nothing cut inside a fold
+    assert "more findings" not in render_summary(report(findings))  # the job summary has them all

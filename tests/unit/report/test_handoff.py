@@ -7,7 +7,7 @@ import dataclasses
 from migration_reviewer.adapters.base import Dialect, Migration, MigrationSet, MigrationStatus, SqlScript
 from migration_reviewer.analyzers.finding import Category, Finding, Severity
 from migration_reviewer.renderers import json as json_renderer
-from migration_reviewer.renderers.comment import render_comment
+from migration_reviewer.renderers.comment import render_comment, render_summary
 from migration_reviewer.replay.result import MigrationRun, Outcome, SetReplay
 from migration_reviewer.report.handoff import build_handoff
 from migration_reviewer.report.load import load_report
@@ -123,7 +123,12 @@ def test_the_risk_is_rendered_and_survives_the_stored_report() -> None:
     loaded = load_report(json_renderer.render(original).encode())
 
     assert loaded.handoff.risk == original.handoff.risk
-    assert "### Hand-off\n\nMedium risk (0 errors, 1 warning): x." in render_comment(loaded)
+    # The comment says it in its summary on top; the job summary keeps the paragraph in its hand-off.
+    assert (
+        "<b>Hand-off</b>: deploy order, follow-ups, monitoring</summary>\n\n"
+        "Medium risk (0 errors, 1 warning): x." in render_summary(loaded)
+    )
+    assert "Medium risk" not in render_comment(loaded)
     assert "risk" not in report().handoff.to_dict()  # absent, not empty, when there is none
 
 
@@ -136,4 +141,5 @@ def test_backfill_notes_with_a_fix_render_one_a_line() -> None:
     )
     body = render_comment(report(backfills))
 
-    assert "`UPDATE a` **Fix:** batch\n- " in body
+    # Both under their file, each with its fix folded beneath it.
+    assert body.count("**Fix:** batch") == 2 and body.index("`UPDATE a`") < body.index("`UPDATE b`")

@@ -45,11 +45,13 @@ def test_the_locks_the_replay_saw_reach_the_comment_of_the_fork_safe_publisher()
 
     [loaded_run] = loaded.migration_sets[0].migrations[0].statements
     assert (loaded_run.statement.location, loaded_run.locks, loaded_run.rewrites) == (
-        f"{PATH}:3", (lock,), ("customers",)
+        f"{PATH}:3",
+        (lock,),
+        ("customers",),
     )
     comment = render_comment(loaded)
     assert comment == render_comment(original)
-    assert "**Lock:** `AccessExclusiveLock` on `customers` blocks" in comment
+    assert "**Lock:** ACCESS EXCLUSIVE on `customers`: reads and writes wait" in comment
 
     data = json.loads(json_renderer.render(original))
     data["migration_sets"][0]["migrations"][0]["statements"][0]["locks"][0]["mode"] = "Lock` [x](https://e.x)"

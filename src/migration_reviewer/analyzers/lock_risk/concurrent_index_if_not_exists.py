@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
-from migration_reviewer.analyzers.frameworks import REBUILD_INVALID_INDEX
+from migration_reviewer.analyzers.frameworks import invalid_leftover_caveat
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.sql import SqlStatement, fields, qualified, strings
 from migration_reviewer.schema.model import PUBLIC
@@ -84,7 +84,7 @@ def _issue(ctx: AnalysisContext, stmt: SqlStatement, schema: str, name: str) -> 
             message=message,
             path=stmt.path,
             line=stmt.line,
-            fix=REBUILD_INVALID_INDEX,
+            fix=invalid_leftover_caveat(name),
             statement=stmt.statement.text,
         )
     return Issue(
@@ -93,7 +93,7 @@ def _issue(ctx: AnalysisContext, stmt: SqlStatement, schema: str, name: str) -> 
         "without a usable index.",
         path=stmt.path,
         line=stmt.line,
-        fix=REBUILD_INVALID_INDEX,
+        fix=invalid_leftover_caveat(name),
         statement=stmt.statement.text,
         confirmed_by_replay=True,
         severity=Severity.ERROR,

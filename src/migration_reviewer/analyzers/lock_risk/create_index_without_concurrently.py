@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.evidence import Risk, Work, lock_issue
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
-from migration_reviewer.analyzers.frameworks import outside_transaction
+from migration_reviewer.analyzers.frameworks import invalid_leftover_caveat, outside_transaction
 from migration_reviewer.analyzers.locks import LockMode
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.sql import relation
@@ -45,9 +45,8 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
     CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     ```
     Outside a transaction. A concurrent build that fails leaves an INVALID index behind, and
-    `IF NOT EXISTS` silently keeps it when the migration runs again: drop the leftover first
-    (`DROP INDEX CONCURRENTLY IF EXISTS …`, then create), or check `pg_index.indisvalid` in a DO block
-    before creating (see LK037).
+    `IF NOT EXISTS` keeps it as it is when the migration runs again: check `pg_index.indisvalid` and
+    drop an invalid leftover (`DROP INDEX CONCURRENTLY …`) before building again (LK037).
 
     An index on a table created by the same change is not reported: the table is empty. A partitioned
     table cannot be indexed concurrently: create the index `ON ONLY` the parent, build each partition's
@@ -86,6 +85,8 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
         else:
             safe = _CREATE_INDEX.sub(r"\1 CONCURRENTLY", stmt.statement.text, count=1)
             fix = f"`{safe}`, {outside_transaction(ctx.migration_set.framework)}"
+            if stmt.body.get("if_not_exists") and name:
+                fix += f". {invalid_leftover_caveat(name)}"
         yield lock_issue(
             ctx,
             stmt,

@@ -7,6 +7,7 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, KnockOn, Severity
 from migration_reviewer.analyzers.knock_ons import RootCause, root_causes
 from migration_reviewer.analyzers.registry import rule
+from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
 from migration_reviewer.replay.result import MigrationRun
 from migration_reviewer.wording import counted
 
@@ -42,8 +43,8 @@ def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     """
     for cause in root_causes(ctx.replay):
         error = cause.run.error
-        if error is None:
-            continue
+        if error is None or fails_for_missing_extension(ctx.replay, error):
+            continue  # RP007 says why, once, with the same knock-ons
         message = (
             f"base migration `{cause.run.migration.name}` fails to replay here: {error.message}"
             + _consequence(cause)

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from migration_reviewer.adapters.base import Wrapping
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
-from migration_reviewer.analyzers.frameworks import REBUILD_INVALID_INDEX, commit_enum_value_first
+from migration_reviewer.analyzers.frameworks import commit_enum_value_first, invalid_leftover_caveat
 from migration_reviewer.analyzers.knock_ons import blocked_migrations
 from migration_reviewer.analyzers.registry import rule
+from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
+from migration_reviewer.analyzers.sql import fields, parse
 from migration_reviewer.replay.result import Outcome, ReplayError
 
 # Why a statement fails and what usually fixes it, by SQLSTATE.
@@ -24,8 +25,6 @@ _FIXES = {
 }
 # "unsafe use of new value": an enum value used before the transaction that added it commits.
 _UNSAFE_NEW_ENUM_VALUE = "55P04"
-# Guarding a concurrent build with IF NOT EXISTS has a catch the fix must name.
-_CONCURRENT_INDEX = re.compile(r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b", re.I)
 
 
 @rule("RP001", "migration-fails", Category.REPLAY, Severity.ERROR)
@@ -61,6 +60,8 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
     for run in runs:
         if run.outcome is not Outcome.FAILED or run.error is None or run.migration.id in blocked:
             continue
+        if fails_for_missing_extension(ctx.replay, run.error):
+            continue  # RP007: the review's server lacks the extension, not production
         undone = [
             other.migration.name
             for other in runs
@@ -82,10 +83,21 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
 def _fix(error: ReplayError, framework: str) -> str | None:
     if error.sqlstate == _UNSAFE_NEW_ENUM_VALUE:
         fix: str | None = commit_enum_value_first(framework)
-    elif error.sqlstate == "42P07" and _CONCURRENT_INDEX.match(error.statement or ""):
-        fix = f"the index already exists: check the history for a duplicate; {REBUILD_INVALID_INDEX}"
+    elif error.sqlstate == "42P07" and (index := _concurrent_index(error.statement)):
+        fix = (
+            "the index already exists: check the history for a duplicate (a guard does not make it safe: "
+            f"{invalid_leftover_caveat(index)})"
+        )
     else:
         fix = _FIXES.get(error.sqlstate or "")
     if error.detail:
         fix = f"{fix}. Server says: {error.detail}" if fix else f"Server says: {error.detail}"
     return fix
+
+
+def _concurrent_index(statement: str | None) -> str | None:
+    """The index a CREATE INDEX CONCURRENTLY names: guarding it with IF NOT EXISTS has a catch the fix
+    must name."""
+    tree = parse(statement) if statement else None
+    body = fields(tree or {}, "IndexStmt")
+    return str(body["idxname"]) if body.get("concurrent") and body.get("idxname") else None

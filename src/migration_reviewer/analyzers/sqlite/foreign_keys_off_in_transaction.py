@@ -11,6 +11,15 @@ from migration_reviewer.analyzers.sqlite._common import dropped_table, turns_for
 from migration_reviewer.replay.result import Outcome
 from migration_reviewer.schema.model import PUBLIC, ConstraintKind, SchemaSnapshot
 
+# What keeps a rebuild from losing rows of the tables that reference the rebuilt one.
+REBUILD_FOREIGN_KEYS_FIX = (
+    "run the rebuild outside a transaction between `PRAGMA foreign_keys = OFF` and `PRAGMA foreign_keys = "
+    "ON`, then `PRAGMA foreign_key_check`. Inside a transaction (D1, Drizzle), `PRAGMA defer_foreign_keys = "
+    "ON` only postpones the checks to the commit: `DROP TABLE` still runs the ON DELETE CASCADE and SET "
+    "NULL actions of the tables that reference it, so rebuild those tables in the same migration too, or "
+    "copy their rows aside and put them back after the rename"
+)
+
 
 @rule("BF201", "sqlite-foreign-keys-off-in-transaction", Category.BACKFILL, Severity.ERROR, {"sqlite"})
 def foreign_keys_off_in_transaction(ctx: AnalysisContext) -> Iterator[Issue]:
@@ -49,8 +58,14 @@ def foreign_keys_off_in_transaction(ctx: AnalysisContext) -> Iterator[Issue]:
     DROP TABLE users;
     ALTER TABLE __new_users RENAME TO users;
     ```
-    `defer_foreign_keys` works inside a transaction: the checks wait for the commit, when the renamed
-    table holds the rows again. Or run the rebuild outside a transaction (dbmate `transaction:false`).
+    `defer_foreign_keys` works inside a transaction, but it only postpones the *checks* to the commit,
+    when the renamed table holds the rows again: it is enough when no table references the rebuilt one
+    with an action. It does not stop `DROP TABLE` from running the `ON DELETE CASCADE` and `SET NULL`
+    actions of the tables that reference it, so their rows are still deleted or emptied. For those, run
+    the rebuild outside a transaction between `PRAGMA foreign_keys = OFF` and `ON` (dbmate
+    `transaction:false`), then `PRAGMA foreign_key_check`; where that is impossible (D1, Drizzle's one
+    transaction), rebuild the referencing tables in the same migration, or copy their rows aside first and
+    put them back after the rename.
     """
     before = ctx.before
     for stmt in ctx.statements:
@@ -78,8 +93,7 @@ def foreign_keys_off_in_transaction(ctx: AnalysisContext) -> Iterator[Issue]:
             path=stmt.path,
             line=stmt.line,
             statement=stmt.statement.text,
-            fix="use `PRAGMA defer_foreign_keys = ON` (it works inside a transaction and on D1), or run the "
-            "rebuild outside a transaction",
+            fix=REBUILD_FOREIGN_KEYS_FIX,
             confirmed_by_replay=stmt.applied and stmt.run is not None and stmt.run.in_transaction,
             severity=Severity.ERROR if consequences else Severity.WARNING,
         )

@@ -35,7 +35,9 @@ _ALTER_TABLE = re.compile(
 _REBUILD = (
     "rebuild the table instead: CREATE TABLE the new shape under another name, INSERT INTO it SELECT the "
     "rows, DROP TABLE the old one, ALTER TABLE … RENAME TO the old name, then recreate its indexes, "
-    "triggers and views (with PRAGMA defer_foreign_keys = ON when other tables reference it)"
+    "triggers and views. When other tables reference it, run the rebuild with PRAGMA foreign_keys = OFF "
+    "outside a transaction: PRAGMA defer_foreign_keys = ON only postpones the checks, and DROP TABLE still "
+    "runs their ON DELETE CASCADE and SET NULL actions"
 )
 
 

@@ -39,6 +39,7 @@ class ProviderOptions:
     cache_dir: str | None = None
     kept_bases: KeptBases | None = None  # embedded only: start from, and keep, replayed base histories
     superuser: bool = False  # replay as the URL's role / the server's superuser, not a role without rights
+    on_behalf: bool = True  # a migration may need extensions or roles made on its behalf (ScratchServer)
 
 
 def _embedded(options: ProviderOptions) -> DatabaseProvider:
@@ -49,6 +50,7 @@ def _embedded(options: ProviderOptions) -> DatabaseProvider:
         cache_dir=options.cache_dir,
         kept_bases=options.kept_bases,
         superuser=options.superuser,
+        on_behalf=options.on_behalf,
     )
 
 
@@ -62,7 +64,7 @@ def _url(options: ProviderOptions) -> DatabaseProvider:
         return _mysql(options)
     from migration_reviewer.replay.providers.url import UrlProvider
 
-    return UrlProvider(options.url, superuser=options.superuser)
+    return UrlProvider(options.url, superuser=options.superuser, on_behalf=options.on_behalf)
 
 
 def _mysql(options: ProviderOptions) -> DatabaseProvider:
@@ -82,7 +84,9 @@ def _sqlite() -> DatabaseProvider:
 def _docker(options: ProviderOptions) -> DatabaseProvider:
     from migration_reviewer.replay.providers.docker import DEFAULT_IMAGE, DockerProvider
 
-    return DockerProvider(options.image or DEFAULT_IMAGE, superuser=options.superuser)
+    return DockerProvider(
+        options.image or DEFAULT_IMAGE, superuser=options.superuser, on_behalf=options.on_behalf
+    )
 
 
 PROVIDERS: Final[Mapping[str, Callable[[ProviderOptions], DatabaseProvider]]] = {
@@ -111,6 +115,7 @@ def provider_for_dialect(
     cache_dir: str | None = None,
     kept_bases: KeptBases | None = None,
     superuser: bool = False,
+    on_behalf: bool = True,
 ) -> DatabaseProvider | None:
     """The provider that replays `dialect`'s sets (None: the settings name none, see NO_MYSQL_SERVER).
     SQLite (and D1) always runs in temporary files. MySQL runs on the server a mysql:// URL names, or in a
@@ -134,6 +139,7 @@ def provider_for_dialect(
         cache_dir=cache_dir,
         kept_bases=kept_bases,
         superuser=superuser,
+        on_behalf=on_behalf,
     )
 
 
@@ -146,6 +152,7 @@ def provider_from_settings(
     cache_dir: str | None = None,
     kept_bases: KeptBases | None = None,
     superuser: bool = False,
+    on_behalf: bool = True,
 ) -> DatabaseProvider:
     """The provider for `--database NAME`. No name (None or "") means "url" when a URL is given, else
     "embedded". `image` is ignored by the providers that run no image: settings always carry a default."""
@@ -175,5 +182,6 @@ def provider_from_settings(
             cache_dir=cache_dir,
             kept_bases=kept_bases,
             superuser=superuser,
+            on_behalf=on_behalf,
         )
     )

@@ -197,8 +197,12 @@ def _section(source: Any, which: int) -> Any:
     if source.read(len(_MAGIC)) != _MAGIC:
         raise ArchiveError("not a cluster archive of this version")
     try:
-        source.seek(-_TRAILER.size, os.SEEK_END)
+        size = source.seek(-_TRAILER.size, os.SEEK_END)
         offset, length = _TRAILER.unpack(source.read(_TRAILER.size))[which : which + 2]
+        if not 0 <= offset <= offset + length <= size:
+            # A file cut short ends in bytes of its middle: read as a trailer, they place a section
+            # anywhere, gigabytes long.
+            raise ValueError(f"a section of {length} bytes at {offset} lies outside the file")
         source.seek(offset)
         return json.loads(source.read(length))
     except (OSError, ValueError, struct.error, RecursionError) as exc:

@@ -105,8 +105,11 @@ def running(container: Any, image: str) -> Iterator[None]:
 class DockerProvider:
     name = "docker"
 
-    def __init__(self, image: str = DEFAULT_IMAGE, *, superuser: bool = False) -> None:
+    def __init__(
+        self, image: str = DEFAULT_IMAGE, *, superuser: bool = False, on_behalf: bool = True
+    ) -> None:
         self.image = image
+        self.on_behalf = on_behalf
         self.superuser = superuser  # replay as the container's superuser instead of REPLAY_ROLE
 
     def __repr__(self) -> str:
@@ -135,6 +138,7 @@ class DockerProvider:
                 file_copy=True,
                 hint=f"the {self.image} container stopped answering; {NO_DOCKER_HINT}",
                 replay_role=None if self.superuser else REPLAY_ROLE,
+                on_behalf=self.on_behalf,
             ) as server,
         ):
             yield server

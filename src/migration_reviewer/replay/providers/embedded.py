@@ -252,6 +252,7 @@ class EmbeddedProvider:
         start_timeout: float = 30.0,
         kept_bases: KeptBases | None = None,
         superuser: bool = False,
+        on_behalf: bool = True,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute() if bin_dir is not None else None
         if self.bin_dir is not None:
@@ -271,6 +272,8 @@ class EmbeddedProvider:
         # again under `key`.
         self.kept_bases = kept_bases
         self.superuser = superuser
+        # Whether a migration may need extensions or roles made on its behalf (see ScratchServer).
+        self.on_behalf = on_behalf
 
     def __repr__(self) -> str:
         return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"

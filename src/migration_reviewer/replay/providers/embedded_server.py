@@ -40,6 +40,7 @@ class EmbeddedServer(ScratchServer):
             drop_on_close=False,
             hint="the embedded server is up and refused: the message says why",
             replay_role=None if cluster.provider.superuser else REPLAY_ROLE,
+            on_behalf=cluster.provider.on_behalf,
         )
         self.keeps_named_databases = cluster.provider.kept_bases is not None
         # A cluster is kept after a cold run, or after a run from another kept cluster of the same family.

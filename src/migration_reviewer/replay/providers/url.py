@@ -21,6 +21,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from migration_reviewer.adapters.base import Dialect
 from migration_reviewer.errors import DatabaseUnavailable, UsageError, first_line
+from migration_reviewer.replay.extensions import DENIED_EXTENSIONS, RIGHTS_SCHEMA, rights_sql
 from migration_reviewer.replay.providers.base import Database, Meanwhile, Server, mask_password, run_tag
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ URL_HINT = "check that the server is running and that --database-url points at i
 # The role migrations run as on a server of our own: no superuser rights, so COPY … PROGRAM, untrusted
 # languages, ALTER SYSTEM and the like fail there instead of reaching the machine.
 REPLAY_ROLE = "migration_reviewer_replay"
+# How rights.sql comments the roles it makes, followed by the database's name.
+_ROLE_MARKER = "made on behalf of a migration by a migration-reviewer replay, in database "
 
 
 class ScratchServer:
@@ -46,6 +49,12 @@ class ScratchServer:
     `temporary_role`: on someone else's server, create a role of our own for this run (with a random
     password, no rights, dropped in `close()`) to own the scratch databases and run the migrations; where
     the connecting role may not create one, the migrations run as that role and `replay_note` says so.
+    `on_behalf`: whether any migration may need what follows (False spares the cost of installing it).
+
+    Where the admin connection is a superuser's and the migrations run as another role, each database made
+    from nothing gets the functions that create extensions and roles on a migration's behalf (rights.sql):
+    production's migration role may do both, the replay's may not. Roles made that way on someone else's
+    server are dropped in `close()`, after the scratch databases.
     """
 
     dialect = Dialect.POSTGRESQL
@@ -60,6 +69,7 @@ class ScratchServer:
         hint: str = URL_HINT,
         replay_role: str | None = None,
         temporary_role: bool = False,
+        on_behalf: bool = True,
     ) -> None:
         self.provider = provider
         self.admin_conninfo = conninfo
@@ -71,6 +81,8 @@ class ScratchServer:
         self._temporary_role: str | None = None
         self.replay_note: str | None = None
         self._created: dict[str, Database] = {}
+        self._made: list[str] = []  # every scratch database this run created, dropped or not
+        self._acts_on_behalf = False
         self._platform_roles: list[str] = []  # roles `run_as_admin` created, dropped at close where shared
         self._admin = self._connect()
         try:
@@ -96,6 +108,8 @@ class ScratchServer:
             self._ensure_role(replay_role)
         elif temporary_role:
             self._make_temporary_role(role, superuser)
+        self._acts_on_behalf = superuser and self._replay_role is not None
+        self._on_behalf = on_behalf
 
     def _ensure_role(self, role: str) -> None:
         try:
@@ -105,6 +119,12 @@ class ScratchServer:
                         sql.Identifier(role)
                     )
                 )
+            # A server of our own. From PostgreSQL 16 a role with CREATEROLE administers only the roles it
+            # creates and cannot grant itself the predefined pg_ roles: production's migration role often
+            # has it. Before 16 it could grant itself pg_execute_server_program, so there roles are made on
+            # the migration's behalf instead (rights.sql).
+            createrole = "CREATEROLE" if self.server_version_num >= 160000 else "NOCREATEROLE"
+            self._admin.execute(sql.SQL(f"ALTER ROLE {{}} {createrole}").format(sql.Identifier(role)))
         except psycopg.Error as exc:
             self._admin.close()
             raise self._unavailable(f"could not create the role {role}", exc) from None
@@ -211,6 +231,7 @@ class ScratchServer:
     def _create(
         self, connection: psycopg.Connection[Any], template: Database | None, name: str | None = None
     ) -> Database:
+        named = name is not None
         name = name or f"{SCRATCH_PREFIX}{run_tag()}{uuid.uuid4().hex[:12]}"
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
@@ -225,7 +246,35 @@ class ScratchServer:
             raise self._unavailable("could not create a scratch database", exc) from None
         database = self._database(name)
         self._created[name] = database
+        self._made.append(name)
+        # A copy has them from its template. A named database may be kept for later reviews, whose
+        # migrations may need them: it gets them whatever this one's need.
+        if template is None and self._acts_on_behalf and (self._on_behalf or named):
+            self._install_rights(name)
         return database
+
+    def _install_rights(self, name: str) -> None:
+        assert self._replay_role is not None
+        role = sql.Identifier(self._replay_role)
+        schema = sql.Identifier(RIGHTS_SCHEMA)
+        # One round trip, one transaction (a multi-statement query): ~20 ms on the embedded server.
+        script = sql.Composed(
+            [
+                sql.SQL("BEGIN;\n"),
+                sql.SQL(rights_sql()),  # our own file
+                sql.SQL("\nINSERT INTO {}.denied_extensions SELECT unnest({}::text[]);\n").format(
+                    schema, sql.Literal(sorted(DENIED_EXTENSIONS))
+                ),
+                sql.SQL("GRANT USAGE ON SCHEMA {} TO {};\n").format(schema, role),
+                sql.SQL("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {} TO {};\nCOMMIT;").format(schema, role),
+            ]
+        )
+        try:
+            conninfo = make_conninfo(self.admin_conninfo, dbname=name)
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as connection:
+                connection.execute(script)
+        except psycopg.Error as exc:
+            raise self._unavailable(f"could not prepare the scratch database {name}", exc) from None
 
     def find_database(self, name: str) -> Database | None:
         """A database kept from an earlier run on this server, if it is there."""
@@ -330,10 +379,31 @@ class ScratchServer:
         try:
             if self._drop_on_close:
                 self._drop_all(quiet=quiet)
+                self._drop_roles_made(quiet=quiet)
                 self._drop_platform_roles()
             self._drop_temporary_role(quiet=quiet)
         finally:
             self._admin.close()
+
+    def _drop_roles_made(self, *, quiet: bool) -> None:
+        """Drop the roles made on the migrations' behalf in this run's scratch databases (their comment
+        names the database), which are dropped by now: the roles own nothing elsewhere."""
+        if not self._acts_on_behalf or not self._made:
+            return
+        try:
+            made = self._admin.execute(
+                "SELECT r.rolname FROM pg_roles r JOIN pg_shdescription d"
+                "  ON d.objoid = r.oid AND d.classoid = 'pg_authid'::regclass"
+                " WHERE NOT r.rolsuper AND d.description = ANY(%s)",
+                ([f"{_ROLE_MARKER}{name}" for name in self._made],),
+            ).fetchall()
+            for (role,) in made:
+                self._admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        except psycopg.Error as exc:
+            what = f"could not drop the roles the migrations made on {self.display}"
+            if not quiet:
+                raise self._unavailable(what, exc) from None
+            log.warning("%s: %s", what, exc)
 
     def _drop_all(self, *, quiet: bool) -> None:
         left: list[str] = []
@@ -372,6 +442,7 @@ def scratch_server(
     hint: str = URL_HINT,
     replay_role: str | None = None,
     temporary_role: bool = False,
+    on_behalf: bool = True,
 ) -> Iterator[ScratchServer]:
     """A `ScratchServer` that drops its databases (and its temporary role) and disconnects however the
     block ends."""
@@ -383,6 +454,7 @@ def scratch_server(
         hint=hint,
         replay_role=replay_role,
         temporary_role=temporary_role,
+        on_behalf=on_behalf,
     )
     try:
         yield server
@@ -413,8 +485,9 @@ def check_url(url: str) -> str:
 class UrlProvider:
     name = "url"
 
-    def __init__(self, url: str, *, superuser: bool = False) -> None:
+    def __init__(self, url: str, *, superuser: bool = False, on_behalf: bool = True) -> None:
         self._url = check_url(url)
+        self.on_behalf = on_behalf
         # Migrations run as a role of this review's own, without rights, unless the settings ask for the
         # URL's role (`replay-role = "superuser"`).
         self.temporary_role = not superuser
@@ -425,4 +498,10 @@ class UrlProvider:
     def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         if meanwhile is not None:
             meanwhile({})  # nothing kept
-        return scratch_server(self.name, self._url, file_copy=False, temporary_role=self.temporary_role)
+        return scratch_server(
+            self.name,
+            self._url,
+            file_copy=False,
+            temporary_role=self.temporary_role,
+            on_behalf=self.on_behalf,
+        )

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from migration_reviewer.errors import DatabaseUnavailable, first_line
+from migration_reviewer.replay.extensions import RIGHTS_SCHEMA, STAND_INS, OnBehalf, on_behalf
 from migration_reviewer.replay.providers.base import Database
 from migration_reviewer.replay.result import LockTaken, RowEvidence, SeedResult
 from migration_reviewer.replay.seed import row_evidence, seed
@@ -79,8 +80,19 @@ class PostgresSession:
             "pg_current_xact_id()::text::bigint" if conn.info.server_version >= 130000 else "txid_current()"
         )
         self._changed_here = _CHANGED_HERE.format(current=current)
+        self._may_act: bool | None = None  # whether this database has the functions of rights.sql for us
 
     def execute(self, sql: str) -> int | None:
+        call = on_behalf(sql)
+        if call is not None:
+            try:
+                acting = self.acts_on_behalf(call)
+                if acting:
+                    self.conn.execute(call.query, call.params or None, prepare=False)
+            except psycopg.Error as exc:  # a transaction the migration left failed, say
+                raise self._statement_error(exc, positioned=False) from None
+            if acting:
+                return None
         try:
             cursor = self.conn.execute(sql, prepare=False)
         except psycopg.Error as exc:
@@ -89,6 +101,21 @@ class PostgresSession:
         if cursor.rowcount >= 0 and status and status.split(None, 1)[0] in _COUNTED:
             return cursor.rowcount
         return None
+
+    def acts_on_behalf(self, call: OnBehalf) -> bool:
+        """Whether `call` runs instead of the statement: a stand-in wherever the platform extension is not
+        loaded at server start; the others where this database has the functions for them (a role without
+        superuser rights replays it: see ScratchServer)."""
+        if call.kind == "stand-in":
+            loaded = self.conn.execute("SELECT current_setting(%s, true)", (STAND_INS[call.name],))
+            return loaded.fetchone() in (None, (None,))
+        if self._may_act is None:
+            probe = self.conn.execute(
+                f"SELECT to_regnamespace('{RIGHTS_SCHEMA}') IS NOT NULL"
+                " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+            ).fetchone()
+            self._may_act = bool(probe and probe[0])
+        return self._may_act
 
     def execute_cheapest(self, sql: str) -> tuple[int | None, str | None]:
         return self.execute(sql), None  # a statement's lock is in its text (CONCURRENTLY): nothing to ask
@@ -192,7 +219,10 @@ class PostgresSession:
         except psycopg.OperationalError as exc:
             raise _lost(exc) from None
 
-    def _statement_error(self, exc: psycopg.Error) -> StatementError | DatabaseUnavailable:
+    def _statement_error(
+        self, exc: psycopg.Error, *, positioned: bool = True
+    ) -> StatementError | DatabaseUnavailable:
+        """`positioned`: the error's position is in the statement's text (not in a call made for it)."""
         if self.conn.closed or isinstance(exc, psycopg.InterfaceError):
             return _lost(exc)
         diag = exc.diag
@@ -202,7 +232,7 @@ class PostgresSession:
         return StatementError(
             diag.message_primary or str(exc).splitlines()[0],
             code=exc.sqlstate,
-            position=int(diag.statement_position) - 1 if diag.statement_position else None,
+            position=int(diag.statement_position) - 1 if positioned and diag.statement_position else None,
             detail="\n".join(part for part in (diag.message_detail, diag.message_hint) if part) or None,
             table=table,
             column=diag.column_name,
