@@ -35,6 +35,7 @@ def run_case(
     server: Server | None = None,
     wrapping: str = "none",
     framework: str = "plain-sql",
+    platform: str | None = None,
     pg_version: int | None = None,
     table_rows: Mapping[str, int] | None = None,
     rules: Mapping[str, Any] | None = None,
@@ -45,7 +46,9 @@ def run_case(
     mode = Wrapping(wrapping)
     base = [migration(0, setup, mode, MigrationStatus.BASE)] if setup else []
     new = [migration(i + 1, sql, mode, MigrationStatus.ADDED) for i, sql in enumerate(migrations)]
-    migration_set = MigrationSet("migrations", framework, Dialect.POSTGRESQL, tuple(base), tuple(base + new))
+    migration_set = MigrationSet(
+        "migrations", framework, Dialect.POSTGRESQL, tuple(base), tuple(base + new), platform=platform
+    )
     replay = None
     if setup is not None:
         assert server is not None, "a case with setup needs the server"

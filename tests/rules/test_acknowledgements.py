@@ -75,3 +75,17 @@ def test_one_unguarded_change_makes_the_migration_an_ordinary_one() -> None:
     findings = run_case([REPAIR + "CREATE INDEX orders_total_idx ON orders (total);\n"])
 
     assert all(f.severity is not Severity.INFO for f in findings if f.rule == "LK001")
+
+
+def test_a_concurrent_build_behind_if_not_exists_is_no_guard() -> None:
+    # Re-run after a failed build, it keeps the INVALID index: the migration is not safe to re-run.
+    findings = run_case(
+        [
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS total int;\n"
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_total_idx ON orders (total);\n"
+        ]
+    )
+
+    [leftover] = [f for f in findings if f.rule == "LK037"]
+    assert leftover.severity is Severity.WARNING and GUARDED_NOTE not in leftover.message
+    assert all(GUARDED_NOTE not in f.message for f in findings)

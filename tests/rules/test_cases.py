@@ -3,7 +3,7 @@ the findings of that rule it must produce.
 
 Case keys: `name`, `migration` (SQL) or `migrations` (one SQL text per file, in order), `expect` (codes,
 one per finding), optional `setup` (base schema: the case is then replayed on the embedded server),
-`wrapping`, `framework`, `pg_version`, `table_rows`, `rules` (code → "off" or a severity), `only`
+`wrapping`, `framework`, `platform`, `pg_version`, `table_rows`, `rules` (code → "off" or a severity), `only`
 (the codes compared, default the file's), `confirmed` (every finding's confirmed_by_replay),
 `severity` (every finding's), `message` and `fix` (a text every finding's message, or fix, contains),
 `lines` (the lines of the statements every finding covers: one finding per rule per file).
@@ -41,6 +41,7 @@ def test_case(code: str, case: dict[str, Any], request: pytest.FixtureRequest) -
         server=server,
         wrapping=case.get("wrapping", "none"),
         framework=case.get("framework", "plain-sql"),
+        platform=case.get("platform"),
         pg_version=case.get("pg_version"),
         table_rows=case.get("table_rows"),
         rules=case.get("rules"),

@@ -19,6 +19,8 @@ HEADING = re.compile(r"^## (.+)$", re.MULTILINE)
 SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
 SPECS = list(iter_specs())
 LINTABLE = [spec for spec in SPECS if spec.lintable]
+# Rules about the runner's own transaction: their examples are migrations a runner wraps (dbmate, Supabase).
+WRAPPED_EXAMPLES = {"LK038"}
 
 
 def sections(spec: RuleSpec) -> dict[str, str]:
@@ -42,8 +44,9 @@ def test_example_fires_and_use_instead_is_quiet(spec: RuleSpec) -> None:
     text = sections(spec)
     example, instead = SQL_BLOCK.findall(text["Example"]), SQL_BLOCK.findall(text["Use instead"])
     assert example and instead, "both sections hold a ```sql block"
-    assert spec.code in [f.rule for f in run_case(example)], "the Example must fire the rule"
-    assert spec.code not in [f.rule for f in run_case(instead)], "the Use instead must stay quiet"
+    wrapping = "per-migration" if spec.code in WRAPPED_EXAMPLES else "none"
+    assert spec.code in [f.rule for f in run_case(example, wrapping=wrapping)], "the Example must fire"
+    assert spec.code not in [f.rule for f in run_case(instead, wrapping=wrapping)], "Use instead stays quiet"
 
 
 def test_docs_are_generated_from_the_docstrings() -> None:

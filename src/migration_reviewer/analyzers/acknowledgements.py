@@ -13,7 +13,8 @@ either.
 **A guarded repair migration.** A migration in which every schema change checks first (`CREATE … IF NOT
 EXISTS`, `ADD COLUMN IF NOT EXISTS`, or a DO block that looks the object up in the catalog before changing
 it) is safe to re-run: where the object is already there it does nothing. A `DROP … IF EXISTS` is no such
-guard (re-run or not, it destroys what is there). Its lock findings become notes that say so, once per
+guard (re-run or not, it destroys what is there), nor is `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (it
+keeps the INVALID index a failed build left). Its lock findings become notes that say so, once per
 rule; they still name the lock each statement takes where the object is missing.
 """
 
@@ -98,6 +99,8 @@ def guarded_migrations(statements: Iterable[SqlStatement]) -> set[str]:
 def is_guarded(stmt: SqlStatement) -> bool:
     """The statement checks whether its change is needed before making it."""
     body = stmt.body
+    if stmt.kind == "IndexStmt" and body.get("concurrent"):
+        return False  # IF NOT EXISTS keeps the INVALID index a failed concurrent build left (LK037)
     if stmt.kind in _CREATE_IF_NOT_EXISTS:
         return bool(body.get("if_not_exists"))
     if stmt.kind == "AlterTableStmt":  # ADD COLUMN IF NOT EXISTS; a DROP … IF EXISTS still destroys

@@ -21,3 +21,22 @@ _OUTSIDE_TRANSACTION = {
 def outside_transaction(framework: str) -> str:
     """How to run a statement outside any transaction with this framework."""
     return _OUTSIDE_TRANSACTION.get(framework, "run it outside BEGIN … COMMIT")
+
+
+def invalid_leftover_caveat(index: str) -> str:
+    """What `CONCURRENTLY IF NOT EXISTS` hides: a build that failed before left an INVALID index of that
+    name, which IF NOT EXISTS keeps, silently, instead of building a valid one. The one wording of every
+    finding about it (LK001's and LK037's fix, RP001's for an index that already exists)."""
+    return (
+        f"With IF NOT EXISTS, an INVALID `{index}` left by a failed earlier build is kept as it is: check "
+        f"`SELECT indisvalid FROM pg_index WHERE indexrelid = '{index}'::regclass` and drop an invalid "
+        f"leftover (`DROP INDEX CONCURRENTLY {index}`) before building again"
+    )
+
+
+def commit_enum_value_first(framework: str) -> str:
+    """The fix for a new enum value used in the transaction that adds it (PostgreSQL's 55P04)."""
+    return (
+        f"split the migration: commit the ADD VALUE first ({outside_transaction(framework)}), in a "
+        "migration before the one that uses the value"
+    )

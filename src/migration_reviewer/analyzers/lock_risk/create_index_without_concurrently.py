@@ -6,23 +6,13 @@ from collections.abc import Iterator
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.evidence import Risk, Work, lock_issue
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
-from migration_reviewer.analyzers.frameworks import outside_transaction
+from migration_reviewer.analyzers.frameworks import invalid_leftover_caveat, outside_transaction
 from migration_reviewer.analyzers.locks import LockMode
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.sql import relation
 from migration_reviewer.schema.model import RelationKind
 
 _CREATE_INDEX = re.compile(r"^(CREATE\s+(?:UNIQUE\s+)?INDEX)\b", re.I)
-
-
-def invalid_leftover_caveat(index: str) -> str:
-    """What `CONCURRENTLY IF NOT EXISTS` hides: a build that failed before left an INVALID index of that
-    name, which IF NOT EXISTS keeps, silently, instead of building a valid one."""
-    return (
-        f". With IF NOT EXISTS, an INVALID `{index}` left by a failed earlier build is kept as it is: check "
-        f"`SELECT indisvalid FROM pg_index WHERE indexrelid = '{index}'::regclass` and drop an invalid "
-        f"leftover (`DROP INDEX CONCURRENTLY {index}`) before building again"
-    )
 
 
 @rule(
@@ -54,8 +44,9 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
     ```sql
     CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     ```
-    Outside a transaction. A concurrent build that fails leaves an INVALID index behind: drop it and
-    build it again (`IF NOT EXISTS` would silently keep the invalid one).
+    Outside a transaction. A concurrent build that fails leaves an INVALID index behind, and
+    `IF NOT EXISTS` keeps it as it is when the migration runs again: check `pg_index.indisvalid` and
+    drop an invalid leftover (`DROP INDEX CONCURRENTLY …`) before building again (LK037).
 
     An index on a table created by the same change is not reported: the table is empty. A partitioned
     table cannot be indexed concurrently: create the index `ON ONLY` the parent, build each partition's
@@ -95,7 +86,7 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
             safe = _CREATE_INDEX.sub(r"\1 CONCURRENTLY", stmt.statement.text, count=1)
             fix = f"`{safe}`, {outside_transaction(ctx.migration_set.framework)}"
             if stmt.body.get("if_not_exists") and name:
-                fix += invalid_leftover_caveat(name)
+                fix += f". {invalid_leftover_caveat(name)}"
         yield lock_issue(
             ctx,
             stmt,

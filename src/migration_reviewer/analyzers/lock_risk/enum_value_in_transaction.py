@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
-from migration_reviewer.analyzers.frameworks import outside_transaction
+from migration_reviewer.analyzers.frameworks import commit_enum_value_first
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.sql import SqlStatement, qualified, strings, walk
 from migration_reviewer.replay.result import Outcome
@@ -82,8 +82,7 @@ def enum_value_in_transaction(ctx: AnalysisContext) -> Iterator[Issue]:
             message=message,
             path=stmt.path,
             line=stmt.line,
-            fix=f"commit the ADD VALUE first: {outside_transaction(ctx.migration_set.framework)}, in a "
-            "migration before the one that uses the value",
+            fix=commit_enum_value_first(ctx.migration_set.framework),
             statement=stmt.statement.text,
             severity=severity,
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_reviewer.adapters.base import Wrapping
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
@@ -17,7 +18,9 @@ def transaction_left_open(ctx: AnalysisContext) -> Iterator[Issue]:
 
     ## What it does
     Reports a `BEGIN` (or `START TRANSACTION`) with no `COMMIT` or `ROLLBACK` after it in the same SQL
-    file (not in SQL that a framework's code sends, such as Alembic's).
+    file (not in SQL that a framework's code sends, such as Alembic's). Not in a migration the runner
+    wraps in its own transaction (dbmate, Supabase, Drizzle): there the `BEGIN` only warns and the
+    runner's `COMMIT` ends the transaction.
 
     ## Why is this risky?
     What happens next depends on the runner: `psql -f` and most drivers roll the open transaction back
@@ -41,6 +44,8 @@ def transaction_left_open(ctx: AnalysisContext) -> Iterator[Issue]:
     by_file: dict[str, list[SqlStatement]] = {}
     for stmt in ctx.statements:
         if stmt.migration.step is not None:  # the runner's code (Alembic) opens and ends its transactions
+            continue
+        if stmt.migration.wrapping in (Wrapping.PER_MIGRATION, Wrapping.BATCH):  # the runner commits
             continue
         by_file.setdefault(stmt.path, []).append(stmt)
     for statements in by_file.values():

@@ -5,9 +5,11 @@ from collections.abc import Iterator
 from migration_reviewer.adapters.base import Wrapping
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
+from migration_reviewer.analyzers.frameworks import commit_enum_value_first, invalid_leftover_caveat
 from migration_reviewer.analyzers.knock_ons import blocked_migrations
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
+from migration_reviewer.analyzers.sql import fields, parse
 from migration_reviewer.replay.result import Outcome, ReplayError
 
 # Why a statement fails and what usually fixes it, by SQLSTATE.
@@ -21,6 +23,8 @@ _FIXES = {
     "57014": "the statement ran past the statement timeout: batch the work or move it out of the migration",
     "42601": "fix the syntax error",
 }
+# "unsafe use of new value": an enum value used before the transaction that added it commits.
+_UNSAFE_NEW_ENUM_VALUE = "55P04"
 
 
 @rule("RP001", "migration-fails", Category.REPLAY, Severity.ERROR)
@@ -71,13 +75,29 @@ def migration_fails(ctx: AnalysisContext) -> Iterator[Issue]:
             path=run.error.path,
             line=run.error.line,
             statement=run.error.statement,
-            fix=_fix(run.error),
+            fix=_fix(run.error, ctx.migration_set.framework),
             confirmed_by_replay=True,
         )
 
 
-def _fix(error: ReplayError) -> str | None:
-    fix = _FIXES.get(error.sqlstate or "")
+def _fix(error: ReplayError, framework: str) -> str | None:
+    if error.sqlstate == _UNSAFE_NEW_ENUM_VALUE:
+        fix: str | None = commit_enum_value_first(framework)
+    elif error.sqlstate == "42P07" and (index := _concurrent_index(error.statement)):
+        fix = (
+            "the index already exists: check the history for a duplicate (a guard does not make it safe: "
+            f"{invalid_leftover_caveat(index)})"
+        )
+    else:
+        fix = _FIXES.get(error.sqlstate or "")
     if error.detail:
         fix = f"{fix}. Server says: {error.detail}" if fix else f"Server says: {error.detail}"
     return fix
+
+
+def _concurrent_index(statement: str | None) -> str | None:
+    """The index a CREATE INDEX CONCURRENTLY names: guarding it with IF NOT EXISTS has a catch the fix
+    must name."""
+    tree = parse(statement) if statement else None
+    body = fields(tree or {}, "IndexStmt")
+    return str(body["idxname"]) if body.get("concurrent") and body.get("idxname") else None

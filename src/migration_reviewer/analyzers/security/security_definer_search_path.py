@@ -6,7 +6,7 @@ from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.schema_design._common import head
-from migration_reviewer.analyzers.sql import Node, fields, qualified, strings
+from migration_reviewer.analyzers.sql import Node, SqlStatement, fields, qualified, strings
 
 
 @rule(
@@ -21,9 +21,10 @@ def security_definer_without_search_path(ctx: AnalysisContext) -> Iterator[Issue
     """A `SECURITY DEFINER` function without a fixed `search_path`.
 
     ## What it does
-    Reports `CREATE FUNCTION` / `CREATE PROCEDURE … SECURITY DEFINER` without `SET search_path`, unless
-    the schema after the change shows the function with a `search_path` setting (a later
-    `ALTER FUNCTION … SET search_path` in the change).
+    Reports `CREATE FUNCTION` / `CREATE PROCEDURE … SECURITY DEFINER`, and `ALTER FUNCTION …
+    SECURITY DEFINER`, without `SET search_path`, unless the change sets one for that function
+    elsewhere (`ALTER FUNCTION … SET search_path`) or the schema after the change shows the function
+    with a `search_path` setting.
 
     ## Why is this risky?
     A SECURITY DEFINER function runs with its owner's rights but resolves unqualified names through the
@@ -50,16 +51,22 @@ def security_definer_without_search_path(ctx: AnalysisContext) -> Iterator[Issue
         for f in (after.functions if after else ())
         if any(setting.startswith("search_path=") for setting in f.config)
     }
+    # An ALTER FUNCTION … SET search_path in the change: seen in `lint` too, and where the replay's schema
+    # is missing. (A CREATE OR REPLACE resets the settings, so only ALTERs count here.)
+    fixed_later.update(
+        _key(names)
+        for stmt in ctx.statements
+        if stmt.kind == "AlterFunctionStmt"
+        for names, options in _definitions_of(stmt)
+        if _pins_search_path(options)
+    )
     for stmt in ctx.statements:
-        if stmt.kind != "CreateFunctionStmt":
+        if stmt.kind not in ("CreateFunctionStmt", "AlterFunctionStmt"):
             continue
-        options = [fields(o, "DefElem") for o in stmt.body.get("options", ())]
+        [(names, options)] = _definitions_of(stmt)
         if not any(o.get("defname") == "security" and _true(o) for o in options):
             continue
-        if any(fields(o.get("arg", {}), "VariableSetStmt").get("name") == "search_path" for o in options):
-            continue
-        names = strings(stmt.body.get("funcname"))
-        if f"{names[-2] if len(names) > 1 else 'public'}.{names[-1]}" in fixed_later:
+        if _pins_search_path(options) or _key(names) in fixed_later:
             continue
         name = qualified(names)
         yield Issue(
@@ -70,6 +77,27 @@ def security_definer_without_search_path(ctx: AnalysisContext) -> Iterator[Issue
             fix="add `SET search_path = pg_catalog, pg_temp` and schema-qualify the names in the body",
             statement=stmt.statement.text,
         )
+
+
+def _definitions_of(stmt: SqlStatement) -> list[tuple[list[str], list[Node]]]:
+    """(function name, its options) of a CREATE FUNCTION or ALTER FUNCTION; none for other statements."""
+    if stmt.kind == "CreateFunctionStmt":
+        names, options = strings(stmt.body.get("funcname")), stmt.body.get("options", ())
+    elif stmt.kind == "AlterFunctionStmt":
+        names, options = strings(fields({"ObjectWithArgs": stmt.body.get("func", {})}).get("objname")), (
+            stmt.body.get("actions", ())
+        )
+    else:
+        return []
+    return [(names, [fields(o, "DefElem") for o in options])]
+
+
+def _pins_search_path(options: list[Node]) -> bool:
+    return any(fields(o.get("arg", {}), "VariableSetStmt").get("name") == "search_path" for o in options)
+
+
+def _key(names: list[str]) -> str:
+    return f"{names[-2] if len(names) > 1 else 'public'}.{names[-1]}"
 
 
 def _true(option: Node) -> bool:

@@ -11,7 +11,8 @@ create function public.invoice_total(org bigint) returns numeric
 language sql security definer
 as $$ select sum(total) from public.invoices where organization_id = org $$;
 
--- The safe shapes stay quiet: RLS with a policy, and a definer function with a fixed search_path.
+-- The safe shapes stay quiet: RLS with a policy, and a definer function with a fixed search_path that
+-- only the roles meant to call it can execute.
 create table public.payments (
   id bigint generated always as identity primary key,
   organization_id bigint not null
@@ -23,3 +24,4 @@ grant select on public.payments to public;
 create function public.payment_count(org bigint) returns bigint
 language sql security definer set search_path = pg_catalog, pg_temp
 as $$ select count(*) from public.payments where organization_id = org $$;
+revoke execute on function public.payment_count(bigint) from public, anon, authenticated;
