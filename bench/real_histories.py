@@ -9,8 +9,9 @@ default: ../shared/corpus, else $MIGRATION_REVIEWER_CORPUS). Nothing of the corp
 
 For each history, one review of that pull request in a fresh process, nothing cached (what a new user
 sees first), and from its JSON report: the base migrations, how many of them failed and why (the root
-causes RP002 names, each with the later migrations that fail because of it), the verdict, the server
-that ran, and the time. A history "replays whole" when no base migration failed.
+causes RP002 and RP007 name, each with the later migrations that fail because of it), the verdict, the
+server that ran, the findings and the size of the pull-request comment rendered from the report, and the
+time. A history "replays whole" when no base migration failed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Outcome:
     causes: list[str] = field(default_factory=list)  # "message (+N knock-ons)"
     verdict: str = ""
     server: str = ""
+    findings: int = 0
+    comment_chars: int = 0
     seconds: float = 0.0
     problem: str = ""  # the case could not be built or the review did not run
 
@@ -83,6 +86,8 @@ def review_one(corpus: Path, name: str, last: int, extra: list[str], work: Path)
         return outcome
     report = json.loads(report_path.read_text())
     outcome.verdict = report["verdict"]
+    outcome.findings = len(report["findings"])
+    outcome.comment_chars = len(_comment(report_path))
     for migration_set in report["migration_sets"]:
         database = migration_set.get("database") or {}
         outcome.server = f"{database.get('provider') or '-'} {database.get('server_version') or ''}".strip()
@@ -97,18 +102,27 @@ def review_one(corpus: Path, name: str, last: int, extra: list[str], work: Path)
     return outcome
 
 
+def _comment(report_path: Path) -> str:
+    """The pull-request comment of a stored report, rendered by the version that made it."""
+    from migration_reviewer.renderers.comment import render_comment
+    from migration_reviewer.report.load import load_report
+
+    return render_comment(load_report(report_path.read_bytes()))
+
+
 def table(outcomes: list[Outcome]) -> str:
     rows = [
-        "| history | base migrations | failed | verdict | server | time | causes |",
-        "|---|---:|---:|---|---|---:|---|",
+        "| history | base migrations | failed | verdict | server | findings | comment | time | causes |",
+        "|---|---:|---:|---|---|---:|---:|---:|---|",
     ]
     for o in outcomes:
         if o.problem:
-            rows.append(f"| {o.name} | | | | | | {o.problem} |")
+            rows.append(f"| {o.name} | | | | | | | | {o.problem} |")
             continue
         causes = "; ".join(c.replace("|", "\\|") for c in o.causes) or "–"
         rows.append(
-            f"| {o.name} | {o.base} | {o.failed} | {o.verdict} | {o.server} | {o.seconds:.1f} s | {causes} |"
+            f"| {o.name} | {o.base} | {o.failed} | {o.verdict} | {o.server} | {o.findings} "
+            f"| {o.comment_chars:,} | {o.seconds:.1f} s | {causes} |"
         )
     whole = sum(1 for o in outcomes if not o.problem and o.failed == 0)
     rows.append("")
@@ -122,13 +136,16 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated history names")
     parser.add_argument("--last", type=int, default=1, help="migrations the pull request adds")
     parser.add_argument("--database-args", default="", help='extra review flags, e.g. "--pg-bin-dir …"')
+    parser.add_argument("--keep", help="a folder to keep the cases and their JSON reports in")
     args = parser.parse_args()
     corpus = corpus_folder(args.corpus)
     only = {n for n in args.only.split(",") if n}
     outcomes = []
-    with tempfile.TemporaryDirectory(prefix="mr-real-") as work:
+    with tempfile.TemporaryDirectory(prefix="mr-real-") as scratch:
+        work = Path(args.keep or scratch)
+        work.mkdir(parents=True, exist_ok=True)
         for name in histories(corpus, only):
-            outcome = review_one(corpus, name, args.last, shlex.split(args.database_args), Path(work))
+            outcome = review_one(corpus, name, args.last, shlex.split(args.database_args), work)
             print(f"{name}: {outcome.failed} failed of {outcome.base}, {outcome.verdict or outcome.problem}",
                   file=sys.stderr)
             outcomes.append(outcome)
