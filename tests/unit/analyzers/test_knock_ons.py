@@ -96,3 +96,17 @@ def test_a_runner_that_stops_in_the_base_blocks_the_whole_change() -> None:
     # A change whose first migration ran is judged by its own failures, as before.
     ran = MigrationRun(sql_migration(2, "SELECT 1;", status=MigrationStatus.ADDED), Outcome.APPLIED)
     assert blocked_migrations(_replay([extension], [ran, never_reached[1]])) == {}
+
+
+def test_a_base_failure_no_server_explains_says_a_fresh_deploy_fails_too() -> None:
+    from migration_reviewer.analyzers.context import AnalysisContext
+    from migration_reviewer.analyzers.replay_failures.base_history_fails import base_history_fails
+
+    twice = _failed(3, "ALTER TABLE posts ADD CONSTRAINT posts_user_fk FOREIGN KEY (u) REFERENCES users;",
+                    "42710", 'constraint "posts_user_fk" for relation "posts" already exists')
+    role = _failed(4, "GRANT SELECT ON posts TO reporting;", "42704", 'role "reporting" does not exist')
+    replay = _replay([twice, role], [])
+    context = AnalysisContext(replay.migration_set, replay, frozenset(), None)  # type: ignore[arg-type]
+    issues = list(base_history_fails(context))
+    assert ["fails on any PostgreSQL" in issue.message for issue in issues] == [True, False]
+    assert issues[0].fix is not None and issues[0].fix.startswith("repair the history")

@@ -14,6 +14,12 @@ from migration_reviewer.wording import counted
 # Later migrations named in the message, at most: the finding's knock-ons list them all.
 _NAMED = 5
 
+# Errors no server or platform explains: an object made twice, a type change with no cast, a syntax error.
+# A fresh production deploy of the same files fails the same way.
+_FAILS_EVERYWHERE = frozenset(
+    {"42P07", "42710", "42701", "42723", "42P06", "42P04", "42804", "42846", "42601"}
+)
+
 
 @rule("RP002", "base-history-fails", Category.REPLAY, Severity.WARNING)
 def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
@@ -45,8 +51,15 @@ def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
         error = cause.run.error
         if error is None or fails_for_missing_extension(ctx.replay, error):
             continue  # RP007 says why, once, with the same knock-ons
+        everywhere = error.sqlstate in _FAILS_EVERYWHERE
         message = (
             f"base migration `{cause.run.migration.name}` fails to replay here: {error.message}"
+            + (
+                " (this fails on any PostgreSQL: a fresh deploy of this history fails the same way; the "
+                "migration was probably edited after it ran, or its objects were made by hand)"
+                if everywhere
+                else ""
+            )
             + _consequence(cause)
         )
         yield Issue(
@@ -54,7 +67,10 @@ def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
             path=error.path,
             line=error.line,
             statement=error.statement,
-            fix="replay on a server like production's (--database docker/url, or --pg-bin-dir), or start "
+            fix="repair the history, or start it from a schema dump of production (`baseline` in the "
+            "configuration)"
+            if everywhere
+            else "replay on a server like production's (--database docker/url, or --pg-bin-dir), or start "
             "the history from a schema dump (`baseline` in the configuration)",
             confirmed_by_replay=True,
             knock_ons=tuple(_knock_on(run) for run in cause.knock_ons),
