@@ -176,16 +176,14 @@ def _on_behalf(
     are the database functions' own, whoever calls them."""
     if executemany or conn.dialect.name != "postgresql":
         return statement, parameters
-    from migration_reviewer.replay.extensions import on_behalf
+    from migration_reviewer.replay.extensions import may_act_on_behalf
 
-    call = on_behalf(statement)
-    if call is None:
+    if not may_act_on_behalf(statement):
         return statement, parameters
     from migration_reviewer.replay.sessions.postgres import PostgresSession
 
-    if not PostgresSession(conn.connection.dbapi_connection).acts_on_behalf(call):
-        return statement, parameters
-    return call.query, call.params or None
+    call = PostgresSession(conn.connection.dbapi_connection).instead_of(statement)
+    return (statement, parameters) if call is None else (call.query, call.params or None)
 
 
 def main(reply_fd: int) -> int:

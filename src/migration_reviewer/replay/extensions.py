@@ -198,12 +198,14 @@ def may_act_on_behalf(sql: str) -> bool:
 @dataclass(frozen=True)
 class OnBehalf:
     """How to run a statement the replay's role may not run itself: a query with its parameters. `kind` is
-    "extension", "stand-in" or "role"; `name` the extension's or the roles'."""
+    "extension", "stand-in", "role" or "as-own-role"; `name` the extension's or the roles'. A stand-in's
+    `otherwise` is the call to make where the server has the real extension."""
 
     kind: str
     name: str
     query: str
     params: tuple[Any, ...] = ()
+    otherwise: OnBehalf | None = None
 
 
 def on_behalf(sql: str) -> OnBehalf | None:
@@ -250,18 +252,19 @@ def _extension_call(node: dict[str, Any]) -> OnBehalf | None:
         option["DefElem"]["defname"]: option["DefElem"].get("arg") for option in node.get("options", ())
     }
     schema = _string(options.get("schema"))
-    if name in STAND_INS:
-        return OnBehalf("stand-in", name, stand_in_sql(name, schema))
     version = _string(options.get("new_version"))
     cascade = "cascade" in options and _boolean(options["cascade"])
     # The schema the statement would use when it names none: the first of the migration's search_path,
     # read in its own session before the function (whose search_path is fixed) runs.
-    return OnBehalf(
+    call = OnBehalf(
         "extension",
         name,
         f"SELECT {RIGHTS_SCHEMA}.create_extension(%s, coalesce(%s, current_schema()), %s, %s, %s)",
         (name, schema, version, cascade, bool(node.get("if_not_exists"))),
     )
+    if name in STAND_INS:
+        return OnBehalf("stand-in", name, stand_in_sql(name, schema), otherwise=call)
+    return call
 
 
 _ROLE_FLAGS = {

@@ -83,16 +83,14 @@ class PostgresSession:
         self._may_act: bool | None = None  # whether this database has the functions of rights.sql for us
 
     def execute(self, sql: str) -> int | None:
-        call = on_behalf(sql)
+        try:
+            call = self.instead_of(sql)
+            if call is not None:
+                self.conn.execute(call.query, call.params or None, prepare=False)
+        except psycopg.Error as exc:  # a transaction the migration left failed, say
+            raise self._statement_error(exc, positioned=False) from None
         if call is not None:
-            try:
-                acting = self.acts_on_behalf(call)
-                if acting:
-                    self.conn.execute(call.query, call.params or None, prepare=False)
-            except psycopg.Error as exc:  # a transaction the migration left failed, say
-                raise self._statement_error(exc, positioned=False) from None
-            if acting:
-                return None
+            return None
         try:
             cursor = self.conn.execute(sql, prepare=False)
         except psycopg.Error as exc:
@@ -101,6 +99,20 @@ class PostgresSession:
         if cursor.rowcount >= 0 and status and status.split(None, 1)[0] in _COUNTED:
             return cursor.rowcount
         return None
+
+    def instead_of(self, sql: str) -> OnBehalf | None:
+        """The call that runs on the migration's behalf instead of `sql` (one statement) here, or None: it
+        runs as written. A stand-in where the server lacks the real extension, else the extension itself."""
+        call = on_behalf(sql)
+        if call is None:
+            return None
+        if call.kind == "stand-in":
+            if self.acts_on_behalf(call):
+                return call
+            call = call.otherwise
+            if call is None:
+                return None
+        return call if self.acts_on_behalf(call) else None
 
     def acts_on_behalf(self, call: OnBehalf) -> bool:
         """Whether `call` runs instead of the statement: a stand-in wherever the platform extension is not
