@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -40,6 +41,7 @@ class Outcome:
     server: str = ""
     findings: int = 0
     comment_chars: int = 0
+    seeded: str = ""  # what the seeded replay filled: tables and rows, and the tables it could not
     seconds: float = 0.0
     problem: str = ""  # the case could not be built or the review did not run
 
@@ -92,12 +94,22 @@ def review_one(corpus: Path, name: str, last: int, extra: list[str], work: Path)
         database = migration_set.get("database") or {}
         outcome.server = f"{database.get('provider') or '-'} {database.get('server_version') or ''}".strip()
         outcome.base += migration_set.get("base_migrations", 0)
+        seeded = migration_set.get("seeded")
+        if seeded:
+            rows = sum(seeded.get("tables", {}).values())
+            skipped = len(seeded.get("skipped", {}))
+            outcome.seeded = f"{len(seeded.get('tables', {}))} tables, {rows:,} rows" + (
+                f"; {skipped} not filled" if skipped else ""
+            )
     for finding in report["findings"]:
         if finding["rule"] not in ("RP002", "RP007"):  # a base migration that fails, or a missing extension
             continue
         knock_ons = finding.get("knock_ons", [])
         outcome.failed += 1 + sum(1 for k in knock_ons if not k["changed"])
-        cause = finding["message"].split(": ", 1)[-1].split("; ", 1)[0]
+        said = finding["message"].split(": ", 1)[-1]
+        cause = re.split(r" \(this fails|; ", said, maxsplit=1)[0]
+        if "fails on any PostgreSQL" in said:
+            cause += " [fails on any PostgreSQL]"
         outcome.causes.append(f"{cause} (+{len(knock_ons)})" if knock_ons else cause)
     return outcome
 
@@ -112,17 +124,18 @@ def _comment(report_path: Path) -> str:
 
 def table(outcomes: list[Outcome]) -> str:
     rows = [
-        "| history | base migrations | failed | verdict | server | findings | comment | time | causes |",
-        "|---|---:|---:|---|---|---:|---:|---:|---|",
+        "| history | base migrations | failed | verdict | server | findings | comment | seeded | time "
+        "| causes |",
+        "|---|---:|---:|---|---|---:|---:|---|---:|---|",
     ]
     for o in outcomes:
         if o.problem:
-            rows.append(f"| {o.name} | | | | | | | | {o.problem} |")
+            rows.append(f"| {o.name} | | | | | | | | | {o.problem} |")
             continue
         causes = "; ".join(c.replace("|", "\\|") for c in o.causes) or "–"
         rows.append(
             f"| {o.name} | {o.base} | {o.failed} | {o.verdict} | {o.server} | {o.findings} "
-            f"| {o.comment_chars:,} | {o.seconds:.1f} s | {causes} |"
+            f"| {o.comment_chars:,} | {o.seeded or '–'} | {o.seconds:.1f} s | {causes} |"
         )
     whole = sum(1 for o in outcomes if not o.problem and o.failed == 0)
     rows.append("")

@@ -140,3 +140,23 @@ def test_real_schemas_are_seeded_and_what_cannot_be_is_named_with_why(scratch_pg
         pairs = conn.execute('SELECT count(DISTINCT ("fieldId", "workspaceId")) FROM "FieldOnWorkspace"')
         assert pairs.fetchone() == (3000,)
         conn.execute("INSERT INTO \"Workspace\" (slug) VALUES ('after')")  # the identity moved on
+
+
+def test_columns_a_check_orders_are_seeded_in_that_order(scratch_pg: str) -> None:
+    """A lesson ends after it starts, a booking's last night comes after its first, a range's top is
+    above its bottom: rows are made so, instead of the table being left empty."""
+    with psycopg.connect(scratch_pg, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE lessons (id int PRIMARY KEY, start_time time NOT NULL, end_time time NOT NULL,"
+            " CHECK (start_time < end_time));"
+            "CREATE TABLE stays (id int PRIMARY KEY, first_night date NOT NULL, last_night date NOT NULL,"
+            " booked_at timestamptz NOT NULL, paid_at timestamptz NOT NULL,"
+            " CHECK (last_night >= first_night AND paid_at > booked_at));"
+            "CREATE TABLE ranges (id int PRIMARY KEY, low int NOT NULL, high int NOT NULL,"
+            " CHECK (low < high))"
+        )
+        snapshot = get_introspector("postgresql")(conn)
+        touched = {ObjectName("public", n) for n in ("lessons", "stays", "ranges")}
+        result = seed(conn, snapshot, touched, 500)
+        assert {t.table: t.rows for t in result.tables} == {"lessons": 500, "stays": 500, "ranges": 500}
+        assert result.skipped == {}

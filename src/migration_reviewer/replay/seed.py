@@ -237,6 +237,9 @@ class _Bounds:
     members: tuple[str, ...] | None = None
     max_length: int | None = None
     min_length: int | None = None
+    # Steps above the row's value: a CHECK that orders two columns (start_time < end_time) puts the
+    # greater one steps above the lesser, whose value the same row key gives.
+    after: int = 0
 
     def integer_range(self) -> tuple[int | None, int | None]:
         low = high = None
@@ -295,13 +298,31 @@ def _collect(node: Any, value_column: str | None, found: dict[str, _Bounds]) -> 
         return
     if node.kind is not enums.A_Expr_Kind.AEXPR_OP or operator not in _FLIPPED:
         return
+    right = _target(node.rexpr, value_column)
+    if target is not None and right is not None and not target[1] and not right[1]:
+        _order(found, target[0], operator, right[0])  # two columns: starts_at < ends_at
+        return
     if target is None:  # a constant on the left: 0 < price
-        target, operator = _target(node.rexpr, value_column), _FLIPPED[operator]
+        target, operator = right, _FLIPPED[operator]
         constant = _constant(node.lexpr)
     else:
         constant = _constant(node.rexpr)
     if target is not None:
         _bound(found, target, operator, constant)
+
+
+def _order(found: dict[str, _Bounds], left: str, operator: str, right: str) -> None:
+    """`left operator right` between two columns of a row: the greater one gets a step more than the
+    lesser (a strict or loose inequality alike; equality is left to the retry)."""
+    if operator in ("<", "<="):
+        lesser, greater = left, right
+    elif operator in (">", ">="):
+        lesser, greater = right, left
+    else:
+        return
+    below = found.setdefault(lesser, _Bounds()).after
+    above = found.setdefault(greater, _Bounds())
+    above.after = max(above.after, below + 1)
 
 
 def _bound(found: dict[str, _Bounds], target: tuple[str, bool], operator: str, constant: Any) -> None:
@@ -668,6 +689,21 @@ def _literal(text: str) -> str:
 
 
 def _base_value(base: str, key: str, newest: int, rows: int, bounds: _Bounds) -> str | None:
+    if bounds.after:  # above the columns a CHECK orders it after, which the same key gives
+        key = f"(({key}) + {bounds.after})" if not _ordered_by_time(base) else key
+    value = _plain_value(base, key, newest, rows, bounds)
+    if value is not None and bounds.after and _ordered_by_time(base):
+        step = f"{bounds.after}" if base == "date" else f"interval '{bounds.after} minutes'"  # days, minutes
+        return f"({value} + {step})"
+    return value
+
+
+def _ordered_by_time(base: str) -> bool:
+    """Types a step of time orders: a number step would be a day (date) or nothing visible (time)."""
+    return base.startswith(("timestamp", "time")) or base in ("time", "date")
+
+
+def _plain_value(base: str, key: str, newest: int, rows: int, bounds: _Bounds) -> str | None:
     numeric = _NUMERIC.fullmatch(base)
     if base in _INTEGERS or base in _NUMBERS or numeric:
         low, high = bounds.integer_range()
