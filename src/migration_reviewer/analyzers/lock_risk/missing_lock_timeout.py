@@ -8,6 +8,7 @@ from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.lock_risk._common import blocking_locks
 from migration_reviewer.analyzers.registry import Option, rule
 from migration_reviewer.analyzers.sql import SqlStatement
+from migration_reviewer.wording import counted
 
 
 @rule(
@@ -64,9 +65,8 @@ def missing_lock_timeout(ctx: AnalysisContext, *, max_lock_timeout: float) -> It
         table, mode = next(iter(taken.items()))
         setting = stmt.lock_timeout_ms
         why = "no lock_timeout is set" if not setting else f"lock_timeout is {duration(setting)}"
-        more = (
-            f" ({len(unguarded) - 1} more statement(s) of this migration too)" if len(unguarded) > 1 else ""
-        )
+        others = len(unguarded) - 1
+        more = f" ({counted(others, 'more statement')} of this migration too)" if others else ""
         yield Issue(
             message=f"This statement takes {mode.label} on `{table}` ({mode.blocks}) and {why}: if it waits "
             f"for a running query, {'every query' if mode.blocks_reads else 'every write'} on `{table}` "
