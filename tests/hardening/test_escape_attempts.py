@@ -5,7 +5,6 @@ embedded server needs no network, and a `url` server is only written to through 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,26 +20,18 @@ from psycopg import sql
 
 from gitrepo import make_repo
 from migration_reviewer.cli import main
+from system_server import system_bin
 
 BASE = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int);\n"}
 PATH = "db/migrations/002_escape.up.sql"
 REFUSED = " The replay refused it: migrations run there without superuser rights."
 
 
-SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
 SERVER_15_ERRORS = {
     "permission denied to COPY to or from an external program": "must be superuser or have privileges of the "
     "pg_execute_server_program role to COPY to or from an external program",
 }
 
-
-def _system_bin() -> str:
-    if not (SYSTEM_BIN / "postgres").is_file():
-        reason = f"no system PostgreSQL server in {SYSTEM_BIN}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return str(SYSTEM_BIN)
 
 
 def review(tmp_path: Path, migration: str, *flags: str) -> dict[str, Any]:
@@ -90,7 +81,7 @@ def test_an_escape_attempt_is_refused_and_reported(
     """On both servers: the bundled 18, and the system's 15 (chosen for histories that need its contrib),
     where the replay's role may have things done on its behalf (extensions, roles)."""
     marker = tmp_path / "escaped"
-    flags = ["--pg-bin-dir", _system_bin()] if server == "system-15" else []
+    flags = ["--pg-bin-dir", system_bin()] if server == "system-15" else []
     report = review(tmp_path, migration.format(marker=marker), *flags)
     [applied] = report["migration_sets"][0]["migrations"]
     assert applied["outcome"] == "failed"

@@ -6,7 +6,6 @@ letting a migration through anything production's role could not do."""
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import uuid
 from pathlib import Path
@@ -18,21 +17,13 @@ import pytest
 from gitrepo import make_repo
 from migration_reviewer.cli import main
 from migration_reviewer.replay.providers.installations import installations
+from system_server import SYSTEM_BIN, system_bin
 
 pytestmark = pytest.mark.postgres
 
-SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
 BASE = {"db/migrations/001_t.up.sql": "CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\n"}
 PATH = "db/migrations/002_change.up.sql"
 
-
-def _system_bin() -> str:
-    if not (SYSTEM_BIN / "postgres").is_file():
-        reason = f"no system PostgreSQL server in {SYSTEM_BIN}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return str(SYSTEM_BIN)
 
 
 # Both servers the machine has: the bundled 18 (the default) and the system's 15.
@@ -42,7 +33,7 @@ SERVERS = [pytest.param([], id="bundled"), pytest.param(["--pg-bin-dir", "system
 def review(
     tmp_path: Path, head: dict[str, str], *flags: str, base: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    flags = tuple(_system_bin() if flag == "system" else flag for flag in flags)
+    flags = tuple(system_bin() if flag == "system" else flag for flag in flags)
     repo = make_repo(tmp_path / "r", BASE if base is None else base, head)
     output = tmp_path / "report.json"
     main(["review", "--repo", str(repo), "--base", "main", "--head", "feature", "--format", "json",
@@ -59,7 +50,7 @@ def outcomes(report: dict[str, Any]) -> list[tuple[str, str, str | None]]:
 
 
 def test_a_history_needing_pgcrypto_and_uuid_ossp_replays_fully_on_the_system_server(tmp_path: Path) -> None:
-    _system_bin()
+    system_bin()
     base = {
         "db/migrations/001_ids.up.sql": "CREATE EXTENSION IF NOT EXISTS pgcrypto;\n"
         "CREATE TABLE t (id uuid PRIMARY KEY DEFAULT gen_random_uuid());\n",
@@ -88,7 +79,7 @@ def test_a_history_needing_vector_stays_on_the_bundled_server(tmp_path: Path) ->
 
 
 def test_pg_version_runs_the_installation_of_that_major(tmp_path: Path) -> None:
-    _system_bin()
+    system_bin()
     report = review(tmp_path, {PATH: "ALTER TABLE t ADD c int;\n"}, "--pg-version", "15")
     [migrations] = report["migration_sets"]
     assert migrations["database"]["server_version"].startswith("15.")

