@@ -38,6 +38,8 @@ class MigrationDir:
     platform: str | None = None  # what the database provides before the first migration ("supabase")
     baseline: str | None = None  # a schema dump (pg_dump --schema-only) the base history starts from
     baseline_version: str | None = None  # the newest migration the dump includes, where it does not say
+    # extensions production's database has without a migration creating them (enabled on the platform)
+    extensions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Settings:
     platform: str | None = None
     baseline: str | None = None
     baseline_version: str | None = None
+    extensions: tuple[str, ...] = ()  # what production has without a migration (enabled on the platform)
     config_file: str | None = field(default=None, compare=False)  # where file settings came from
 
 
@@ -122,6 +125,7 @@ _KEYS: dict[str, str] = {
     "platform": "str",
     "baseline": "str",
     "baseline-version": "version",
+    "extensions": "list",
 }
 
 
@@ -257,11 +261,12 @@ def parse_migration_dir(entry: Any, source: str) -> MigrationDir:
         framework, _, path = entry.rpartition(":")
         return MigrationDir(path=path.strip("/"), framework=framework or None)
     if isinstance(entry, dict):
-        unknown = set(entry) - {"path", "framework", "dialect", "platform", "baseline", "baseline-version"}
+        known = {"path", "framework", "dialect", "platform", "baseline", "baseline-version", "extensions"}
+        unknown = set(entry) - known
         if unknown or not isinstance(entry.get("path"), str):
             raise ConfigError(
                 f"{source}: each 'migrations' entry needs a 'path' and may have 'framework', 'dialect', "
-                "'platform', 'baseline' and 'baseline-version'"
+                "'platform', 'baseline', 'baseline-version' and 'extensions'"
                 + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
             )
         for key in ("framework", "dialect", "platform", "baseline"):
@@ -269,6 +274,12 @@ def parse_migration_dir(entry: Any, source: str) -> MigrationDir:
                 raise ConfigError(f"{source}: '{key}' of the 'migrations' entry {entry['path']!r} must be a "
                                   "string")
         version = entry.get("baseline-version")
+        extensions = entry.get("extensions", [])
+        if isinstance(extensions, str):
+            extensions = [extensions]
+        if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
+            raise ConfigError(f"{source}: 'extensions' of the 'migrations' entry {entry['path']!r} must be a "
+                              "list of extension names")
         return MigrationDir(
             entry["path"].strip("/"),
             entry.get("framework"),
@@ -276,6 +287,7 @@ def parse_migration_dir(entry: Any, source: str) -> MigrationDir:
             platform=entry.get("platform"),
             baseline=entry.get("baseline"),
             baseline_version=None if version is None else parse_version(version, source),
+            extensions=tuple(extensions),
         )
     raise ConfigError(f"{source}: 'migrations' entries are strings or tables, not {entry!r}")
 

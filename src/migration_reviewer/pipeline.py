@@ -182,7 +182,7 @@ def _install_cache(settings: Settings) -> str | None:
 def _set_setups(settings: Settings, sets: Sequence[MigrationSet]) -> dict[str, SetSetup]:
     """What the configuration says of each set's database, by root: each `migrations` entry's own keys,
     over the top-level ones (a platform for every folder; a baseline only where there is one folder)."""
-    single = SetSetup(settings.platform, settings.baseline, settings.baseline_version)
+    single = SetSetup(settings.platform, settings.baseline, settings.baseline_version, settings.extensions)
     if (settings.baseline or settings.baseline_version) and len(sets) > 1:
         raise ConfigError(
             "baseline: the repository has several migration folders; say which one starts from the dump",
@@ -190,12 +190,13 @@ def _set_setups(settings: Settings, sets: Sequence[MigrationSet]) -> dict[str, S
         )
     setups = {s.root: single for s in sets} if single != SetSetup() else {}
     for entry in settings.migrations:
-        if entry.platform or entry.baseline or entry.baseline_version:
+        if entry.platform or entry.baseline or entry.baseline_version or entry.extensions:
             root = entry.path.strip("/").removeprefix("./")
             setups[root] = SetSetup(
                 entry.platform or settings.platform,
                 entry.baseline or settings.baseline,
                 entry.baseline_version or settings.baseline_version,
+                entry.extensions or settings.extensions,
             )
     return setups
 
@@ -313,9 +314,8 @@ def _tell_of_server(
             )
         elif choice is None or need.name not in choice.installation.extensions:
             replay.notes.append(
-                f"{need.name} is a managed platform's own extension, not packaged for this server: an empty "
-                "stand-in with its schema, tables and functions replaced it (what it encrypts, signs or "
-                "resolves is a placeholder)"
+                f"{need.name} is not on this server: an empty stand-in with its schema, tables and functions "
+                "replaced it (what it encrypts, signs or resolves is a placeholder)"
             )
     lacking = {need.name for need in choice.missing} if choice is not None else set()
     replay.missing_extensions = [need for need in needs if need.name in lacking]

@@ -364,3 +364,25 @@ def test_the_platform_tolerates_what_exists_already_and_keeps_existing_functions
         with psycopg.connect(make_conninfo(local_pg_url, dbname=database.name)) as admin:
             row = admin.execute("SELECT auth.uid()::text, storage.extension('a/b/c.png')").fetchone()
         assert row == ("00000000-0000-0000-0000-000000000001", "png")
+
+
+def test_an_extension_production_enabled_outside_migrations_is_there_before_the_history(
+    tmp_path: Path,
+) -> None:
+    """Supabase projects often enable pgvector in the dashboard: no migration creates it, and the first
+    one that uses the type fails on a fresh database unless the configuration says production has it."""
+    base = {
+        "supabase/migrations/20240101000000_docs.sql":
+            "CREATE TABLE public.docs (id bigint PRIMARY KEY, embedding extensions.vector(3));\n",
+        ".migration-reviewer.toml": 'extensions = ["vector"]\n',
+    }
+    head = {"supabase/migrations/20240102000000_index.sql":
+            "CREATE INDEX docs_embedding ON public.docs USING hnsw (embedding extensions.vector_l2_ops);\n"}
+    report = _review(make_repo(tmp_path / "repo", base, head))
+    assert [f["rule"] for f in report["findings"] if f["rule"].startswith("RP")] == []
+    [migration] = report["migration_sets"][0]["migrations"]
+    assert migration["outcome"] == "applied"
+    # Without the setting the history does not replay: the type is missing from the first migration on.
+    (tmp_path / "repo" / ".migration-reviewer.toml").unlink()
+    without = _review(tmp_path / "repo")
+    assert "RP002" in [f["rule"] for f in without["findings"]]

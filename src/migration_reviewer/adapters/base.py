@@ -158,6 +158,8 @@ class MigrationSet:
     # functions ("supabase"), and a schema dump the base history starts from. See adapters/platforms.py.
     platform: str | None = None
     baseline: Baseline | None = None
+    # Extensions production's database has without a migration creating them (enabled on the platform).
+    extensions: tuple[str, ...] = ()
 
     @property
     def new_migrations(self) -> tuple[Migration, ...]:

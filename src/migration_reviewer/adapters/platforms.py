@@ -46,6 +46,7 @@ class SetSetup:
     platform: str | None = None
     baseline: str | None = None  # repository-relative path of the dump
     baseline_version: str | None = None
+    extensions: tuple[str, ...] = ()  # what production has without a migration creating it
 
 
 def with_platform(
@@ -74,9 +75,13 @@ def with_platform(
             baseline = read_baseline(
                 migration_set, changes.base, kept_dump, setup.baseline_version, fallback=True
             )
-    if platform == migration_set.platform and baseline == migration_set.baseline and not problems:
+    extensions = setup.extensions or migration_set.extensions
+    unchanged = (platform, baseline, extensions) == (
+        migration_set.platform, migration_set.baseline, migration_set.extensions
+    )
+    if unchanged and not problems:
         return migration_set
-    return replace(migration_set, platform=platform, baseline=baseline,
+    return replace(migration_set, platform=platform, baseline=baseline, extensions=extensions,
                    problems=migration_set.problems + tuple(problems))
 
 

@@ -31,7 +31,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.bookkeeping import Bookkeeping, bookkeeping_for
-from migration_reviewer.replay.extensions import may_act_on_behalf
+from migration_reviewer.replay.extensions import may_act_on_behalf, or_stand_in
 from migration_reviewer.replay.platforms import platform_script, platform_version, sections
 from migration_reviewer.replay.providers.base import AdminScripts, Database, Server
 from migration_reviewer.replay.result import (
@@ -100,6 +100,8 @@ def base_chain(migration_set: MigrationSet) -> list[str]:
     # between versions of the tool) and the dump the history starts from.
     if migration_set.platform is not None:
         digest.update(f"platform\0{migration_set.platform}\0{platform_version(migration_set.platform)}\0".encode())
+    if migration_set.extensions:
+        digest.update(f"extensions\0{sorted(migration_set.extensions)}\0".encode())
     # A dump kept by the framework (dbmate's, rewritten with every migration) is only used where the history
     # fails from an empty database, and a base that fails is not kept: it stays out of the key, so a kept
     # base still takes the base branch's newer migrations on top.
@@ -663,6 +665,8 @@ class _FreshBase:
         self.from_dump = from_dump
         if migration_set.platform is not None:
             self._prepare_platform(migration_set.platform)
+        if migration_set.extensions:
+            self._enable_extensions(migration_set.extensions, migration_set.platform)
         todo = list(self.migrations)
         with open_session(self.database, self.options.statement_timeout_ms) as session:
             book = bookkeeping_for(migration_set.framework, dialect)
@@ -696,8 +700,25 @@ class _FreshBase:
             self.notes.append(f"the {platform} platform's schemas and roles could not be made on a "
                               f"{self.server.provider} server: migrations that use them fail here")
             return
-        left_out = self.server.run_as_admin(self.database, sections(platform_script(platform)))
+        parts = [(what, or_stand_in(what, sql)) for what, sql in sections(platform_script(platform))]
+        left_out = self.server.run_as_admin(self.database, parts)
         self.notes += [f"{platform} platform: {note}" for note in left_out]
+
+
+    def _enable_extensions(self, names: Sequence[str], platform: str | None) -> None:
+        """The extensions production has without a migration (enabled on the platform), as its admin
+        enabled them: in the platform's schema for them where it has one."""
+        if not isinstance(self.server, AdminScripts):
+            self.notes.append(f"the extensions production enables outside migrations could not be made on a "
+                              f"{self.server.provider} server")
+            return
+        schema = " WITH SCHEMA extensions" if platform == "supabase" else ""
+        left_out = self.server.run_as_admin(
+            self.database,
+            [(f"extension {name}", f'CREATE EXTENSION IF NOT EXISTS "{name.replace(chr(34), "")}"{schema};')
+             for name in names],
+        )
+        self.notes += [f"extensions enabled outside migrations: {note}" for note in left_out]
 
 
 def _recorder(session: Session, book: Bookkeeping) -> Callable[[Sequence[Migration]], None]:

@@ -67,8 +67,9 @@ STAND_INS: dict[str, str | None] = {
     "pg_graphql": None,
     "pgjwt": None,
     "supabase_vault": None,
-    # On servers that lack it (the bundled one): its functions over the built-in gen_random_uuid() and md5.
+    # On servers that lack them (the bundled one, which has pgvector): their functions over built-ins.
     "uuid-ossp": None,
+    "pgcrypto": None,
 }
 
 # Extensions every PostgreSQL server has.
@@ -113,6 +114,9 @@ def needed_extensions(sets: Iterable[MigrationSet]) -> list[ExtensionNeed]:
     for migration_set in sets:
         if migration_set.dialect is not Dialect.POSTGRESQL:
             continue
+        for name in migration_set.extensions:  # enabled on production's platform, outside migrations
+            found.setdefault(name, [])
+            first.setdefault(name, Statement(f'CREATE EXTENSION "{name}"', "configuration", 1, 1))
         dump = migration_set.baseline
         scripts: list[tuple[str, tuple[SqlScript, ...]]] = []
         if dump is not None:
@@ -135,7 +139,8 @@ def needed_extensions(sets: Iterable[MigrationSet]) -> list[ExtensionNeed]:
                 if source.path not in paths:
                     paths.append(source.path)
     return [
-        ExtensionNeed(name, tuple(paths), first[name].line, first[name].text)
+        # One only the configuration names (`extensions`) has no file or line.
+        ExtensionNeed(name, tuple(paths), *((first[name].line, first[name].text) if paths else (None, None)))
         for name, paths in found.items()
         if name not in BUILT_IN
     ]
@@ -182,6 +187,26 @@ def stand_in_sql(name: str, schema: str | None = None) -> str:
     text = resources.files(__package__).joinpath("stand_ins", f"{name}.sql").read_text()
     prefix = "" if schema is None else '"' + schema.replace('"', '""') + '".'
     return text.replace("@extschema@", prefix)
+
+
+def or_stand_in(what: str, sql: str) -> str:
+    """A platform's section (`what`, its SQL) as it runs on this server: an extension that has a stand-in
+    is created where the server has it, else replaced by its stand-in in the platform's `extensions`
+    schema (the platform's SQL runs as the admin role: the choice is made in the server, by one block)."""
+    name = what.removeprefix("extension ")
+    if name == what or name not in STAND_INS or STAND_INS[name] is not None:
+        return sql
+
+    def quoted(text: str) -> str:
+        return "'" + text.strip().replace("'", "''") + "'"
+
+    return (
+        "DO $platform$ BEGIN\n"
+        f"    IF EXISTS (SELECT FROM pg_available_extensions WHERE name = {quoted(name)}) THEN\n"
+        f"        EXECUTE {quoted(sql)};\n"
+        f"    ELSE\n        EXECUTE {quoted(stand_in_sql(name, 'extensions'))};\n    END IF;\n"
+        "END $platform$;\n"
+    )
 
 
 def rights_sql() -> str:

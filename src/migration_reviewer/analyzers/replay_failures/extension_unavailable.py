@@ -82,9 +82,9 @@ def extension_unavailable(ctx: AnalysisContext) -> Iterator[Issue]:
     first = needs[0]
     yield Issue(
         message=f"{names} {'are' if plural else 'is'} not installed on any PostgreSQL server found here, so "
-        f"{_listed(paths)} cannot replay fully: the statements that need {'them' if plural else 'it'} fail "
-        "during the review, not in production",
-        path=first.paths[0],
+        f"{_listed(paths) if paths else 'the history'} cannot replay fully: the statements that need "
+        f"{'them' if plural else 'it'} fail during the review, not in production",
+        path=next((need.paths[0] for need in needs if need.paths), None),
         line=first.line,
         statement=first.statement,
         fix=f"give the review a server that has {'them' if plural else 'it'}: {where}"
