@@ -217,11 +217,8 @@ def replay_sets(
     replays: dict[int, SetReplay] = {}
     for dialect in dict.fromkeys(s.dialect for s in sets):
         members = [(index, s) for index, s in enumerate(sets) if s.dialect is dialect]
-        needs = {index: needed_extensions([s]) for index, s in members}
-        # What the sets' platforms hold before their first migration (Supabase's extensions) counts too.
-        platforms = dict.fromkeys(s.platform for _, s in members if s.platform)
+        needs = {index: _extensions_needed(s) for index, s in members}
         wanted = [need for found in needs.values() for need in found]
-        wanted += [need for platform in platforms for need in platform_extensions(platform)]
         choice = _choose_server(dialect, wanted, settings)
         bin_dir = settings.pg_bin_dir
         if choice is not None and choice.reason is not None:
@@ -296,6 +293,13 @@ def _choose_server(
     # Merged: one server runs every PostgreSQL set.
     merged = {need.name: need for need in needs}
     return choose_server(list(merged.values()), bin_dir=settings.pg_bin_dir, major=settings.pg_version)
+
+
+def _extensions_needed(migration_set: MigrationSet) -> list[ExtensionNeed]:
+    """The extensions a set's database needs: what its platform holds before the first migration
+    (Supabase's), then what its history and configuration create, each once."""
+    platform = platform_extensions(migration_set.platform) if migration_set.platform else []
+    return list({need.name: need for need in (*platform, *needed_extensions([migration_set]))}.values())
 
 
 def _tell_of_server(
