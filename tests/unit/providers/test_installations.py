@@ -80,6 +80,14 @@ def test_without_a_complete_one_the_one_with_most_is_chosen_and_the_rest_is_miss
     assert [need.name for need in choice.missing] == ["postgis"]
 
 
+def test_an_extension_no_stand_in_replaces_decides_and_the_others_are_stood_in() -> None:
+    """No installation has pgvector and uuid-ossp together: the one with pgvector runs, uuid-ossp and
+    pgcrypto get their stand-ins there, and nothing is missing."""
+    choice = choose_server(needs("uuid-ossp", "vector", "pgcrypto"))
+    assert choice is not None
+    assert (choice.installation, choice.missing) == (WHEEL, ())
+
+
 def test_pg_bin_dir_always_wins(tmp_path: Path) -> None:
     (tmp_path / "bin").mkdir()
     for tool in ("postgres", "initdb"):
@@ -87,10 +95,10 @@ def test_pg_bin_dir_always_wins(tmp_path: Path) -> None:
     (tmp_path / "share" / "extension").mkdir(parents=True)
     for name in ("plpgsql", "citext"):
         (tmp_path / "share" / "extension" / f"{name}.control").touch()
-    choice = choose_server(needs("citext", "pgcrypto"), bin_dir=str(tmp_path / "bin"))
+    choice = choose_server(needs("citext", "postgis"), bin_dir=str(tmp_path / "bin"))
     assert choice is not None
     assert choice.installation.bin_dir == tmp_path / "bin"
-    assert (choice.note(), [need.name for need in choice.missing]) == (None, ["pgcrypto"])
+    assert (choice.note(), [need.name for need in choice.missing]) == (None, ["postgis"])
 
 
 def test_an_installation_knows_its_extensions_by_their_control_files() -> None:
