@@ -106,3 +106,15 @@ def test_a_migration_without_a_down_ends_the_check_there(local_pg_url: str) -> N
         ("2", True),
     ]
     assert result.rollback.up_again_runs == []
+
+
+def test_what_a_later_down_leaves_behind_is_not_blamed_on_the_earlier_ones(local_pg_url: str) -> None:
+    """The second migration's down drops a column the base already had; the first migration's down is
+    right. Only the second is reported: the missing column is still missing after the first's down, but
+    that is the second's doing."""
+    result = _replay(
+        local_pg_url,
+        [CLEAN, ("ALTER TABLE accounts ADD COLUMN logo text;", "ALTER TABLE accounts DROP COLUMN logo, "
+                 "DROP COLUMN email;")],
+    )
+    assert _leftovers(result) == {"3": [("column_dropped", "email")], "2": []}

@@ -558,9 +558,11 @@ def _roll_back_and_up_again(
 ) -> None:
     """With every migration of the change up (`snapshots`: the schema before the first, then after each),
     each down in reverse order, comparing the schema after a migration's down with the schema before its
-    up; then up again, which must work for the down to be a usable rollback."""
+    up; then up again, which must work for the down to be a usable rollback. What a later migration's down
+    left behind is still there after the earlier ones': it is that migration's leftover, not theirs."""
     new = migration_set.new_migrations
     now = snapshots[-1]
+    already: set[tuple[str, str | None, str | None]] = set()  # leftovers of the downs that ran before
     down = _Runner(session, migration_set.dialect, observe=False, down=True)
     for index in range(len(new) - 1, -1, -1):
         migration = new[index]
@@ -574,7 +576,9 @@ def _roll_back_and_up_again(
         if run.outcome is not Outcome.APPLIED:
             return
         now = session.introspect(since)
-        step.leftovers = diff(snapshots[index], now, [])
+        left = diff(snapshots[index], now, [])
+        step.leftovers = [c for c in left if (c.kind, c.table, c.name) not in already]
+        already.update((c.kind, c.table, c.name) for c in left)
     replay.up_again_runs = _Runner(session, migration_set.dialect, observe=False).run(new)
 
 
