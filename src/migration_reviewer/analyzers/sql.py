@@ -154,6 +154,12 @@ class SqlStatement:
             return ()
         return tuple(fields(command, "AlterTableCmd") for command in self.body.get("cmds", ()))
 
+    @cached_property
+    def lowered_text(self) -> str:
+        """The statement's text in lower case, for the rules that look for names in it before walking
+        the tree: made once, not once per rule."""
+        return self.statement.text.lower()
+
     @property
     def path(self) -> str:
         return self.statement.path
