@@ -3,7 +3,7 @@ takes on existing tables, and whether its work grows with a table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.lock_risk._types import base_type, type_change_rewrites
@@ -39,16 +39,16 @@ def column_constraints(column: Node, *contypes: str) -> Iterator[Node]:
             yield constraint
 
 
-def blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> dict[str, LockMode]:
+def blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> Mapping[str, LockMode]:
     """Table → the strongest lock that blocks writes or reads the statement takes on a table that
     existed before the change (by its name before the change). What the replay saw when it ran the
     statement, else what the statement's kind takes. Several rules ask it of every statement: it is
     worked out once per statement."""
     key = ("blocking_locks", id(stmt))
-    known: dict[str, LockMode] | None = ctx.derived.get(key)
+    known: Mapping[str, LockMode] | None = ctx.derived.get(key)
     if known is None:
         known = ctx.derived[key] = _blocking_locks(ctx, stmt)
-    return dict(known)  # a copy: callers may change theirs
+    return known  # shared by every rule that asks: read-only
 
 
 def _blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> dict[str, LockMode]:
