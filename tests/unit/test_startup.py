@@ -27,6 +27,7 @@ _NOT_FOR_LINT = (
     "migration_reviewer.analyzers.mysql",  # the rules of other dialects: lint reads PostgreSQL
     "migration_reviewer.analyzers.sqlite",
     "sqlglot",  # the MySQL parser
+    "importlib.resources",  # the replay's stand-in extensions and rights, read from package data
     "jinja2",
     "psycopg",
 )
