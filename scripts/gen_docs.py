@@ -1,4 +1,5 @@
-"""Writes docs/rules/ from the rules' docstrings: one page per rule and an index.
+"""Writes docs/rules/ from the rules' docstrings: one page per rule and an index; and the registry's
+index of rule modules (src/migration_reviewer/analyzers/rule_index.py).
 
     python scripts/gen_docs.py          # rewrite the pages
     python scripts/gen_docs.py --check  # exit 1 when a page is out of date (CI)
@@ -10,9 +11,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from migration_reviewer.analyzers.registry import RuleSpec, iter_specs
+from migration_reviewer.analyzers.registry import RuleSpec, index_source, iter_specs
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "rules"
+RULE_INDEX = ROOT / "src" / "migration_reviewer" / "analyzers" / "rule_index.py"
 
 _FAMILIES = {
     "LK": "Lock risk",
@@ -78,6 +81,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="only check that the pages are up to date")
     args = parser.parse_args()
+    index = index_source()  # first: the registry's order is the order the rule modules load in
+    index_stale = not RULE_INDEX.is_file() or RULE_INDEX.read_text() != index
     pages = render_all()
     stale = sorted(
         name
@@ -88,7 +93,11 @@ def main() -> int:
     if args.check:
         for name in stale + extra:
             print(f"docs/rules/{name} is out of date: run python scripts/gen_docs.py", file=sys.stderr)
-        return 1 if stale or extra else 0
+        if index_stale:
+            print(f"{RULE_INDEX.name} is out of date: run python scripts/gen_docs.py", file=sys.stderr)
+        return 1 if stale or extra or index_stale else 0
+    if index_stale:
+        RULE_INDEX.write_text(index)
     DOCS.mkdir(parents=True, exist_ok=True)
     for name in stale:
         (DOCS / name).write_text(pages[name])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +182,8 @@ def _read_table(source: Path, *, in_pyproject: bool) -> tuple[dict[str, Any], st
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only where there is a file to read: `lint` outside a Python project starts without it
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

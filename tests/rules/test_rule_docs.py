@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,21 @@ def test_docs_are_generated_from_the_docstrings() -> None:
     docs = Path(__file__).parents[2] / "docs" / "rules"
     for name, text in module.render_all().items():
         assert (docs / name).read_text() == text, f"docs/rules/{name}: run python scripts/gen_docs.py"
+
+
+def test_the_rule_index_names_every_rule_in_the_registrys_order() -> None:
+    # In a fresh process: the registry's order is the order the rule modules load in, which this test
+    # module's imports may have changed. `lint` and find_rule load rules by this index alone.
+    index = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from migration_reviewer.analyzers.registry import index_source; "
+            "sys.stdout.write(index_source())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    written = Path(__file__).parents[2] / "src" / "migration_reviewer" / "analyzers" / "rule_index.py"
+    assert written.read_text() == index, "rule_index.py: run python scripts/gen_docs.py"

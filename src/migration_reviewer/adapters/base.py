@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from migration_reviewer.discovery.changeset import ChangeSet, RepoTree
+if TYPE_CHECKING:  # types only: `lint` starts without the change-set reader
+    from migration_reviewer.discovery.changeset import ChangeSet, RepoTree
 
 
 class Dialect(StrEnum):

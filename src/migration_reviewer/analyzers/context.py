@@ -89,6 +89,44 @@ class AnalysisContext:
         return tuple(statements_of(migrations, split, runs, seeded))
 
     @cached_property
+    def statements_by_kind(self) -> Mapping[str, tuple[SqlStatement, ...]]:
+        """The statements of each parse-tree type ("AlterTableStmt", "IndexStmt"…), in order: a rule that
+        reads one kind of statement asks for those alone, and costs nothing on a file without them."""
+        grouped: dict[str, list[SqlStatement]] = {}
+        for stmt in self.statements:
+            grouped.setdefault(stmt.kind, []).append(stmt)
+        return MappingProxyType({kind: tuple(stmts) for kind, stmts in grouped.items()})
+
+    def of_kind(self, *kinds: str) -> tuple[SqlStatement, ...]:
+        """The statements of the given types, in the runner's order (empty for none)."""
+        if len(kinds) == 1:
+            return self.statements_by_kind.get(kinds[0], ())
+        wanted = set(kinds)
+        return tuple(stmt for stmt in self.statements if stmt.kind in wanted)
+
+    @cached_property
+    def alter_table_statements_by_command(self) -> Mapping[str, tuple[int, ...]]:
+        """Subcommand type ("AT_AddColumn"…) → positions in `statements` of the ALTER TABLEs holding one."""
+        positions: dict[str, list[int]] = {}
+        for position, stmt in enumerate(self.statements):
+            for subtype in {command.get("subtype", "") for command in stmt.alter_commands}:
+                positions.setdefault(subtype, []).append(position)
+        return MappingProxyType({subtype: tuple(found) for subtype, found in positions.items()})
+
+    def alter_table_statements_with(self, *subtypes: str) -> list[SqlStatement]:
+        """The ALTER TABLE statements holding a subcommand of one of these types, in order: a rule about
+        ADD COLUMN reads the ALTER TABLEs that add one, not every ALTER TABLE of a long file."""
+        index = self.alter_table_statements_by_command
+        positions = sorted({position for subtype in subtypes for position in index.get(subtype, ())})
+        return [self.statements[position] for position in positions]
+
+    @cached_property
+    def derived(self) -> dict[Any, Any]:
+        """Facts several rules derive from one statement (the locks it takes…), kept for the next rule
+        that asks; keyed by (what, id of the statement): statements hold dicts, so they do not hash."""
+        return {}
+
+    @cached_property
     def statements_by_transaction(self) -> dict[Transaction, list[SqlStatement]]:
         """The statements of each transaction, in order (those that run on their own are left out)."""
         grouped: dict[Transaction, list[SqlStatement]] = {}

@@ -133,26 +133,27 @@ class SqlStatement:
     # The tree's type and fields, read once: every rule asks for them.
     kind: str = field(init=False, default="")
     body: Node = field(init=False, default_factory=dict)
+    # The table an ALTER TABLE changes (not ALTER INDEX, VIEW, SEQUENCE…), and its subcommands as their
+    # fields: most rules ask, of every statement, so they are read as the statement is made.
+    altered_table: str | None = field(init=False, default=None)
+    alter_commands: tuple[Node, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
-        if self.tree:
-            object.__setattr__(self, "kind", tag(self.tree))
-            object.__setattr__(self, "body", fields(self.tree))
+        if not self.tree:
+            return
+        kind, body = tag(self.tree), fields(self.tree)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "body", body)
+        if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TABLE":
+            object.__setattr__(self, "altered_table", relation(body["relation"]))
+            commands = tuple(fields(command, "AlterTableCmd") for command in body.get("cmds", ()))
+            object.__setattr__(self, "alter_commands", commands)
 
     @cached_property
-    def altered_table(self) -> str | None:
-        """The table an ALTER TABLE changes (not ALTER INDEX, VIEW, SEQUENCE…): most rules ask, of every
-        statement, so it is read once."""
-        if self.kind != "AlterTableStmt" or self.body.get("objtype") != "OBJECT_TABLE":
-            return None
-        return relation(self.body["relation"])
-
-    @cached_property
-    def alter_commands(self) -> tuple[Node, ...]:
-        """The subcommands of an ALTER TABLE, as their fields (empty for any other statement)."""
-        if self.altered_table is None:
-            return ()
-        return tuple(fields(command, "AlterTableCmd") for command in self.body.get("cmds", ()))
+    def lowered_text(self) -> str:
+        """The statement's text in lower case, for the rules that look for names in it before walking
+        the tree: made once, not once per rule."""
+        return self.statement.text.lower()
 
     @property
     def path(self) -> str:

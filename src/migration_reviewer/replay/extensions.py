@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from migration_reviewer.adapters.base import Dialect, MigrationSet, SqlScript
@@ -184,6 +183,8 @@ def platform_extensions(platform: str) -> list[ExtensionNeed]:
 def stand_in_sql(name: str, schema: str | None = None) -> str:
     """The SQL of the empty stand-in for the platform extension `name` (one of STAND_INS), its relocatable
     objects in `schema` (the statement's WITH SCHEMA; None: the session's current schema)."""
+    from importlib import resources  # loaded by the replay only: `lint` starts without it
+
     text = resources.files(__package__).joinpath("stand_ins", f"{name}.sql").read_text()
     prefix = "" if schema is None else '"' + schema.replace('"', '""') + '".'
     return text.replace("@extschema@", prefix)
@@ -211,6 +212,8 @@ def or_stand_in(what: str, sql: str) -> str:
 
 def rights_sql() -> str:
     """The SQL that installs the functions acting on a migration's behalf (run as a superuser)."""
+    from importlib import resources
+
     return resources.files(__package__).joinpath("rights.sql").read_text()
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from migration_reviewer.adapters.base import Baseline, Migration, MigrationSet
 from migration_reviewer.replay.extensions import ExtensionNeed
 from migration_reviewer.replay.statements import Statement
-from migration_reviewer.schema.declared import Drift
 from migration_reviewer.schema.model import SchemaChange, SchemaSnapshot
+
+if TYPE_CHECKING:  # types only: `lint` starts without the declared-schema readers
+    from migration_reviewer.schema.declared import Drift
 
 
 class Outcome(StrEnum):

@@ -151,6 +151,8 @@ def _postgres_spans(text: str) -> list[tuple[int, int]]:
 
 def _past_last_semicolon(gap: str) -> int:
     """The offset just past the last semicolon in `gap` (whitespace, comments and semicolons)."""
+    if "--" not in gap and "/*" not in gap:  # no comment to hide a semicolon: the usual gap, "\n" or ";\n"
+        return gap.rfind(";") + 1
     ends = [token.end + 1 for token in pg_parser.scan(gap) if token.name == "ASCII_59"]
     return ends[-1] if ends else 0
 

@@ -109,3 +109,34 @@ def test_unknown_rule_in_config_is_a_usage_error(tmp_path: Path, capsys: pytest.
 def test_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, str(tmp_path / "nope.sql"))
     assert code == 2 and "cannot read" in err
+
+
+def test_a_long_file_reports_every_statement_of_a_kind_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rules read the statements of the kinds they judge from an index of the file: those among
+    # hundreds of others are each found, at their own line, and an earlier statement of another kind
+    # (the column added before it is dropped) still counts.
+    filler = [
+        "SELECT 1;",
+        "CREATE TABLE audit_{n} (id bigint PRIMARY KEY);",
+        "UPDATE orders SET note = 'x' WHERE id = {n};",
+        "ALTER TABLE orders ALTER COLUMN note SET DEFAULT '';",
+    ]
+    lines = [filler[n % len(filler)].format(n=n) for n in range(400)]
+    lines[99] = "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();"
+    lines[249] = "ALTER TABLE invoices ADD COLUMN token uuid DEFAULT gen_random_uuid();"
+    lines[299] = "ALTER TABLE invoices ADD COLUMN scratch text;"
+    lines[349] = "ALTER TABLE invoices DROP COLUMN scratch, DROP COLUMN legacy;"
+    path = tmp_path / "005_long.sql"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, str(path), "--format", "json")
+    findings = json.loads(out)["findings"]
+    [rewrite] = [f for f in findings if f["rule"] == "LK005"]
+    assert [(spot["line"], spot["table"]) for spot in rewrite["locations"]] == [
+        (100, "orders"),
+        (250, "invoices"),
+    ]
+    [dropped] = [f for f in findings if f["rule"] == "LK015"]
+    assert dropped["line"] == 350 and "legacy" in dropped["message"] and "scratch" not in dropped["message"]
+    assert code == 1

@@ -39,7 +39,7 @@ def add_required_column(ctx: AnalysisContext) -> Iterator[Issue]:
     A constant default costs nothing on PostgreSQL 11 and later. Without a sensible default: add the
     column nullable, backfill it, then make it NOT NULL (see LK007).
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddColumn"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

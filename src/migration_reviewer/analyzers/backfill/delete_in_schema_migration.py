@@ -43,7 +43,7 @@ def delete_in_schema_migration(ctx: AnalysisContext) -> Iterator[Issue]:
     DELETE FROM sessions WHERE id >= 1 AND id < 10001 AND created_at < now() - interval '90 days';
     ```
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("DeleteStmt"):
         if stmt.kind != "DeleteStmt":
             continue
         table = relation(stmt.body["relation"])

@@ -47,7 +47,7 @@ def unbatched_backfill(ctx: AnalysisContext) -> Iterator[Issue]:
     `VALIDATE CONSTRAINT`, then `SET NOT NULL` (see LK007 and BF003). A constant default is simpler
     still: `ADD COLUMN plan text NOT NULL DEFAULT 'free'` writes no rows on PostgreSQL 11 and later.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("UpdateStmt"):
         if stmt.kind != "UpdateStmt":
             continue
         table = relation(stmt.body["relation"])

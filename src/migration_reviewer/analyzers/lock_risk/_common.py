@@ -3,7 +3,7 @@ takes on existing tables, and whether its work grows with a table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from migration_reviewer.analyzers.context import AnalysisContext
 from migration_reviewer.analyzers.lock_risk._types import base_type, type_change_rewrites
@@ -39,10 +39,19 @@ def column_constraints(column: Node, *contypes: str) -> Iterator[Node]:
             yield constraint
 
 
-def blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> dict[str, LockMode]:
+def blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> Mapping[str, LockMode]:
     """Table → the strongest lock that blocks writes or reads the statement takes on a table that
     existed before the change (by its name before the change). What the replay saw when it ran the
-    statement, else what the statement's kind takes."""
+    statement, else what the statement's kind takes. Several rules ask it of every statement: it is
+    worked out once per statement."""
+    key = ("blocking_locks", id(stmt))
+    known: Mapping[str, LockMode] | None = ctx.derived.get(key)
+    if known is None:
+        known = ctx.derived[key] = _blocking_locks(ctx, stmt)
+    return known  # shared by every rule that asks: read-only
+
+
+def _blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> dict[str, LockMode]:
     taken: dict[str, LockMode] = {}
     if stmt.applied and stmt.run is not None:
         pairs = [
@@ -62,7 +71,15 @@ def blocking_locks(ctx: AnalysisContext, stmt: SqlStatement) -> dict[str, LockMo
 
 def heavy_work(ctx: AnalysisContext, stmt: SqlStatement) -> str | None:
     """What the statement does that takes time in proportion to a table that existed before the change,
-    in words; None when it is quick whatever the table's size."""
+    in words; None when it is quick whatever the table's size. Worked out once per statement."""
+    key = ("heavy_work", id(stmt))
+    if key not in ctx.derived:
+        ctx.derived[key] = _heavy_work(ctx, stmt)
+    work: str | None = ctx.derived[key]
+    return work
+
+
+def _heavy_work(ctx: AnalysisContext, stmt: SqlStatement) -> str | None:
     body = stmt.body
     if stmt.kind in ("UpdateStmt", "DeleteStmt", "MergeStmt"):
         target = relation(body["relation"])

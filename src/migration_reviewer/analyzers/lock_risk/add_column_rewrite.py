@@ -70,7 +70,7 @@ def add_column_rewrite(ctx: AnalysisContext) -> Iterator[Issue]:
     backfill.
     """
     functions = _user_function_volatility(ctx)
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddColumn"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

@@ -47,7 +47,11 @@ def attach_partition_without_check(ctx: AnalysisContext) -> Iterator[Issue]:
     skips its scan. The constraint can be dropped afterwards.
     """
     checked: set[str] = set()  # tables that gained a validated CHECK in the change
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with(
+        "AT_AddConstraint",
+        "AT_ValidateConstraint",
+        "AT_AttachPartition",
+    ):
         table = altered_table(stmt)
         if table is None:
             continue

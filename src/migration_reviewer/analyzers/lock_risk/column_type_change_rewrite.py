@@ -49,7 +49,7 @@ def column_type_change_rewrite(ctx: AnalysisContext) -> Iterator[Issue]:
     needs none of this.
     """
     declared: dict[tuple[str, str], TypeSpec] = {}  # types the change itself gave columns so far
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AlterColumnType", "AT_AddColumn"):
         table = altered_table(stmt)
         if table is None:
             continue

@@ -46,7 +46,7 @@ def constraint_without_not_valid(ctx: AnalysisContext) -> Iterator[Issue]:
     `op.create_foreign_key(..., postgresql_not_valid=True)`, then in the next revision
     `op.execute("ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey")`.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddConstraint", "AT_AddColumn"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

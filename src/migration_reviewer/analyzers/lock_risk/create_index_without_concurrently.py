@@ -69,7 +69,7 @@ def create_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Fix in dbmate
     Start the migration with `-- migrate:up transaction:false`.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("IndexStmt"):
         if stmt.kind != "IndexStmt" or stmt.body.get("concurrent"):
             continue
         table = relation(stmt.body["relation"])

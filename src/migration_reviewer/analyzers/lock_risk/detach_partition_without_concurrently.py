@@ -45,7 +45,7 @@ def detach_partition_without_concurrently(ctx: AnalysisContext) -> Iterator[Issu
     """
     if ctx.pg_version < 14:
         return
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_DetachPartition"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

@@ -39,7 +39,7 @@ def domain_constraint_validation(ctx: AnalysisContext) -> Iterator[Issue]:
         for stmt in ctx.statements
         if stmt.kind == "CreateDomainStmt"
     }
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("AlterDomainStmt"):
         if stmt.kind != "AlterDomainStmt":
             continue
         domain = qualified(strings(stmt.body.get("typeName")))

@@ -38,7 +38,7 @@ def drop_column(ctx: AnalysisContext) -> Iterator[Issue]:
     one release, drop it in the next, and say so in an ignore directive.
     """
     added: set[tuple[str, str]] = set()
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddColumn", "AT_DropColumn"):
         table = altered_table(stmt)
         if table is None:
             continue

@@ -32,7 +32,7 @@ def drop_database(ctx: AnalysisContext) -> Iterator[Issue]:
     Drop databases by hand or from infrastructure code, after a backup, rather than from an application's
     migrations; where it must be a migration, say why in an ignore directive.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("DropdbStmt"):
         if stmt.kind != "DropdbStmt":
             continue
         name = stmt.body.get("dbname", "")

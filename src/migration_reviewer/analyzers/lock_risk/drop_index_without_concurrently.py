@@ -52,7 +52,7 @@ def drop_index_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
     ## Fix in dbmate
     Start the migration with `-- migrate:up transaction:false`.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("DropStmt"):
         if stmt.kind != "DropStmt" or stmt.body.get("removeType") != "OBJECT_INDEX":
             continue
         if stmt.body.get("concurrent"):

@@ -33,10 +33,8 @@ def drop_schema(ctx: AnalysisContext) -> Iterator[Issue]:
     Drop the objects one by one, each once no deployed release uses it (each is then reviewed on its own),
     and the empty schema last, without `CASCADE`.
     """
-    created = {
-        stmt.body.get("schemaname", "") for stmt in ctx.statements if stmt.kind == "CreateSchemaStmt"
-    }
-    for stmt in ctx.statements:
+    created = {stmt.body.get("schemaname", "") for stmt in ctx.of_kind("CreateSchemaStmt")}
+    for stmt in ctx.of_kind("DropStmt"):
         if stmt.kind != "DropStmt" or stmt.body.get("removeType") != "OBJECT_SCHEMA":
             continue
         cascade = stmt.body.get("behavior") == "DROP_CASCADE"

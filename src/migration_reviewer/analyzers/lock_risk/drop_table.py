@@ -35,7 +35,7 @@ def drop_table(ctx: AnalysisContext) -> Iterator[Issue]:
     Drop a table once no deployed release uses it, with its data archived if it may be needed, and say so
     in an ignore directive.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("DropStmt"):
         if stmt.kind != "DropStmt" or stmt.body.get("removeType") != "OBJECT_TABLE":
             continue
         cascade = stmt.body.get("behavior") == "DROP_CASCADE"

@@ -40,7 +40,7 @@ def exclusion_constraint(ctx: AnalysisContext) -> Iterator[Issue]:
     A new table that gets the constraint while empty, filled in batches and swapped in; or the original
     statement in a maintenance window, when the table is small enough.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddConstraint"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

@@ -36,7 +36,7 @@ def lock_table(ctx: AnalysisContext) -> Iterator[Issue]:
     Take the weakest mode that protects what the migration does, only when it is needed, with a
     `lock_timeout`, and keep the transaction short.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("LockStmt"):
         if stmt.kind != "LockStmt":
             continue
         mode = LockMode(stmt.body.get("mode", LockMode.ACCESS_EXCLUSIVE))

@@ -53,7 +53,11 @@ def primary_key_or_replica_identity_change(ctx: AnalysisContext) -> Iterator[Iss
     orders_id_region_key;`, and tell the owners of replication and CDC consumers first.
     """
     dropped: set[str] = set()  # tables whose primary key the change dropped
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with(
+        "AT_DropConstraint",
+        "AT_AddConstraint",
+        "AT_ReplicaIdentity",
+    ):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

@@ -42,7 +42,7 @@ def refresh_materialized_view_without_concurrently(ctx: AnalysisContext) -> Iter
     `CONCURRENTLY` needs a unique index on the view and runs outside a transaction block; reads continue
     while it runs.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("RefreshMatViewStmt"):
         if stmt.kind != "RefreshMatViewStmt" or stmt.body.get("concurrent"):
             continue
         view = relation(stmt.body["relation"])

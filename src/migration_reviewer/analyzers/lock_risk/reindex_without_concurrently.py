@@ -44,7 +44,7 @@ def reindex_without_concurrently(ctx: AnalysisContext) -> Iterator[Issue]:
     Outside a transaction. Before PostgreSQL 12: `CREATE INDEX CONCURRENTLY` a copy, `DROP INDEX
     CONCURRENTLY` the old one, and rename the copy.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("ReindexStmt"):
         if stmt.kind != "ReindexStmt" or has_option(stmt.body.get("params"), "concurrently"):
             continue
         if stmt.body.get("kind") not in ("REINDEX_OBJECT_INDEX", "REINDEX_OBJECT_TABLE"):

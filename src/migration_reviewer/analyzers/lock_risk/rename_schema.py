@@ -31,10 +31,8 @@ def rename_schema(ctx: AnalysisContext) -> Iterator[Issue]:
     Create the new schema, move the objects one by one with `ALTER TABLE … SET SCHEMA` behind views
     under the old names, switch the application, and drop the old schema in a later release.
     """
-    created = {
-        stmt.body.get("schemaname", "") for stmt in ctx.statements if stmt.kind == "CreateSchemaStmt"
-    }
-    for stmt in ctx.statements:
+    created = {stmt.body.get("schemaname", "") for stmt in ctx.of_kind("CreateSchemaStmt")}
+    for stmt in ctx.of_kind("RenameStmt"):
         if stmt.kind != "RenameStmt" or stmt.body.get("renameType") != "OBJECT_SCHEMA":
             continue
         old, new = stmt.body.get("subname", ""), stmt.body.get("newname", "")

@@ -36,8 +36,8 @@ def rename_table(ctx: AnalysisContext) -> Iterator[Issue]:
     A simple view under the old name is updatable, so old code keeps working; drop it once no release uses
     the old name.
     """
-    view_names = {relation(stmt.body["view"]) for stmt in ctx.statements if stmt.kind == "ViewStmt"}
-    for stmt in ctx.statements:
+    view_names = {relation(stmt.body["view"]) for stmt in ctx.of_kind("ViewStmt")}
+    for stmt in ctx.of_kind("RenameStmt"):
         body = stmt.body
         if stmt.kind != "RenameStmt" or body.get("renameType") != "OBJECT_TABLE":
             continue

@@ -35,7 +35,7 @@ def set_logged_or_unlogged(ctx: AnalysisContext) -> Iterator[Issue]:
     Create the table with the persistence it needs, move writes to it, and copy rows over in batches if
     they are needed.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_SetLogged", "AT_SetUnLogged"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

@@ -48,7 +48,7 @@ def set_not_null_without_check(ctx: AnalysisContext) -> Iterator[Issue]:
     """
     proven: set[tuple[str, str]] = set()  # (table, column) with a validated CHECK … IS NOT NULL
     pending: dict[tuple[str, str], str] = {}  # (table, constraint) added NOT VALID → its column
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_SetNotNull", "AT_AddConstraint", "AT_ValidateConstraint"):
         table = altered_table(stmt)
         if table is None:
             continue

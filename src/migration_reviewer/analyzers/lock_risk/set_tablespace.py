@@ -35,7 +35,7 @@ def set_tablespace(ctx: AnalysisContext) -> Iterator[Issue]:
     transaction, or use an online tool (pg_repack's `--tablespace`) that holds the exclusive lock only
     for the swap.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_SetTableSpace"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

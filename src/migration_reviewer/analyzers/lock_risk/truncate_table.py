@@ -34,7 +34,7 @@ def truncate_table(ctx: AnalysisContext) -> Iterator[Issue]:
     Delete exactly the rows meant to go (in batches on a large table), and name every table you mean to
     empty.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("TruncateStmt"):
         if stmt.kind != "TruncateStmt":
             continue
         cascade = stmt.body.get("behavior") == "DROP_CASCADE"

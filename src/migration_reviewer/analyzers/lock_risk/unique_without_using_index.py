@@ -41,7 +41,7 @@ def unique_without_using_index(ctx: AnalysisContext) -> Iterator[Issue]:
     must already be NOT NULL (see LK007), or `USING INDEX` sets NOT NULL with a full scan.
     """
     framework = ctx.migration_set.framework
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddConstraint", "AT_AddColumn"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

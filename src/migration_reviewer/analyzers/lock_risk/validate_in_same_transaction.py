@@ -40,7 +40,7 @@ def validate_in_same_transaction(ctx: AnalysisContext) -> Iterator[Issue]:
     migration in a transaction.
     """
     added: dict[tuple[str, str], tuple[int, LockMode]] = {}  # (table, constraint) → transaction, its lock
-    for stmt in ctx.statements:
+    for stmt in ctx.alter_table_statements_with("AT_AddConstraint", "AT_ValidateConstraint"):
         table = altered_table(stmt)
         if table is None or ctx.is_new(table):
             continue

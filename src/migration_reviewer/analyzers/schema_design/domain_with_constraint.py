@@ -35,7 +35,7 @@ def domain_with_constraint(ctx: AnalysisContext) -> Iterator[Issue]:
     Put the check on the table's column: it can be added `NOT VALID`, validated without blocking writes,
     and changed one table at a time.
     """
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("CreateDomainStmt"):
         if stmt.kind != "CreateDomainStmt":
             continue
         kinds = [

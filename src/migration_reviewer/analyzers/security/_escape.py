@@ -16,7 +16,7 @@ _INSUFFICIENT_PRIVILEGE = "42501"
 def called_functions(stmt: SqlStatement, among: Collection[str]) -> set[str]:
     """Which of the functions `among` the statement calls, including inside DO blocks and function
     bodies (their text is not parsed, so any `name(` counts there)."""
-    text = stmt.statement.text.lower()
+    text = stmt.lowered_text
     wanted = {name for name in among if name in text}
     if not wanted:
         return set()  # the usual case, decided without walking a tree that may hold a huge VALUES list

@@ -43,7 +43,7 @@ def grant_to_public(ctx: AnalysisContext) -> Iterator[Issue]:
     after = head(ctx)
     # What the change itself enables counts even where the replay's schema is missing (lint, a failure).
     enabled_here = {altered_table(s) for s in ctx.statements if any(commands(s, "AT_EnableRowSecurity"))}
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("GrantStmt"):
         body = stmt.body
         if stmt.kind != "GrantStmt" or not body.get("is_grant") or body.get("objtype") != "OBJECT_TABLE":
             continue

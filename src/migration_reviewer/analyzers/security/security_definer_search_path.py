@@ -60,7 +60,7 @@ def security_definer_without_search_path(ctx: AnalysisContext) -> Iterator[Issue
         for names, options in _definitions_of(stmt)
         if _pins_search_path(options)
     )
-    for stmt in ctx.statements:
+    for stmt in ctx.of_kind("CreateFunctionStmt", "AlterFunctionStmt"):
         if stmt.kind not in ("CreateFunctionStmt", "AlterFunctionStmt"):
             continue
         [(names, options)] = _definitions_of(stmt)
