@@ -36,6 +36,8 @@ def test_a_comment_that_explains_the_lock_makes_the_finding_a_note_that_quotes_i
         ("/* the table holds 40 rows */", True),
         ("# downtime accepted by the on-call team", True),
         ("-- add the email column", False),
+        ("-- a plain build locks out writes", False),  # naming the risk is not accepting it
+        ("-- not safe on the big tenants' tables", False),
         ("-- migration-reviewer: ignore LK001 -- small table", False),  # a directive, not an explanation
     ],
 )

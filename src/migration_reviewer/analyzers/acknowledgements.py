@@ -2,13 +2,14 @@
 written to be re-run safely.
 
 **An explaining comment.** The comments directly above a statement (`--` or `/* */` in SQL, `#` above an
-`op.` call in Python) acknowledge a lock or backfill finding on it when they name the risk or why it is
-acceptable: one of the words of ACKNOWLEDGING (lock, downtime, maintenance, intentional, deliberate,
-safe, acceptable, expected, off-peak, small, tiny, empty, "few rows") or a row count ("40 rows",
-"2k rows"). The finding becomes a note (severity info) that quotes the comment: the reviewer sees the
-decision and who took it, and the verdict no longer counts it. Ignore directives are not explanations
-(they silence a finding outright: suppressions.py); other comments ("add the email column") are not
-either.
+`op.` call in Python) acknowledge a lock or backfill finding on it when they say why it is acceptable:
+one of the words of ACKNOWLEDGING (maintenance, intentional, deliberate, on purpose, safe, acceptable,
+accepted, expected, off-peak, low traffic, small, tiny, empty, "few rows") or a row count ("40 rows",
+"2k rows"), and no "not safe" or "unsafe". Naming the risk alone ("a plain build locks out writes") is
+describing it, not accepting it. The finding becomes a note (severity info) that quotes the comment: the
+reviewer sees the decision and who took it, and the verdict no longer counts it. Ignore directives are
+not explanations (they silence a finding outright: suppressions.py); other comments ("add the email
+column") are not either.
 
 **A guarded repair migration.** A migration in which every schema change checks first (`CREATE … IF NOT
 EXISTS`, `ADD COLUMN IF NOT EXISTS`, or a DO block that looks the object up in the catalog before changing
@@ -30,10 +31,12 @@ from migration_reviewer.analyzers.sql import SqlStatement
 from migration_reviewer.analyzers.suppressions import leading_comments
 
 ACKNOWLEDGING = re.compile(
-    r"\b(?:lock(?:s|ed|ing)?|downtime|maintenance|intentional(?:ly)?|deliberate(?:ly)?|safe(?:ly)?|"
-    r"acceptable|accepted|expected|off-peak|small|tiny|empty|few rows|\d[\d,_.]*\s*k?\s*rows)\b",
+    r"\b(?:maintenance|intentional(?:ly)?|deliberate(?:ly)?|on purpose|safe(?:ly)?|acceptable|accepted|"
+    r"expected|off-peak|low[- ]traffic|small|tiny|empty|few rows|\d[\d,_.]*\s*k?\s*rows)\b",
     re.I,
 )
+# A comment that says the opposite acknowledges nothing.
+_DENYING = re.compile(r"\b(?:not|never|isn't|is not)\s+(?:safe|acceptable|small)\b|\bunsafe\b", re.I)
 # Findings a comment can acknowledge: risks the author can weigh (a lock, a backfill), not failures,
 # security or drift, which a comment does not make go away.
 _ACKNOWLEDGEABLE = (Category.LOCK, Category.BACKFILL)
@@ -83,7 +86,7 @@ def explaining_comment(comments: str) -> str | None:
     """The comment, on one line without its comment marks, when it explains a risk; else None."""
     lines = [_COMMENT_MARKS.sub("", line).strip() for line in comments.splitlines()]
     words = " ".join(line for line in lines if line and not _DIRECTIVE.search(line))
-    return words if words and ACKNOWLEDGING.search(words) else None
+    return words if words and ACKNOWLEDGING.search(words) and not _DENYING.search(words) else None
 
 
 def guarded_migrations(statements: Iterable[SqlStatement]) -> set[str]:
