@@ -168,7 +168,8 @@ def blocked_migrations(replay: SetReplay | None) -> dict[str, RootCause]:
 def _cause_of(causes: Sequence[RootCause], run: MigrationRun) -> RootCause | None:
     """The cause `run` fails because of: one whose migrations would have made what it misses, or one that
     failed with the very same message (an extension the server lacks, asked for again)."""
-    assert run.error is not None  # only failed runs are weighed
+    if run.error is None:  # a failure the runner could not pin on a statement: a cause of its own
+        return None
     message = run.error.message
     same = next((cause for cause in causes if cause.repeats(message)), None)
     name = missing_object(run.error)
