@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from migration_reviewer.adapters.base import MigrationStatus
+from migration_reviewer.analyzers.finding import KnockOn
+from migration_reviewer.replay.extensions import created_extensions
 from migration_reviewer.replay.result import MigrationRun, Outcome, ReplayError, SetReplay
 
 # SQLSTATEs of "the object does not exist": undefined table, column, object (type, role, operator class,
@@ -30,9 +32,6 @@ _DOTTED_COLUMN = re.compile(r"\bcolumn [\w$]+\.([\w$]+) does not exist")
 # The unquoted form some messages use: `type vector does not exist` (a cast's target, say).
 _UNQUOTED = re.compile(r"^[a-z ]*?\b([\w.$]+) does not exist")
 
-_CREATE_EXTENSION = re.compile(
-    r"\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?\"?([\w-]+)\"?", re.IGNORECASE
-)
 
 # What common extensions provide that migrations use by name, for failures that follow a missing one.
 _PROVIDED_BY_EXTENSION: dict[str, frozenset[str]] = {
@@ -81,7 +80,7 @@ class RootCause:
     def absorb(self, run: MigrationRun) -> None:
         text = _text_of(run)
         self._texts.append(text)
-        self._extensions.update(e.lower() for e in _CREATE_EXTENSION.findall(text))
+        self._extensions.update(name.lower() for name in created_extensions(text))
         name = missing_object(run.error)
         if name is not None:
             self._missing.add(name)
@@ -107,6 +106,15 @@ class RootCause:
     def changed_knock_ons(self) -> list[MigrationRun]:
         """The change's own migrations among the knock-ons."""
         return [run for run in self.knock_ons if run.migration.status is not MigrationStatus.BASE]
+
+    def reported(self) -> tuple[KnockOn, ...]:
+        """The knock-ons as the finding that names this cause lists them."""
+        return tuple(
+            KnockOn(run.error.path, run.error.line, run.error.message,
+                    changed=run.migration.status is not MigrationStatus.BASE)
+            for run in self.knock_ons
+            if run.error is not None  # always set: a knock-on is matched by its error
+        )
 
 
 def missing_object(error: ReplayError | None) -> str | None:

@@ -176,8 +176,13 @@ def platform_extensions(platform: str) -> list[ExtensionNeed]:
         script = platform_script(platform)
     except KeyError:
         return []
-    names = dict.fromkeys(found.group(1) for found in _EXTENSION_NAME.finditer(script))
-    return [ExtensionNeed(name, ()) for name in names if name not in BUILT_IN]
+    return [ExtensionNeed(name, ()) for name in created_extensions(script) if name not in BUILT_IN]
+
+
+def created_extensions(text: str) -> list[str]:
+    """The extensions `text` creates, each once, in order: read with a pattern, so it serves SQL that is
+    not split into statements (a platform's script, a migration's whole file) and SQL in code strings."""
+    return list(dict.fromkeys(found.group(1) for found in _EXTENSION_NAME.finditer(text)))
 
 
 def stand_in_sql(name: str, schema: str | None = None) -> str:

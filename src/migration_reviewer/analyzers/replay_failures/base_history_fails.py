@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_reviewer.adapters.base import MigrationStatus
 from migration_reviewer.analyzers.context import AnalysisContext
-from migration_reviewer.analyzers.finding import Category, Issue, KnockOn, Severity
+from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.knock_ons import RootCause, root_causes
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
-from migration_reviewer.replay.result import MigrationRun
 from migration_reviewer.wording import counted
 
 # Later migrations named in the message, at most: the finding's knock-ons list them all.
@@ -73,7 +71,7 @@ def base_history_fails(ctx: AnalysisContext) -> Iterator[Issue]:
             else "replay on a server like production's (--database docker/url, or --pg-bin-dir), or start "
             "the history from a schema dump (`baseline` in the configuration)",
             confirmed_by_replay=True,
-            knock_ons=tuple(_knock_on(run) for run in cause.knock_ons),
+            knock_ons=cause.reported(),
         )
 
 
@@ -93,12 +91,3 @@ def _consequence(cause: RootCause) -> str:
     verb = "fails" if len(later) == 1 else "fail"
     return f"; {counted(len(later), 'later migration')} {verb} because of it ({names}{more}){blame}"
 
-
-def _knock_on(run: MigrationRun) -> KnockOn:
-    assert run.error is not None  # only failed runs are knock-ons
-    return KnockOn(
-        run.error.path,
-        run.error.line,
-        run.error.message,
-        changed=run.migration.status is not MigrationStatus.BASE,
-    )

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_reviewer.adapters.base import MigrationStatus
 from migration_reviewer.analyzers.context import AnalysisContext
-from migration_reviewer.analyzers.finding import Category, Issue, KnockOn, Severity
+from migration_reviewer.analyzers.finding import Category, Issue, Severity
 from migration_reviewer.analyzers.knock_ons import root_causes
 from migration_reviewer.analyzers.registry import rule
 from migration_reviewer.analyzers.replay_failures._extensions import fails_for_missing_extension
@@ -94,16 +93,10 @@ def extension_unavailable(ctx: AnalysisContext) -> Iterator[Issue]:
         # The base migrations that fail only because the extension is missing (RP002 leaves this cause
         # to this finding).
         knock_ons=tuple(
-            KnockOn(
-                run.error.path,
-                run.error.line,
-                run.error.message,
-                run.migration.status is not MigrationStatus.BASE,
-            )
+            knock_on
             for cause in root_causes(replay)
             if cause.run.error is not None and fails_for_missing_extension(replay, cause.run.error)
-            for run in cause.knock_ons
-            if run.error is not None
+            for knock_on in cause.reported()
         ),
     )
 
