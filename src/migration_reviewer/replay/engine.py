@@ -31,7 +31,7 @@ from migration_reviewer.adapters.base import (
 )
 from migration_reviewer.errors import DatabaseUnavailable
 from migration_reviewer.replay.bookkeeping import Bookkeeping, bookkeeping_for
-from migration_reviewer.replay.extensions import may_act_on_behalf, or_stand_in
+from migration_reviewer.replay.extensions import may_act_on_behalf, or_stand_in, quoted_name
 from migration_reviewer.replay.platforms import platform_script, platform_version, sections
 from migration_reviewer.replay.providers.base import AdminScripts, Database, Server
 from migration_reviewer.replay.result import (
@@ -719,7 +719,7 @@ class _FreshBase:
         schema = " WITH SCHEMA extensions" if platform == "supabase" else ""
         left_out = self.server.run_as_admin(
             self.database,
-            [(f"extension {name}", f'CREATE EXTENSION IF NOT EXISTS "{name.replace(chr(34), "")}"{schema};')
+            [(f"extension {name}", f"CREATE EXTENSION IF NOT EXISTS {quoted_name(name)}{schema};")
              for name in names],
         )
         self.notes += [f"extensions enabled outside migrations: {note}" for note in left_out]

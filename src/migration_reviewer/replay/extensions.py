@@ -179,6 +179,11 @@ def platform_extensions(platform: str) -> list[ExtensionNeed]:
     return [ExtensionNeed(name, ()) for name in created_extensions(script) if name not in BUILT_IN]
 
 
+def quoted_name(name: str) -> str:
+    """`name` as a quoted SQL identifier, whatever it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def created_extensions(text: str) -> list[str]:
     """The extensions `text` creates, each once, in order: read with a pattern, so it serves SQL that is
     not split into statements (a platform's script, a migration's whole file) and SQL in code strings."""
@@ -191,7 +196,7 @@ def stand_in_sql(name: str, schema: str | None = None) -> str:
     from importlib import resources  # loaded by the replay only: `lint` starts without it
 
     text = resources.files(__package__).joinpath("stand_ins", f"{name}.sql").read_text()
-    prefix = "" if schema is None else '"' + schema.replace('"', '""') + '".'
+    prefix = "" if schema is None else f"{quoted_name(schema)}."
     return text.replace("@extschema@", prefix)
 
 

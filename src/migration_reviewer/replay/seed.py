@@ -689,13 +689,14 @@ def _literal(text: str) -> str:
 
 
 def _base_value(base: str, key: str, newest: int, rows: int, bounds: _Bounds) -> str | None:
-    if bounds.after:  # above the columns a CHECK orders it after, which the same key gives
-        key = f"(({key}) + {bounds.after})" if not _ordered_by_time(base) else key
+    """`_plain_value`, a step above the columns a CHECK orders this one after (which the same key gives)."""
+    if not bounds.after:
+        return _plain_value(base, key, newest, rows, bounds)
+    if not _ordered_by_time(base):
+        return _plain_value(base, f"(({key}) + {bounds.after})", newest, rows, bounds)
     value = _plain_value(base, key, newest, rows, bounds)
-    if value is not None and bounds.after and _ordered_by_time(base):
-        step = f"{bounds.after}" if base == "date" else f"interval '{bounds.after} minutes'"  # days, minutes
-        return f"({value} + {step})"
-    return value
+    step = f"{bounds.after}" if base == "date" else f"interval '{bounds.after} minutes'"  # days, minutes
+    return None if value is None else f"({value} + {step})"
 
 
 def _ordered_by_time(base: str) -> bool:
