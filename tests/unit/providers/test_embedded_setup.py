@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_reviewer.replay.providers.archive import copy_tree, pack, unpack
+from migration_reviewer.replay.providers.archive import pack, unpack
 from migration_reviewer.replay.providers.embedded import (
     TMPFS,
     Installation,
@@ -88,7 +88,7 @@ def test_can_enter_follows_every_folder_on_the_way() -> None:
         assert NOBODY.can_enter(inner)  # the owner's bits count for the owner
 
 
-def test_copy_tree_keeps_modes_and_links(tmp_path: Path) -> None:
+def test_an_archived_folder_keeps_its_modes_and_links(tmp_path: Path) -> None:
     source = tmp_path / "data"
     (source / "base" / "1").mkdir(parents=True)
     source.chmod(0o700)
@@ -97,7 +97,8 @@ def test_copy_tree_keeps_modes_and_links(tmp_path: Path) -> None:
     (source / "base" / "1" / "1259").write_bytes(os.urandom(200_000))
     (source / "base" / "1" / "empty").touch()
     (source / "link").symlink_to("base/1")
-    copy_tree(source, tmp_path / "copy", owner=None)
+    pack(source, tmp_path / "data.cluster")
+    unpack(tmp_path / "data.cluster", tmp_path / "copy", owner=None)
     copy = tmp_path / "copy"
     assert stat.S_IMODE(copy.stat().st_mode) == 0o700
     assert stat.S_IMODE((copy / "PG_VERSION").stat().st_mode) == 0o600
@@ -117,11 +118,12 @@ def test_a_kept_cluster_stores_only_the_files_it_changed_from_the_fresh_one(tmp_
     (replayed / "base" / "1" / "2608").write_bytes(b"b" * 99_999 + b"c")  # same size, one byte changed
     (replayed / "base" / "16384").mkdir()
     (replayed / "base" / "16384" / "1259").write_bytes(b"a" * 100_000)  # a new database's file
+    pack(fresh, tmp_path / "fresh.cluster")
     archive = tmp_path / "kept.cluster"
-    pack(replayed, archive, reference=fresh)
+    pack(replayed, archive, reference=tmp_path / "fresh.cluster")
     assert 200_000 <= archive.stat().st_size < 210_000  # the changed file and the new one
 
-    unpack(archive, tmp_path / "again", owner=None, reference=fresh)
+    unpack(archive, tmp_path / "again", owner=None, reference=tmp_path / "fresh.cluster")
     again = tmp_path / "again"
     assert (again / "base" / "1" / "1259").read_bytes() == b"a" * 100_000
     assert (again / "base" / "1" / "2608").read_bytes().endswith(b"c")
@@ -142,11 +144,13 @@ def test_an_unpacked_cluster_belongs_to_the_server_user(tmp_path: Path) -> None:
 
 
 @needs_root
-def test_copy_tree_hands_everything_to_the_owner(tmp_path: Path) -> None:
+def test_a_cluster_unpacked_against_the_initialised_one_belongs_to_the_server_user(tmp_path: Path) -> None:
     source = tmp_path / "data"
     (source / "global").mkdir(parents=True)
     (source / "global" / "pg_control").write_bytes(b"x" * 8192)
-    copy_tree(source, tmp_path / "copy", owner=(NOBODY.uid, NOBODY.gid))
+    pack(source, tmp_path / "fresh.cluster")
+    pack(source, tmp_path / "kept.cluster", reference=tmp_path / "fresh.cluster")  # every file named
+    unpack(tmp_path / "kept.cluster", tmp_path / "copy", (NOBODY.uid, NOBODY.gid), tmp_path / "fresh.cluster")
     for path in (
         tmp_path / "copy",
         tmp_path / "copy" / "global",

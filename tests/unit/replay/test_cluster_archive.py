@@ -1,5 +1,6 @@
-"""A kept cluster is one file: what goes in comes out, files equal to the reference folder's are named, not
-stored, and a damaged or hostile archive is refused with a clear error."""
+"""A kept cluster is one file: what goes in comes out, files equal to the initialised folder's (the reference,
+an archive too) are named, not stored, an archive is unpacked only with the very reference it was packed
+against, and a damaged or hostile archive is refused with a clear error."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import pytest
 
 from migration_reviewer.replay.providers.archive import (
     ArchiveError,
-    copy_tree,
     fill,
     fill_command,
     pack,
@@ -31,6 +31,13 @@ def make_folder(root: Path, files: dict[str, bytes]) -> Path:
         path.write_bytes(data)
         path.chmod(0o600)
     return root
+
+
+def packed(folder: Path) -> Path:
+    """The initialised folder's archive, as the cache keeps it."""
+    archive = folder.with_name(folder.name + ".cluster")
+    pack(folder, archive)
+    return archive
 
 
 def contents(root: Path) -> dict[str, bytes]:
@@ -55,7 +62,7 @@ def test_a_folder_comes_back_as_it_went_in(tmp_path: Path) -> None:
 
 def test_files_equal_to_the_reference_are_named_not_stored(tmp_path: Path) -> None:
     template = b"t" * 100_000
-    reference = make_folder(tmp_path / "fresh", {"base/1/1259": template, "base/5/1259": b"old"})
+    reference = packed(make_folder(tmp_path / "fresh", {"base/1/1259": template, "base/5/1259": b"old"}))
     source = make_folder(tmp_path / "data", {"base/1/1259": template, "base/5/1259": b"new" * 1000})
 
     pack(source, tmp_path / "kept.cluster", reference)
@@ -66,13 +73,29 @@ def test_files_equal_to_the_reference_are_named_not_stored(tmp_path: Path) -> No
 
 
 def test_an_archive_made_against_a_reference_needs_it(tmp_path: Path) -> None:
-    reference = make_folder(tmp_path / "fresh", {"base/1/1259": b"same"})
+    reference = packed(make_folder(tmp_path / "fresh", {"base/1/1259": b"same"}))
     source = make_folder(tmp_path / "data", {"base/1/1259": b"same"})
     pack(source, tmp_path / "kept.cluster", reference)
-    (reference / "base/1/1259").unlink()  # the initialised folder was cleared from the cache
+    reference.unlink()  # the initialised folder was cleared from the cache
 
     with pytest.raises(ArchiveError, match="missing"):
         unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None, reference=reference)
+
+
+def test_an_archive_is_never_unpacked_against_another_initialised_folder(tmp_path: Path) -> None:
+    """Two runs of initdb differ (the cluster's identifier, times): files named from one are not the
+    other's, even where the paths and sizes agree."""
+    reference = packed(make_folder(tmp_path / "fresh", {"global/pg_control": b"cluster A"}))
+    replayed = make_folder(tmp_path / "data", {"global/pg_control": b"cluster A"})
+    pack(replayed, tmp_path / "kept.cluster", reference)
+    reference.unlink()
+    packed(make_folder(tmp_path / "fresh", {"global/pg_control": b"cluster B"}))  # made again, same path
+
+    with pytest.raises(ArchiveError, match="another initialised folder"):
+        unpack(tmp_path / "kept.cluster", tmp_path / "again", owner=None, reference=reference)
+    problem = fill(tmp_path / "filled", reference, None, tmp_path / "kept.cluster")
+    assert problem is not None and "another initialised folder" in problem
+    assert contents(tmp_path / "filled") == {"global/pg_control": b"cluster B"}  # replayed from the new one
 
 
 def test_a_cut_short_archive_is_refused(tmp_path: Path) -> None:
@@ -90,9 +113,9 @@ def test_an_archive_that_names_a_path_outside_its_folder_is_refused(tmp_path: Pa
     pack(make_folder(tmp_path / "data", {"a": b"x"}), archive)
     raw = archive.read_bytes()
     index_at, index_length, notes_at, notes_length = struct.unpack("<QQQQ", raw[-32:])
-    entries = json.loads(raw[index_at : index_at + index_length])
-    entries[0]["file"] = "../../outside"
-    index = json.dumps(entries).encode()
+    index_object = json.loads(raw[index_at : index_at + index_length])
+    index_object["entries"][0]["file"] = "../../outside"
+    index = json.dumps(index_object).encode()
     notes = raw[notes_at : notes_at + notes_length]
     trailer = struct.pack("<QQQQ", index_at, len(index), index_at + len(index), len(notes))
     archive.write_bytes(raw[:index_at] + index + notes + trailer)
@@ -127,7 +150,7 @@ def test_notes_of_a_damaged_archive_are_refused(tmp_path: Path) -> None:
 
 def test_an_archive_of_the_earlier_layout_is_refused_and_the_fresh_folder_used(tmp_path: Path) -> None:
     # Version 1 had no notes: its trailer is two numbers. A review then replays the base again.
-    fresh = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n"})
+    fresh = packed(make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n"}))
     index = json.dumps([{"file": "PG_VERSION", "mode": 0o600, "from_reference": True}]).encode()
     header = b"migration-reviewer cluster 1\n"
     old = header + index + struct.pack("<QQ", len(header), len(index))
@@ -145,7 +168,8 @@ def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_data_folder_is_filled_from_the_kept_cluster_or_else_the_fresh_one(tmp_path: Path) -> None:
-    fresh = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n", "base/1/1259": b"template"})
+    initialised = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n", "base/1/1259": b"template"})
+    fresh = packed(initialised)
     replayed = make_folder(
         tmp_path / "data", {"PG_VERSION": b"18\n", "base/1/1259": b"template", "base/5/1": b"x"}
     )
@@ -157,22 +181,24 @@ def test_a_data_folder_is_filled_from_the_kept_cluster_or_else_the_fresh_one(tmp
     (tmp_path / "kept.cluster").write_bytes(b"cut short")
     problem = fill(tmp_path / "cold", fresh, None, tmp_path / "kept.cluster")
     assert problem is not None and "not a cluster archive" in problem
-    assert contents(tmp_path / "cold") == contents(fresh)  # the fresh folder, for the base to be replayed
+    # The fresh folder, for the base to be replayed.
+    assert contents(tmp_path / "cold") == contents(initialised)
     assert fill(tmp_path / "plain", fresh, None) is None
 
 
 def test_the_folder_is_filled_by_a_python_that_loads_nothing_else(tmp_path: Path) -> None:
     """The review loads its driver meanwhile: the filling process must not need the package, or its
     dependencies, to be importable."""
-    fresh = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n"})
-    pack(fresh, tmp_path / "kept.cluster")
+    initialised = make_folder(tmp_path / "fresh", {"PG_VERSION": b"18\n"})
+    fresh = packed(initialised)
+    pack(initialised, tmp_path / "kept.cluster")
     (tmp_path / "kept.cluster").write_bytes((tmp_path / "kept.cluster").read_bytes()[:-3])
 
     command = fill_command(tmp_path / "data", fresh, None, tmp_path / "kept.cluster")
     done = subprocess.run(command, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
     assert "damaged" in done.stdout  # why the kept cluster was not used
-    assert contents(tmp_path / "data") == contents(fresh)
+    assert contents(tmp_path / "data") == contents(initialised)
 
     command = fill_command(tmp_path / "other", tmp_path / "gone", None, None)
     done = subprocess.run(command, capture_output=True, text=True)
@@ -181,14 +207,15 @@ def test_the_folder_is_filled_by_a_python_that_loads_nothing_else(tmp_path: Path
 
 
 def test_a_copy_nothing_wrote_to_since_the_start_is_named_by_its_size_and_time(tmp_path: Path) -> None:
-    """A kept cluster is packed without reading the files the server never wrote: the copy the data folder
-    started as keeps the initialised folder's times, and any write since the start sets a newer one."""
-    reference = make_folder(tmp_path / "fresh", {"base/1/1259": b"a" * 100, "base/1/1249": b"c" * 100})
+    """A kept cluster is packed without reading the files the server never wrote: the data folder unpacked
+    from the initialised one keeps its times, and any write since the start sets a newer one."""
+    initialised = make_folder(tmp_path / "fresh", {"base/1/1259": b"a" * 100, "base/1/1249": b"c" * 100})
     long_ago = time.time_ns() - 3600 * 10**9
-    for path in reference.rglob("*"):
+    for path in initialised.rglob("*"):
         os.utime(path, ns=(long_ago, long_ago))
+    reference = packed(initialised)
     data = tmp_path / "data"
-    copy_tree(reference, data, owner=None)
+    fill(data, reference, owner=None)
     assert (data / "base/1/1259").stat().st_mtime_ns == long_ago
     started = time.time_ns()
     (data / "base/1/1249").write_bytes(b"d" * 100)  # the server writes: same size, a new time

@@ -2,13 +2,16 @@
 
 A replayed base is thousands of small files. Creating them one by one on a disk costs far more than their
 bytes (on a journaling file system, about 0.4 ms a file: over a second for a history of 1,000 migrations),
-while one file of the same bytes is written in one go. Files equal to those of a reference folder (the
-initialised data folder every cluster starts from: template databases, most of the catalog) are not stored
-again, only named, and come from that folder when the archive is unpacked.
+while one file of the same bytes is written in one go. The initialised data folder every cluster starts
+from is kept the same way. A kept cluster's files equal to those of that initialised one (template
+databases, most of the catalog) are not stored again, only named, and come from its archive (the
+reference) when the cluster is unpacked.
 
-Layout: the stored files' bytes one after the other, then the index (JSON), then the notes kept with the
-cluster's databases (JSON: name → text), then a trailer giving where the index and the notes start and how
-long they are. The notes are read without the rest, before the folder is made.
+Layout: the stored files' bytes one after the other, then the index (JSON: the archive's own random id,
+the id of the reference it was packed against, and each folder, link and file, with a file's mode,
+modification time and where its bytes are; an archive is never unpacked against another reference), then
+the notes kept with the cluster's databases (JSON: name → text), then a trailer giving where the index and
+the notes start and how long they are. The notes are read without the rest, before the folder is made.
 
 The module needs nothing but the standard library, so that it also runs as a script of its own
 (`python -I -S archive.py fill …`): a review fills the data folder in that process while it loads its
@@ -26,9 +29,9 @@ import struct
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-_MAGIC = b"migration-reviewer cluster 2\n"
+_MAGIC = b"migration-reviewer cluster 3\n"
 _TRAILER = struct.Struct("<QQQQ")  # index offset, index length, notes offset, notes length
 _CHUNK = 1 << 20
 # The coarsest step of file times among common file systems (FAT's two seconds): a write in the same step
@@ -48,14 +51,15 @@ def pack(
     notes: Mapping[str, str] | None = None,
 ) -> None:
     """Write `folder` into `archive` (a new file), with `notes` (see `read_notes`). A file with the same
-    bytes at the same place in `reference` is named, not stored. `started_ns` (nanoseconds since the epoch):
-    nothing wrote to `folder` before then but the copy from `reference` (`copy_tree`, which keeps its
-    times); a file whose size and time are still its twin's is then known to be the same unread."""
+    bytes at the same place in the archive `reference` is named, not stored. `started_ns` (nanoseconds since
+    the epoch): nothing wrote to `folder` before then but its unpacking (which gives each file the time its
+    archive recorded); a file whose size and time are still its twin's is then known to be the same unread.
+    Raises ArchiveError when `reference` is damaged."""
     entries: list[dict[str, Any]] = []
-    # Paths as strings, not Path objects: thousands of files.
-    twins = f"{reference}/" if reference is not None else None
-    # Unbuffered: the files' bytes go in by the kernel (sendfile), the index and trailer by write.
-    with open(archive, "xb", buffering=0) as out:
+    with _Reference(reference) as twins, open(archive, "xb", buffering=0) as out:
+        if reference is not None and twins.id is None:
+            raise ArchiveError(f"the initialised folder's archive {reference} is missing")
+        # Unbuffered: the files' bytes go in by the kernel (sendfile), the index and trailer by write.
         out.write(_MAGIC)
         for relative, entry in _walk(folder):
             info = entry.stat(follow_symlinks=False)
@@ -64,8 +68,10 @@ def pack(
                 entries.append({"dir": relative, "mode": mode})
             elif stat.S_ISLNK(info.st_mode):
                 entries.append({"symlink": relative, "to": os.readlink(entry.path)})
-            elif twins is not None and _same_bytes(entry.path, info, twins + relative, started_ns):
-                entries.append({"file": relative, "mode": mode, "from_reference": True})
+            elif twins.same_bytes(relative, entry.path, info, started_ns):
+                entries.append(
+                    {"file": relative, "mode": mode, "mtime": info.st_mtime_ns, "from_reference": True}
+                )
             else:
                 offset = out.tell()
                 source = os.open(entry.path, os.O_RDONLY)
@@ -73,8 +79,18 @@ def pack(
                     _send(out.fileno(), source, 0, info.st_size, entry.path)
                 finally:
                     os.close(source)
-                entries.append({"file": relative, "mode": mode, "offset": offset, "size": info.st_size})
-        index = json.dumps(entries, separators=(",", ":")).encode()
+                entries.append(
+                    {
+                        "file": relative,
+                        "mode": mode,
+                        "mtime": info.st_mtime_ns,
+                        "offset": offset,
+                        "size": info.st_size,
+                    }
+                )
+        index = json.dumps(
+            {"id": os.urandom(16).hex(), "reference": twins.id, "entries": entries}, separators=(",", ":")
+        ).encode()
         index_offset = out.tell()
         out.write(index)
         kept_notes = json.dumps(dict(notes or {}), separators=(",", ":")).encode()
@@ -83,10 +99,18 @@ def pack(
 
 
 def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference: Path | None = None) -> None:
-    """Make `folder` (which must not exist) from `archive`, its files owned by `owner` when given. Raises
-    ArchiveError when the archive is damaged or needs a reference that is not there."""
-    with open(archive, "rb") as source:
-        entries = _index(source)
+    """Make `folder` (which must not exist) from `archive`, its files owned by `owner` when given and
+    modified at the times the archive recorded. Raises ArchiveError when the archive is damaged or needs a
+    reference (the archive it was packed against) that is not there or lacks a file."""
+    with open(archive, "rb") as source, _Reference(reference) as twins:
+        index = _index(source)
+        if index["reference"] is not None and index["reference"] != twins.id:
+            raise ArchiveError(
+                f"the archive was made against another initialised folder than {reference}"
+                if twins.id
+                else f"the archive needs the initialised folder's archive {reference}, which is missing"
+            )
+        entries = index["entries"]
         fd = source.fileno()
         os.mkdir(folder, 0o700)
         _own(folder, owner)
@@ -101,15 +125,20 @@ def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference
                 if owner:
                     os.lchown(target, *owner)
             elif entry.get("from_reference"):
-                if reference is None:
-                    raise ArchiveError("the archive needs the folder it was made against")
-                try:
-                    with open(reference / entry["file"], "rb") as twin:
-                        write_file(folder / entry["file"], entry["mode"], owner, twin.fileno(), 0, None)
-                except FileNotFoundError:
-                    raise ArchiveError(f"{entry['file']} is missing from {reference}") from None
+                twin_fd, offset, size = twins.bytes_of(entry["file"])
+                write_file(
+                    folder / entry["file"], entry["mode"], owner, twin_fd, offset, size, entry.get("mtime")
+                )
             else:
-                write_file(folder / entry["file"], entry["mode"], owner, fd, entry["offset"], entry["size"])
+                write_file(
+                    folder / entry["file"],
+                    entry["mode"],
+                    owner,
+                    fd,
+                    entry["offset"],
+                    entry["size"],
+                    entry.get("mtime"),
+                )
 
 
 def read_notes(archive: Path) -> dict[str, str]:
@@ -124,8 +153,8 @@ def read_notes(archive: Path) -> dict[str, str]:
 
 def fill(folder: Path, pristine: Path, owner: tuple[int, int] | None, kept: Path | None = None) -> str | None:
     """Make the data folder `folder`: from the kept cluster `kept` when one is given and it unpacks, else
-    as a copy of the initialised folder `pristine`. Returns why `kept` could not be used (None: it was,
-    or none was given). Raises OSError when the copy fails."""
+    from the archive of the initialised folder `pristine`. Returns why `kept` could not be used (None: it
+    was, or none was given). Raises OSError or ArchiveError when `pristine` cannot be unpacked."""
     problem = None
     if kept is not None:
         try:
@@ -134,41 +163,23 @@ def fill(folder: Path, pristine: Path, owner: tuple[int, int] | None, kept: Path
         except (OSError, ArchiveError) as exc:
             problem = str(exc)
             shutil.rmtree(folder, ignore_errors=True)
-    copy_tree(pristine, folder, owner)
+    unpack(pristine, folder, owner)
     return problem
-
-
-def copy_tree(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
-    """Copy a data folder with its modes and its files' modification times (which `pack` reads), owned by
-    `owner` when given. Faster than shutil.copytree, which also copies access times, extended attributes
-    and folder times that nothing here reads."""
-    os.mkdir(target, stat.S_IMODE(os.stat(source).st_mode))
-    _own(target, owner)
-    with os.scandir(source) as entries:
-        for entry in entries:
-            to = target / entry.name
-            if entry.is_dir(follow_symlinks=False):
-                copy_tree(Path(entry.path), to, owner)
-            elif entry.is_symlink():
-                os.symlink(os.readlink(entry.path), to)
-                if owner:
-                    os.lchown(to, *owner)
-            else:
-                st = entry.stat(follow_symlinks=False)
-                fd = os.open(entry.path, os.O_RDONLY)
-                try:
-                    # With the source's time: `pack` tells a file nothing wrote to since by that time.
-                    write_file(to, stat.S_IMODE(st.st_mode), owner, fd, 0, st.st_size, st.st_mtime_ns)
-                finally:
-                    os.close(fd)
 
 
 def fill_command(folder: Path, pristine: Path, owner: tuple[int, int] | None, kept: Path | None) -> list[str]:
     """The command that runs `fill` in a process of its own: a Python that loads nothing but this file
     (-I: no environment, user site or script folder on the path; -S: no site-packages)."""
     return [
-        sys.executable, "-I", "-S", __file__, "fill", str(folder), str(pristine),
-        f"{owner[0]}:{owner[1]}" if owner else "-", str(kept) if kept else "-",
+        sys.executable,
+        "-I",
+        "-S",
+        __file__,
+        "fill",
+        str(folder),
+        str(pristine),
+        f"{owner[0]}:{owner[1]}" if owner else "-",
+        str(kept) if kept else "-",
     ]
 
 
@@ -184,7 +195,7 @@ def _main(args: list[str]) -> int:
         uid_gid = (int(uid), int(gid))
     try:
         problem = fill(Path(folder), Path(pristine), uid_gid, None if kept == "-" else Path(kept))
-    except OSError as exc:
+    except (OSError, ArchiveError) as exc:
         print(exc, file=sys.stderr)
         return 1
     if problem is not None:
@@ -209,16 +220,20 @@ def _section(source: Any, which: int) -> Any:
         raise ArchiveError(f"the archive is damaged: {type(exc).__name__}: {exc}") from None
 
 
-def _index(source: Any) -> list[dict[str, Any]]:
-    entries = _section(source, 0)
-    if not isinstance(entries, list):
+def _index(source: Any) -> dict[str, Any]:
+    """The index: {"id": str, "reference": str | None, "entries": [...]}, checked."""
+    index: dict[str, Any] = _section(source, 0)
+    entries = index.get("entries") if isinstance(index, dict) else None
+    if not isinstance(entries, list) or not isinstance(index.get("id"), str):
         raise ArchiveError("the archive is damaged: no index")
+    if not isinstance(index.get("reference"), str | None):
+        raise ArchiveError("the archive is damaged: no reference")
     for entry in entries:
         name = entry.get("dir") or entry.get("file") or entry.get("symlink") or ""
         # Paths come from a file a cache may have handed us: none may climb out of the folder.
         if not name or name.startswith("/") or ".." in name.split("/"):
             raise ArchiveError(f"the archive names a path outside its folder: {name!r}")
-    return entries
+    return index
 
 
 def _walk(folder: Path, prefix: str = "") -> Any:
@@ -278,22 +293,67 @@ def _own(path: Path, owner: tuple[int, int] | None) -> None:
         os.chown(path, *owner)
 
 
-def _same_bytes(path: str, mine: os.stat_result, twin: str, started_ns: int | None) -> bool:
-    try:
-        theirs = os.stat(twin)
-        if mine.st_size != theirs.st_size:
+class _Reference:
+    """The archive a cluster is packed against or unpacked with, opened once; no reference names nothing."""
+
+    def __init__(self, archive: Path | None) -> None:
+        self.archive = archive
+        self.source: BinaryIO | None = None
+        self.id: str | None = None  # None: no reference, or it is missing
+        self.fd = -1
+        self.files: dict[str, dict[str, Any]] = {}
+
+    def __enter__(self) -> _Reference:
+        if self.archive is not None:
+            try:
+                self.source = open(self.archive, "rb")  # closed by __exit__, or below
+            except FileNotFoundError:
+                return self  # a file named from it is then reported missing, when one is
+            try:
+                index = _index(self.source)
+            except BaseException:
+                self.source.close()
+                raise
+            self.fd = self.source.fileno()
+            self.id = index["id"]
+            self.files = {e["file"]: e for e in index["entries"] if "file" in e and "offset" in e}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.source is not None:
+            self.source.close()
+            self.source, self.fd = None, -1
+
+    def bytes_of(self, relative: str) -> tuple[int, int, int]:
+        """(fd, offset, size) of the reference's copy of `relative`."""
+        twin = self.files.get(relative)
+        if twin is None:
+            raise ArchiveError(f"{relative} is missing from the initialised folder's archive {self.archive}")
+        return self.fd, twin["offset"], twin["size"]
+
+    def same_bytes(self, relative: str, path: str, mine: os.stat_result, started_ns: int | None) -> bool:
+        twin = self.files.get(relative)
+        if twin is None or twin["size"] != mine.st_size:
             return False
-        if started_ns is not None and mine.st_mtime_ns == theirs.st_mtime_ns < started_ns - _TIME_STEP_NS:
-            # The copy still has its source's time, older than anything written since the start: a write
-            # would have set the time of its moment.
+        if (
+            started_ns is not None
+            and mine.st_mtime_ns == twin.get("mtime")
+            and mine.st_mtime_ns < started_ns - _TIME_STEP_NS
+        ):
+            # The file still has the time its unpacking gave it, older than anything written since the
+            # start: a write would have set the time of its moment.
             return True
-        with open(path, "rb") as first, open(twin, "rb") as second:
-            while chunk := first.read(_CHUNK):
-                if chunk != second.read(len(chunk)):
-                    return False
-    except OSError:
-        return False
-    return True
+        offset, left = int(twin["offset"]), int(twin["size"])
+        try:
+            with open(path, "rb") as first:
+                while left and (chunk := first.read(min(_CHUNK, left))):
+                    if chunk != os.pread(self.fd, len(chunk), offset):
+                        return False
+                    offset += len(chunk)
+                    left -= len(chunk)
+        except OSError:
+            return False
+        return left == 0
 
 
 if __name__ == "__main__":

