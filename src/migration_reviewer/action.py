@@ -43,6 +43,7 @@ from migration_reviewer.renderers import comment, sarif, terminal
 from migration_reviewer.renderers import json as json_renderer
 from migration_reviewer.renderers.annotations import render as render_annotations
 from migration_reviewer.renderers.escape import text
+from migration_reviewer.replay.providers import begin_ahead
 from migration_reviewer.report.load import load_report
 from migration_reviewer.report.model import Report, exit_code
 
@@ -91,6 +92,7 @@ def _review_and_publish(environ: MutableMapping[str, str], runner: Runner, log: 
         config_file=str(runner.path(inputs.config)) if inputs.config else None,
     )
     print(f"migration-reviewer: reviewing {target.description}", file=sys.stderr)
+    begin_ahead(settings.database, settings.pg_bin_dir, settings.cache_dir, settings.pg_version)
     report = review(settings)
 
     for name, text_of in ((inputs.report_file, json_renderer.render), (inputs.sarif_file, sarif.render)):

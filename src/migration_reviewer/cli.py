@@ -293,6 +293,10 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def run_review(settings: Settings) -> int:
+    from migration_reviewer.replay.providers import begin_ahead
+
+    # Before the pipeline's code loads, which takes longer than what begins here.
+    begin_ahead(settings.database, settings.pg_bin_dir, settings.cache_dir, settings.pg_version)
     from migration_reviewer.pipeline import review
 
     progress = _progress_printer() if settings.format in (None, "terminal") and not settings.output else None

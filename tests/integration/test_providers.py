@@ -641,3 +641,48 @@ def test_the_server_sees_none_of_the_reviewers_environment(monkeypatch: pytest.M
         server.drop_database(database)
     assert lines, "the server's environment should have been readable"
     assert not any("secret_for_the_test" in line for line in lines)
+
+
+def test_a_first_review_takes_over_the_initdb_begun_ahead(temp_root: Path, tmp_path: Path) -> None:
+    """On a machine's first review, initdb begins before the review knows its migrations; the server the
+    review starts is made from it (one initdb, one initialised archive kept) and nothing is left over."""
+    from migration_reviewer.replay.providers import embedded
+
+    cache = tmp_path / "first-cache"
+    embedded.initialise_ahead(cache_dir=cache, temp_root=temp_root)
+    (begun,) = embedded._AHEAD
+    (folder,) = temp_root.iterdir()  # the cluster's folder, initdb filling it
+    assert begun.ahead is not None and begun.ahead.process.poll() in (None, 0)
+
+    with EmbeddedProvider(cache_dir=cache, temp_root=temp_root).run(meanwhile=lambda _notes: None) as server:
+        assert server.create_database().server_version.startswith("18")
+        assert list(temp_root.iterdir()) == [folder]  # the folder begun ahead, not a second one
+    assert embedded._AHEAD == []
+    assert [p.name.endswith(".cluster") for p in cache.iterdir()] == [True]
+
+    embedded.initialise_ahead(cache_dir=cache, temp_root=temp_root)  # cached now: nothing to begin
+    assert embedded._AHEAD == [] and list(temp_root.iterdir()) == []
+
+
+def test_initdb_begun_ahead_for_other_binaries_is_stopped(temp_root: Path, tmp_path: Path) -> None:
+    """The review chose another server (another cache here): the initdb begun ahead stops at once, and
+    its folder goes, rather than competing with the review for the processor."""
+    from migration_reviewer.replay.providers import embedded
+
+    embedded.initialise_ahead(cache_dir=tmp_path / "one", temp_root=temp_root)
+    (begun,) = embedded._AHEAD
+    assert begun.ahead is not None
+    initdb = begun.ahead.process
+    with EmbeddedProvider(cache_dir=tmp_path / "other", temp_root=temp_root).run():
+        assert initdb.poll() is not None
+        assert _live_members(initdb.pid) == []  # initdb's own children too
+        assert len(list(temp_root.iterdir())) == 1  # the review's own folder only
+    assert embedded._AHEAD == []
+    assert not (tmp_path / "one").exists() or list((tmp_path / "one").iterdir()) == []
+
+
+def test_no_initdb_is_begun_for_a_major_the_binaries_are_not(temp_root: Path, tmp_path: Path) -> None:
+    from migration_reviewer.replay.providers import embedded
+
+    embedded.initialise_ahead(cache_dir=tmp_path / "cache", temp_root=temp_root, major=15)
+    assert embedded._AHEAD == [] and list(temp_root.iterdir()) == []

@@ -26,6 +26,7 @@ __all__ = [
     "DatabaseProvider",
     "ProviderOptions",
     "Server",
+    "begin_ahead",
     "provider_for_dialect",
     "provider_from_settings",
 ]
@@ -40,6 +41,15 @@ class ProviderOptions:
     kept_bases: KeptBases | None = None  # embedded only: start from, and keep, replayed base histories
     superuser: bool = False  # replay as the URL's role / the server's superuser, not a role without rights
     on_behalf: bool = True  # a migration may need extensions or roles made on its behalf (ScratchServer)
+
+
+def begin_ahead(database: str, bin_dir: str | None, cache_dir: str | None, major: int | None) -> None:
+    """What can begin before the review knows its migrations: the embedded server's initdb, on a
+    machine's first review (see `initialise_ahead`). Call it before the review's code loads."""
+    if database == "embedded":
+        from migration_reviewer.replay.providers.embedded import initialise_ahead
+
+        initialise_ahead(bin_dir, cache_dir=cache_dir, major=major)
 
 
 def _embedded(options: ProviderOptions) -> DatabaseProvider:

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from migration_reviewer.errors import DatabaseUnavailable, UsageError
+from migration_reviewer.errors import DatabaseUnavailable, ReviewerError, UsageError
 from migration_reviewer.replay.providers.archive import (
     ArchiveError,
     fill,
@@ -277,6 +277,10 @@ class EmbeddedProvider:
     def __repr__(self) -> str:
         return f"EmbeddedProvider(bin_dir={str(self.bin_dir) if self.bin_dir else None!r})"
 
+    def binaries(self) -> Path:
+        """The folder of the server binaries this provider runs."""
+        return self.bin_dir or wheel_bin_dir()
+
     def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         return self.run(meanwhile)
 
@@ -284,7 +288,7 @@ class EmbeddedProvider:
     def run(self, meanwhile: Meanwhile | None = None) -> Iterator[EmbeddedServer]:
         """`start()` with the concrete server type: its folders and process are visible to callers.
         `meanwhile`: work of the caller's to do while the data folder is being made, in another process."""
-        cluster = _Cluster(self)
+        cluster = _take_ahead(self) or _Cluster(self)
         try:
             cluster.launch(meanwhile)
             # The server's connections need the database driver, which loads only now: `meanwhile` may
@@ -334,6 +338,8 @@ class _Cluster:
         # this one (Server.remember, Server.recall).
         self.notes: dict[str, str] = {}
         self._lock_fd: int | None = None
+        self.version = ""  # what the server binaries say they are
+        self.ahead: _Filling | None = None  # initdb started by `initialise_ahead`, for `launch` to take over
 
     @property
     def log_path(self) -> Path:
@@ -341,11 +347,40 @@ class _Cluster:
         return self.temp_dir / "postgres.log"
 
     def launch(self, meanwhile: Meanwhile | None = None) -> None:
+        if self.temp_dir is None:
+            self._open()
+        filling = self._prepare_data(elsewhere=meanwhile is not None)
+        if filling is not None and meanwhile is None:
+            self._filled(filling)  # initdb, begun ahead
+        if meanwhile is not None:
+            try:
+                meanwhile(self.notes)
+                if filling is not None:
+                    self._filled(filling)
+            finally:
+                if filling is not None:
+                    _end(filling)  # `meanwhile` failed or was interrupted: the folder is not wanted
+        self._spawn()
+        self._wait_ready()
+
+    def initialise_ahead(self, major: int | None) -> bool:
+        """Start initdb in the background where no initialised folder of these binaries is cached, unless
+        they are not of the `major` version asked for. True when it was started."""
+        self._open()
+        cached = self._initialised_archive()
+        if cached.is_file() or (major is not None and not version_tag(self.version).startswith(f"{major}.")):
+            self.stop()
+            return False
+        self.ahead = self._begin_initdb(cached)
+        return True
+
+    def _open(self) -> None:
+        """The binaries, checked, and the folder the cluster lives in."""
         self.run_as = run_as_user()
-        installation = Installation.at(self.provider.bin_dir or wheel_bin_dir())
-        version = server_version(installation.postgres)
+        installation = Installation.at(self.provider.binaries())
+        self.version = server_version(installation.postgres)
         if self.run_as and not installation.reachable_by(self.run_as):
-            installation = _relocate(installation, version, self.provider.install_dir, self.run_as)
+            installation = _relocate(installation, self.version, self.provider.install_dir, self.run_as)
         self.installation = installation
         temp_root = self.provider.temp_root or default_temp_root()
         if self.run_as and not self.run_as.can_enter(temp_root):
@@ -363,39 +398,39 @@ class _Cluster:
             # Passable but not listable: a client running as another user (an Alembic project's code)
             # reaches the socket by its name; the data folder inside stays the server user's alone.
             self.temp_dir.chmod(0o711)
-        filling = self._prepare_data(version, elsewhere=meanwhile is not None)
-        if meanwhile is not None:
-            try:
-                meanwhile(self.notes)
-                if filling is not None:
-                    self._filled(filling)
-            finally:
-                if filling is not None and filling.process.poll() is None:
-                    # `meanwhile` failed or was interrupted: the folder is not wanted. initdb's own
-                    # children share its process group.
-                    with suppress(ProcessLookupError):
-                        os.killpg(filling.process.pid, signal.SIGKILL)
-                    filling.process.wait()
-        self._spawn()
-        self._wait_ready()
 
-    def _prepare_data(self, version: str, *, elsewhere: bool) -> _Filling | None:
+    def _initialised_archive(self) -> Path:
+        """Where the archive of the folder initdb fills for these binaries is cached."""
+        assert self.installation is not None
+        key = hashlib.sha256(
+            "\0".join((self.version, str(self.installation.bin_dir), *INITDB_ARGS, *LOCALES)).encode()
+        ).hexdigest()[:12]
+        cache_dir = self.provider.cache_dir or default_cache_dir()
+        return cache_dir / f"pgdata-{version_tag(self.version)}-{key}.cluster"
+
+    def _begin_initdb(self, cached: Path) -> _Filling:
+        assert self.temp_dir is not None
+        data = self.temp_dir / "data"
+        _remove_earlier_layout(cached.with_suffix(""))
+        data.mkdir(mode=0o700)
+        if self.run_as:
+            os.chown(data, self.run_as.uid, self.run_as.gid)
+        return _Filling(self._background(self._initdb_command(data, LOCALES[0])), initialised=cached)
+
+    def _prepare_data(self, *, elsewhere: bool) -> _Filling | None:
         """Make the data folder: the kept cluster of the same base histories, else the initialised folder
         from its archive, else initdb (the first run with these binaries), kept as that archive.
         `elsewhere`: do it in a process of its own, and return that: the caller has work of its own
         meanwhile."""
         assert self.temp_dir is not None and self.installation is not None
         data = self.temp_dir / "data"
-        key = hashlib.sha256(
-            "\0".join((version, str(self.installation.bin_dir), *INITDB_ARGS, *LOCALES)).encode()
-        ).hexdigest()[:12]
-        cache_dir = self.provider.cache_dir or default_cache_dir()
-        cached = cache_dir / f"pgdata-{version_tag(version)}-{key}.cluster"
+        cached = self._initialised_archive()
+        cache_dir = cached.parent
         kept = None
         wanted = self.provider.kept_bases
         if wanted is not None:
             family = hashlib.sha256(wanted.family.encode()).hexdigest()[:16]
-            stem = f"{version_tag(version)}-{key}-{family}-"
+            stem = f"{cached.name.removeprefix('pgdata-').removesuffix('.cluster')}-{family}-"
             self.save_to = cache_dir / "bases" / f"{stem}{wanted.key[:32]}.cluster"
             if self.save_to.is_file():
                 kept = self.save_to
@@ -403,14 +438,17 @@ class _Cluster:
                     self.notes = read_notes(kept)
             else:
                 kept, self.notes = _best_of_family(cache_dir / "bases", stem, wanted.worth)
+        if self.ahead is not None:
+            filling, self.ahead = self.ahead, None
+            return filling  # initdb, already under way
         if not cached.is_file():
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
+            if elsewhere:
+                return self._begin_initdb(cached)
             _remove_earlier_layout(cached.with_suffix(""))
             data.mkdir(mode=0o700)
             if self.run_as:
                 os.chown(data, self.run_as.uid, self.run_as.gid)
-            if elsewhere:
-                return _Filling(self._background(self._initdb_command(data, LOCALES[0])), initialised=cached)
             self._initdb(data, LOCALES)
             self._keep_initialised(data, cached)
             return None
@@ -586,6 +624,8 @@ class _Cluster:
         """Stop the server and remove the folder. Returns the error to report if the server had died.
         `save`: after a clean shutdown, keep a copy of the data folder there for later runs."""
         death = None
+        if self.ahead is not None:
+            _end(self.ahead)  # an initdb begun ahead that no review took over
         if self.process is not None:
             if self.process.poll() is not None or not self._shut_down(immediate=save is None):
                 death = self.death()
@@ -679,6 +719,59 @@ def server_environment() -> dict[str, str]:
 _LIVE: set[_Cluster] = set()
 
 KEPT_BASE_CLUSTERS = 4  # cached clusters of replayed base histories (a few branches' worth)
+
+
+# Clusters whose initdb `initialise_ahead` began, for the first `run()` with their binaries to take over.
+_AHEAD: list[_Cluster] = []
+
+
+def initialise_ahead(
+    bin_dir: str | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    temp_root: str | os.PathLike[str] | None = None,
+    major: int | None = None,
+) -> None:
+    """On a machine's first review (no initialised folder of these binaries cached), begin initdb now, in
+    the background, so that it runs while the review reads the repository and loads its code, instead of
+    after. `major`: the PostgreSQL major the review asks for, where it asks for one. The first `run()` of a
+    provider with the same binaries and folders takes it over; at exit, or when another server is chosen,
+    it is stopped and its folder removed. Quiet: what fails here fails again, and is reported, where the
+    review starts its server."""
+    cluster = _Cluster(EmbeddedProvider(bin_dir, cache_dir=cache_dir, temp_root=temp_root))
+    try:
+        if cluster.initialise_ahead(major):
+            _AHEAD.append(cluster)
+    except (ReviewerError, OSError) as exc:
+        log.debug("initdb was not begun ahead: %s", exc)
+        cluster.stop()
+
+
+def _take_ahead(provider: EmbeddedProvider) -> _Cluster | None:
+    """The cluster begun ahead for `provider`'s binaries and folders, now the provider's; any other is
+    stopped, as its initdb would only compete with this review for the processor."""
+    taken = None
+    while _AHEAD:
+        cluster = _AHEAD.pop()
+        ahead = cluster.provider
+        if taken is None and (ahead.binaries(), ahead.temp_root, ahead.cache_dir) == (
+            provider.binaries(),
+            provider.temp_root,
+            provider.cache_dir,
+        ):
+            cluster.provider = provider
+            taken = cluster
+        else:
+            cluster.stop()
+    return taken
+
+
+def _end(filling: _Filling) -> None:
+    """Kill the process making a data folder, if it still runs (initdb's own children share its group)."""
+    if filling.process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(filling.process.pid, signal.SIGKILL)
+    filling.process.wait()
 
 
 @atexit.register
