@@ -54,6 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database-url", help="server for --database url")
     demo.add_argument("--keep", action="store_true", help="keep the example repository and print its path")
 
+    prepare = commands.add_parser(
+        "prepare",
+        help="make the embedded server's initialised data folders now, for an image or a machine's "
+        "shared folder: a first review then starts without initdb",
+    )
+    prepare.add_argument(
+        "--pg-bin-dir",
+        action="append",
+        help="server binaries to prepare for (repeatable; default: every PostgreSQL found on the machine)",
+    )
+    prepare.add_argument(
+        "--into",
+        help="where (default: $MIGRATION_REVIEWER_PREPARED_DIR, else /usr/local/share/migration-reviewer, "
+        "which reviews read when their cache has none)",
+    )
+
     commands.add_parser(
         "github",
         help="what the GitHub Action runs: review the event's change and publish (settings from INPUT_*)",
@@ -211,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args, run_review)
         if args.command == "lint":
             return run_lint(args)
+        if args.command == "prepare":
+            return run_prepare(args)
         settings = load_settings(args.repo, _flags(args))
         return run_review(settings)
     except ReviewerError as exc:
@@ -290,6 +308,18 @@ def run_lint(args: argparse.Namespace) -> int:
     from migration_reviewer.linting import lint
 
     return _emit(lint(sources, settings, Wrapping(args.wrapping)), settings)
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    from migration_reviewer.replay.providers.embedded import prepare
+    from migration_reviewer.replay.providers.installations import installations
+
+    bin_dirs = [Path(d) for d in args.pg_bin_dir] if args.pg_bin_dir else [i.bin_dir for i in installations()]
+    if not bin_dirs:
+        raise UsageError("no PostgreSQL server binaries found", hint="name them with --pg-bin-dir")
+    for archive in prepare(bin_dirs, Path(args.into) if args.into else None):
+        print(f"migration-reviewer: prepared {archive}", file=sys.stderr)
+    return 0
 
 
 def run_review(settings: Settings) -> int:

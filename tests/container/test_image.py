@@ -167,10 +167,13 @@ def test_review_of_a_mounted_checkout_owned_by_another_user(image: str, workdir:
     repo = make_repo(workdir / "repo", BASE, CHANGE)
     _chown_tree(repo, RUNNER_UID)
 
-    done = podman(f"--volume={repo}:/github/workspace", "--workdir=/github/workspace", image,
+    done = podman(f"--volume={repo}:/github/workspace", "--workdir=/github/workspace",
+                  "--env=MIGRATION_REVIEWER_CACHE_DIR=/github/workspace/.cache", image,
                   "review", "--base", "main", "--head", "feature", "--format", "json")
 
     assert done.returncode == 1, done.stderr
+    # The server started from the initialised folder the image holds: the review ran no initdb of its own.
+    assert [p.name for p in (repo / ".cache").iterdir()] == ["bases"]
     report = json.loads(done.stdout)
     outcomes = {m["path"]: m["outcome"] for s in report["migration_sets"] for m in s["migrations"]}
     assert outcomes == {

@@ -686,3 +686,33 @@ def test_no_initdb_is_begun_for_a_major_the_binaries_are_not(temp_root: Path, tm
 
     embedded.initialise_ahead(cache_dir=tmp_path / "cache", temp_root=temp_root, major=15)
     assert embedded._AHEAD == [] and list(temp_root.iterdir()) == []
+
+
+def test_a_prepared_initialised_folder_spares_a_first_review_its_initdb(
+    temp_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the action's image holds: `prepare` made the initialised folder when the image was built. A
+    first review (an empty cache) starts from it without initdb, keeps its replayed base against it, and
+    the next review starts from that base."""
+    from migration_reviewer.replay.providers import embedded
+
+    prepared = tmp_path / "prepared"
+    (archive,) = embedded.prepare([wheel_bin_dir()], prepared)
+    assert archive.parent == prepared and archive.name.startswith("pgdata-18.")
+    assert embedded.prepare([wheel_bin_dir()], prepared) == [archive]  # there already: left as it is
+    monkeypatch.setenv("MIGRATION_REVIEWER_PREPARED_DIR", str(prepared))
+    cache = tmp_path / "empty-cache"
+
+    embedded.initialise_ahead(cache_dir=cache, temp_root=temp_root)
+    assert embedded._AHEAD == []  # nothing to begin
+    provider = EmbeddedProvider(temp_root=temp_root, cache_dir=cache, kept_bases=KeptBases("p" * 64))
+    with provider.run() as server:
+        assert not server.warm
+        server.remember(server.create_database(name="mr_base_kept"), "its schema")
+    assert [p.name for p in cache.iterdir()] == ["bases"]  # no initialised folder made: the prepared one
+    (kept,) = (cache / "bases").iterdir()
+    assert kept.stat().st_size < archive.stat().st_size / 2  # what equals the prepared folder is named
+
+    with provider.run() as server:
+        assert server.warm
+        assert server.find_database("mr_base_kept") is not None

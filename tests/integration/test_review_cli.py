@@ -210,3 +210,26 @@ def test_demo_runs_from_an_installed_package() -> None:
     assert report["verdict"] == "fail"
     failed = [m for s in report["migration_sets"] for m in s["migrations"] if m["error"]]
     assert failed[0]["error"]["message"] == "CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+
+
+def test_prepare_makes_the_initialised_folder_a_first_review_starts_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_reviewer.replay.providers.embedded import wheel_bin_dir
+
+    code, _, err = run(capsys, "prepare", "--pg-bin-dir", str(wheel_bin_dir()), "--into", str(tmp_path / "p"))
+    (archive,) = (tmp_path / "p").iterdir()
+    assert (code, err) == (0, f"migration-reviewer: prepared {archive}\n")
+
+    monkeypatch.setenv("MIGRATION_REVIEWER_PREPARED_DIR", str(tmp_path / "p"))
+    repo = make_repo(tmp_path / "r", BASE, GOOD)
+    cache = tmp_path / "cache"
+    code, out, _ = run(
+        capsys, "review", "--repo", str(repo), "--base", "main", "--head", "feature", "--format", "json",
+        "--cache-dir", str(cache),
+    )
+    assert code == 0 and json.loads(out)["verdict"] == "pass"
+    assert [p.name for p in cache.iterdir()] == ["bases"]  # no initdb of its own
+
+    code, _, err = run(capsys, "prepare", "--pg-bin-dir", str(tmp_path), "--into", str(tmp_path / "q"))
+    assert code == 2 and f"no postgres or initdb in {tmp_path}" in err and "Traceback" not in err

@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 TMPFS = Path("/dev/shm")
 TMPFS_MIN_FREE = 256 * 1024 * 1024  # a fresh cluster takes 40 MB; leave room for the migrations' data
 SHARED_INSTALL_DIR = Path("/var/cache/migration-reviewer")
+PREPARED_DIR = Path("/usr/local/share/migration-reviewer")
 TEMP_PREFIX = "migration-reviewer-pg-"
 PORT = 5432  # only names the socket file, in a folder of our own: no clash with another server
 POLL_S = 0.003
@@ -217,6 +218,39 @@ def default_temp_root(min_free: int = TMPFS_MIN_FREE) -> Path:
     return Path(tempfile.gettempdir())
 
 
+def prepared_dir() -> Path:
+    """Where initialised data folders made before any review are read from, where a review's own cache has
+    none (`prepare`, which the action's image runs when it is built): $MIGRATION_REVIEWER_PREPARED_DIR,
+    else /usr/local/share/migration-reviewer. Reviews never write there."""
+    return Path(os.environ.get("MIGRATION_REVIEWER_PREPARED_DIR") or PREPARED_DIR)
+
+
+def prepare(bin_dirs: Sequence[Path], into: Path | None = None) -> list[Path]:
+    """Make the initialised data folder of each of `bin_dirs` in `into` (default: `prepared_dir()`), where
+    it is not there yet: a first review with those binaries then starts without initdb. Returns the
+    archives."""
+    made = []
+    for bin_dir in bin_dirs:
+        cluster = _Cluster(EmbeddedProvider(bin_dir, cache_dir=into or prepared_dir()))
+        try:
+            cluster._open()
+            archive, ready = cluster._initialised()
+            if not ready or archive.parent != cluster.provider.cache_folder():
+                assert cluster.temp_dir is not None
+                archive = cluster.provider.cache_folder() / archive.name
+                data = cluster.temp_dir / "data"
+                data.mkdir(mode=0o700)
+                if cluster.run_as:
+                    os.chown(data, cluster.run_as.uid, cluster.run_as.gid)
+                cluster._initdb(data, LOCALES)
+                if not _keep_archive(data, archive, first_wins=True):
+                    raise DatabaseUnavailable(f"could not write {archive}")
+            made.append(archive)
+        finally:
+            cluster.stop()
+    return made
+
+
 def default_cache_dir() -> Path:
     if override := os.environ.get("MIGRATION_REVIEWER_CACHE_DIR"):
         return Path(override)
@@ -280,6 +314,9 @@ class EmbeddedProvider:
     def binaries(self) -> Path:
         """The folder of the server binaries this provider runs."""
         return self.bin_dir or wheel_bin_dir()
+
+    def cache_folder(self) -> Path:
+        return self.cache_dir or default_cache_dir()
 
     def start(self, meanwhile: Meanwhile | None = None) -> AbstractContextManager[Server]:
         return self.run(meanwhile)
@@ -367,8 +404,8 @@ class _Cluster:
         """Start initdb in the background where no initialised folder of these binaries is cached, unless
         they are not of the `major` version asked for. True when it was started."""
         self._open()
-        cached = self._initialised_archive()
-        if cached.is_file() or (major is not None and not version_tag(self.version).startswith(f"{major}.")):
+        cached, ready = self._initialised()
+        if ready or (major is not None and not version_tag(self.version).startswith(f"{major}.")):
             self.stop()
             return False
         self.ahead = self._begin_initdb(cached)
@@ -399,14 +436,20 @@ class _Cluster:
             # reaches the socket by its name; the data folder inside stays the server user's alone.
             self.temp_dir.chmod(0o711)
 
-    def _initialised_archive(self) -> Path:
-        """Where the archive of the folder initdb fills for these binaries is cached."""
+    def _initialised(self) -> tuple[Path, bool]:
+        """The archive of the folder initdb fills for these binaries, and whether it exists: the cache's,
+        else a prepared one (see `prepare`), else where the cache keeps the one to make."""
         assert self.installation is not None
         key = hashlib.sha256(
             "\0".join((self.version, str(self.installation.bin_dir), *INITDB_ARGS, *LOCALES)).encode()
         ).hexdigest()[:12]
-        cache_dir = self.provider.cache_dir or default_cache_dir()
-        return cache_dir / f"pgdata-{version_tag(self.version)}-{key}.cluster"
+        cached = self.provider.cache_folder() / f"pgdata-{version_tag(self.version)}-{key}.cluster"
+        if cached.is_file():
+            return cached, True
+        prepared = prepared_dir() / cached.name
+        if prepared.is_file():
+            return prepared, True
+        return cached, False
 
     def _begin_initdb(self, cached: Path) -> _Filling:
         assert self.temp_dir is not None
@@ -424,8 +467,8 @@ class _Cluster:
         meanwhile."""
         assert self.temp_dir is not None and self.installation is not None
         data = self.temp_dir / "data"
-        cached = self._initialised_archive()
-        cache_dir = cached.parent
+        cached, ready = self._initialised()
+        cache_dir = self.provider.cache_folder()
         kept = None
         wanted = self.provider.kept_bases
         if wanted is not None:
@@ -441,7 +484,7 @@ class _Cluster:
         if self.ahead is not None:
             filling, self.ahead = self.ahead, None
             return filling  # initdb, already under way
-        if not cached.is_file():
+        if not ready:
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
             if elsewhere:
                 return self._begin_initdb(cached)
