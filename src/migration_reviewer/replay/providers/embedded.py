@@ -892,7 +892,8 @@ def _keep_archive(
     put in place in one step: a reader never sees half of one. When two reviews race, the last one's is
     kept, or the first one's (`first_wins`: kept clusters name files of it by its id). False when it could
     not be kept (a warning says why)."""
-    staging = archive.with_name(f".staging-{os.getpid()}-{archive.name}")
+    # A name of its own per call: two threads of one process may keep the same archive at once.
+    staging = archive.with_name(f".staging-{os.getpid()}-{os.urandom(4).hex()}-{archive.name}")
     try:
         archive.parent.mkdir(parents=True, exist_ok=True)
         pack(data, staging, reference, started_ns, notes)
