@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from migration_reviewer.replay.providers.archive import (
+    TMPFS_TIME_STEP_NS,
     ArchiveError,
     fill,
     fill_command,
@@ -248,3 +249,21 @@ def test_notes_nested_past_reason_are_refused_as_damage(tmp_path: Path) -> None:
     )
     with pytest.raises(ArchiveError, match="damaged"):
         read_notes(archive)
+
+
+def test_on_tmpfs_files_a_moment_older_than_the_start_are_named_by_their_times(tmp_path: Path) -> None:
+    """A machine's first review packs the folder initdb just filled, then starts its server: its files are
+    a fraction of a second older than the start. Where file times are fine (tmpfs), that is enough."""
+    initialised = make_folder(tmp_path / "fresh", {"base/1/1259": b"a" * 100})
+    reference = packed(initialised)
+    started = (initialised / "base/1/1259").stat().st_mtime_ns + 300_000_000
+    # Bytes changed behind the times' back (no writer does that): only the times were looked at.
+    (initialised / "base/1/1259").write_bytes(b"b" * 100)
+    os.utime(initialised / "base/1/1259", ns=(started - 300_000_000,) * 2)
+
+    pack(initialised, tmp_path / "tmpfs.cluster", reference, started, time_step_ns=TMPFS_TIME_STEP_NS)
+    pack(initialised, tmp_path / "coarse.cluster", reference, started)  # a 2 s step: the bytes decide
+    unpack(tmp_path / "tmpfs.cluster", tmp_path / "by-times", owner=None, reference=reference)
+    unpack(tmp_path / "coarse.cluster", tmp_path / "by-bytes", owner=None, reference=reference)
+    assert contents(tmp_path / "by-times") == {"base/1/1259": b"a" * 100}
+    assert contents(tmp_path / "by-bytes") == {"base/1/1259": b"b" * 100}

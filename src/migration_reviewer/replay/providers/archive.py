@@ -35,8 +35,10 @@ _MAGIC = b"migration-reviewer cluster 3\n"
 _TRAILER = struct.Struct("<QQQQ")  # index offset, index length, notes offset, notes length
 _CHUNK = 1 << 20
 # The coarsest step of file times among common file systems (FAT's two seconds): a write in the same step
-# as a twin's time could leave the same time behind.
-_TIME_STEP_NS = 2_000_000_000
+# as a twin's time could leave the same time behind. tmpfs keeps nanoseconds, taken from a clock that moves
+# in steps of at most a few milliseconds.
+COARSEST_TIME_STEP_NS = 2_000_000_000
+TMPFS_TIME_STEP_NS = 50_000_000
 
 
 class ArchiveError(ValueError):
@@ -49,12 +51,14 @@ def pack(
     reference: Path | None = None,
     started_ns: int | None = None,
     notes: Mapping[str, str] | None = None,
+    time_step_ns: int = COARSEST_TIME_STEP_NS,
 ) -> None:
     """Write `folder` into `archive` (a new file), with `notes` (see `read_notes`). A file with the same
     bytes at the same place in the archive `reference` is named, not stored. `started_ns` (nanoseconds since
     the epoch): nothing wrote to `folder` before then but its unpacking (which gives each file the time its
-    archive recorded); a file whose size and time are still its twin's is then known to be the same unread.
-    Raises ArchiveError when `reference` is damaged."""
+    archive recorded), or the program that made the files the reference was packed from; a file whose size
+    and time are still its twin's, a `time_step_ns` (the folder's file system's) older than that, is then
+    known to be the same unread. Raises ArchiveError when `reference` is damaged."""
     entries: list[dict[str, Any]] = []
     with _Reference(reference) as twins, open(archive, "xb", buffering=0) as out:
         if reference is not None and twins.id is None:
@@ -68,7 +72,9 @@ def pack(
                 entries.append({"dir": relative, "mode": mode})
             elif stat.S_ISLNK(info.st_mode):
                 entries.append({"symlink": relative, "to": os.readlink(entry.path)})
-            elif twins.same_bytes(relative, entry.path, info, started_ns):
+            elif twins.same_bytes(
+                relative, entry.path, info, None if started_ns is None else started_ns - time_step_ns
+            ):
                 entries.append(
                     {"file": relative, "mode": mode, "mtime": info.st_mtime_ns, "from_reference": True}
                 )
@@ -331,14 +337,16 @@ class _Reference:
             raise ArchiveError(f"{relative} is missing from the initialised folder's archive {self.archive}")
         return self.fd, twin["offset"], twin["size"]
 
-    def same_bytes(self, relative: str, path: str, mine: os.stat_result, started_ns: int | None) -> bool:
+    def same_bytes(self, relative: str, path: str, mine: os.stat_result, written_since: int | None) -> bool:
+        """Whether the file at `path` holds the reference's bytes of `relative`; `written_since`: whatever
+        was written to the folder since the reference was made has a newer time than this."""
         twin = self.files.get(relative)
         if twin is None or twin["size"] != mine.st_size:
             return False
         if (
-            started_ns is not None
+            written_since is not None
             and mine.st_mtime_ns == twin.get("mtime")
-            and mine.st_mtime_ns < started_ns - _TIME_STEP_NS
+            and mine.st_mtime_ns < written_since
         ):
             # The file still has the time its unpacking gave it, older than anything written since the
             # start: a write would have set the time of its moment.

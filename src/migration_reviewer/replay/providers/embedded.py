@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, TypedDict
 
 from migration_reviewer.errors import DatabaseUnavailable, ReviewerError, UsageError
 from migration_reviewer.replay.providers.archive import (
+    COARSEST_TIME_STEP_NS,
+    TMPFS_TIME_STEP_NS,
     ArchiveError,
     fill,
     fill_command,
@@ -233,7 +235,8 @@ def prepare(bin_dirs: Sequence[Path], into: Path | None = None) -> list[Path]:
     for bin_dir in bin_dirs:
         cluster = _Cluster(EmbeddedProvider(bin_dir, cache_dir=into or prepared_dir()))
         try:
-            cluster._open()
+            cluster._find_binaries()
+            cluster._make_folder()
             archive, ready = cluster._initialised()
             if not ready or archive.parent != cluster.provider.cache_folder():
                 assert cluster.temp_dir is not None
@@ -385,7 +388,8 @@ class _Cluster:
 
     def launch(self, meanwhile: Meanwhile | None = None) -> None:
         if self.temp_dir is None:
-            self._open()
+            self._find_binaries()
+            self._make_folder()
         filling = self._prepare_data(elsewhere=meanwhile is not None)
         if filling is not None and meanwhile is None:
             self._filled(filling)  # initdb, begun ahead
@@ -403,22 +407,25 @@ class _Cluster:
     def initialise_ahead(self, major: int | None) -> bool:
         """Start initdb in the background where no initialised folder of these binaries is cached, unless
         they are not of the `major` version asked for. True when it was started."""
-        self._open()
+        self._find_binaries()
         cached, ready = self._initialised()
         if ready or (major is not None and not version_tag(self.version).startswith(f"{major}.")):
-            self.stop()
             return False
+        self._make_folder()
         self.ahead = self._begin_initdb(cached)
         return True
 
-    def _open(self) -> None:
-        """The binaries, checked, and the folder the cluster lives in."""
+    def _find_binaries(self) -> None:
+        """The server binaries, checked (and copied where the server's user could not reach them)."""
         self.run_as = run_as_user()
         installation = Installation.at(self.provider.binaries())
         self.version = server_version(installation.postgres)
         if self.run_as and not installation.reachable_by(self.run_as):
             installation = _relocate(installation, self.version, self.provider.install_dir, self.run_as)
         self.installation = installation
+
+    def _make_folder(self) -> None:
+        """The folder the cluster lives in, ours while we live."""
         temp_root = self.provider.temp_root or default_temp_root()
         if self.run_as and not self.run_as.can_enter(temp_root):
             raise DatabaseUnavailable(
@@ -676,7 +683,14 @@ class _Cluster:
             elif save is not None and self.temp_dir is not None:
                 # Most of a replayed cluster is the fresh one it was copied from (the template databases):
                 # those files are named in the archive, not stored again.
-                _keep_archive(self.temp_dir / "data", save, self.cached_data, self.started_ns, self.notes)
+                _keep_archive(
+                    self.temp_dir / "data",
+                    save,
+                    self.cached_data,
+                    self.started_ns,
+                    self.notes,
+                    _time_step(self.temp_dir),
+                )
                 _prune(save.parent, keep=KEPT_BASE_CLUSTERS)
             self.process = None
         if self.temp_dir is not None:
@@ -885,6 +899,7 @@ def _keep_archive(
     reference: Path | None = None,
     started_ns: int | None = None,
     notes: Mapping[str, str] | None = None,
+    time_step_ns: int = COARSEST_TIME_STEP_NS,
     *,
     first_wins: bool = False,
 ) -> bool:
@@ -896,7 +911,7 @@ def _keep_archive(
     staging = archive.with_name(f".staging-{os.getpid()}-{os.urandom(4).hex()}-{archive.name}")
     try:
         archive.parent.mkdir(parents=True, exist_ok=True)
-        pack(data, staging, reference, started_ns, notes)
+        pack(data, staging, reference, started_ns, notes, time_step_ns)
         if first_wins:
             with suppress(FileExistsError):
                 os.link(staging, archive)
@@ -908,6 +923,15 @@ def _keep_archive(
         return False
     finally:
         staging.unlink(missing_ok=True)
+
+
+def _time_step(folder: Path) -> int:
+    """How far apart two writes must be for a file's times to tell them apart, in `folder`."""
+    try:
+        on_tmpfs = os.stat(folder).st_dev == os.stat(TMPFS).st_dev
+    except OSError:
+        on_tmpfs = False
+    return TMPFS_TIME_STEP_NS if on_tmpfs else COARSEST_TIME_STEP_NS
 
 
 def _remake_hint(initialised: Path | None) -> str:
