@@ -120,24 +120,26 @@ def unpack(archive: Path, folder: Path, owner: tuple[int, int] | None, reference
         fd = source.fileno()
         os.mkdir(folder, 0o700)
         _own(folder, owner)
+        root = f"{folder}/"  # paths as strings: thousands of files
         for entry in entries:
             if "dir" in entry:
-                target = folder / entry["dir"]
+                target = root + entry["dir"]
                 os.mkdir(target, entry["mode"])
-                _own(target, owner)
+                if owner:
+                    os.chown(target, *owner)
             elif "symlink" in entry:
-                target = folder / entry["symlink"]
+                target = root + entry["symlink"]
                 os.symlink(entry["to"], target)
                 if owner:
                     os.lchown(target, *owner)
             elif entry.get("from_reference"):
                 twin_fd, offset, size = twins.bytes_of(entry["file"])
                 write_file(
-                    folder / entry["file"], entry["mode"], owner, twin_fd, offset, size, entry.get("mtime")
+                    root + entry["file"], entry["mode"], owner, twin_fd, offset, size, entry.get("mtime")
                 )
             else:
                 write_file(
-                    folder / entry["file"],
+                    root + entry["file"],
                     entry["mode"],
                     owner,
                     fd,
@@ -253,7 +255,7 @@ def _walk(folder: Path, prefix: str = "") -> Any:
 
 
 def write_file(
-    target: Path,
+    target: str | Path,
     mode: int,
     owner: tuple[int, int] | None,
     source_fd: int,
@@ -267,7 +269,7 @@ def write_file(
     try:
         if size is None:
             size = os.fstat(source_fd).st_size - offset
-        _send(out, source_fd, offset, size, f"the source of {target.name}")
+        _send(out, source_fd, offset, size, target)
         if owner:
             os.fchown(out, *owner)
         if mtime_ns is not None:
@@ -276,9 +278,9 @@ def write_file(
         os.close(out)
 
 
-def _send(out: int, source_fd: int, offset: int, size: int, source: str) -> None:
+def _send(out: int, source_fd: int, offset: int, size: int, target: str | Path) -> None:
     """Write `size` bytes of `source_fd` from `offset` at `out`'s position. Raises OSError when the source
-    (named `source` in the message) ends early."""
+    of `target` (named in the message) ends early."""
     left = size
     while left > 0:
         # sendfile with an offset reads the source without moving its position, in the kernel, and works
@@ -289,7 +291,7 @@ def _send(out: int, source_fd: int, offset: int, size: int, source: str) -> None
         else:
             sent = os.write(out, os.pread(source_fd, min(left, _CHUNK), offset))
         if sent == 0:
-            raise OSError(errno.EIO, f"{source} ends {left} bytes early")
+            raise OSError(errno.EIO, f"the bytes for {target} end {left} bytes early")
         offset += sent
         left -= sent
 
