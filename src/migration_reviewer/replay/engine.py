@@ -396,8 +396,12 @@ def _run_experiments(
         main = pool.submit(
             _change_experiment, changed, migration_set, options, before, rolls_back_after_change
         )
-        result.seeded = seeded.result() if seeded else None
         result.runs, result.after, after_change = main.result()
+        if preserve and not _goes_with_the_server(server):
+            # The change's copy goes while the other experiments still run (the seeded one is longer).
+            copies.remove(changed)
+            server.drop_database(changed)
+        result.seeded = seeded.result() if seeded else None
         result.rollback = rollback.result() if rollback else after_change
         failed = False
     finally:
