@@ -233,3 +233,29 @@ def test_prepare_makes_the_initialised_folder_a_first_review_starts_from(
 
     code, _, err = run(capsys, "prepare", "--pg-bin-dir", str(tmp_path), "--into", str(tmp_path / "q"))
     assert code == 2 and f"no postgres or initdb in {tmp_path}" in err and "Traceback" not in err
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_the_cache_not_the_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    repo = make_repo(tmp_path / "r", BASE, GOOD)
+    code, out, err = run(
+        capsys, "review", "--repo", str(repo), "--base", "main", "--head", "feature", "--format", "json",
+        "--cache-dir", str(not_a_folder / "sub"),
+    )
+    assert code == 0 and json.loads(out)["verdict"] == "pass"
+    assert "internal error" not in err
+
+
+def test_prepare_says_when_it_cannot_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from migration_reviewer.replay.providers.embedded import wheel_bin_dir
+
+    (tmp_path / "file").write_text("")
+    code, _, err = run(
+        capsys, "prepare", "--pg-bin-dir", str(wheel_bin_dir()), "--into", str(tmp_path / "file" / "sub")
+    )
+    assert code == 3
+    assert f"could not write the initialised data folder to {tmp_path / 'file' / 'sub'}" in err
+    assert "hint: name a writable folder with --into" in err

@@ -247,7 +247,10 @@ def prepare(bin_dirs: Sequence[Path], into: Path | None = None) -> list[Path]:
                     os.chown(data, cluster.run_as.uid, cluster.run_as.gid)
                 cluster._initdb(data, LOCALES)
                 if not _keep_archive(data, archive, first_wins=True):
-                    raise DatabaseUnavailable(f"could not write {archive}")
+                    raise DatabaseUnavailable(
+                        f"could not write the initialised data folder to {archive.parent}",
+                        hint="name a writable folder with --into (or MIGRATION_REVIEWER_PREPARED_DIR)",
+                    )
             made.append(archive)
         finally:
             cluster.stop()
@@ -922,7 +925,8 @@ def _keep_archive(
         log.warning("cannot keep the cluster in %s: %s", archive.parent, exc)
         return False
     finally:
-        staging.unlink(missing_ok=True)
+        with suppress(OSError):  # the folder may be what failed (not a folder, gone, read-only)
+            staging.unlink(missing_ok=True)
 
 
 def _time_step(folder: Path) -> int:
