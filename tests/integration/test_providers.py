@@ -716,3 +716,23 @@ def test_a_prepared_initialised_folder_spares_a_first_review_its_initdb(
     with provider.run() as server:
         assert server.warm
         assert server.find_database("mr_base_kept") is not None
+
+
+def test_a_damaged_prepared_folder_is_done_without(
+    temp_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An image's prepared folder cannot be deleted by its user: where it will not unpack, the review
+    makes its own with initdb, with a warning, instead of failing every time."""
+    from migration_reviewer.replay.providers import embedded
+
+    prepared = tmp_path / "prepared"
+    (archive,) = embedded.prepare([wheel_bin_dir()], prepared)
+    archive.write_bytes(archive.read_bytes()[:100_000])  # cut short
+    monkeypatch.setenv("MIGRATION_REVIEWER_PREPARED_DIR", str(prepared))
+    cache = tmp_path / "cache"
+    for meanwhile in (None, lambda _notes: None):  # unpacked here, and in a process of its own
+        shutil.rmtree(cache, ignore_errors=True)
+        with EmbeddedProvider(temp_root=temp_root, cache_dir=cache).run(meanwhile) as server:
+            assert server.create_database().server_version.startswith("18")
+        assert [p.name for p in cache.iterdir()] == [archive.name]  # made anew, in the review's cache
+    assert f"the prepared initialised folder {archive} cannot be used" in caplog.text

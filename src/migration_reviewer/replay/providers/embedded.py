@@ -537,10 +537,8 @@ class _Cluster:
         try:
             return fill(data, cached, self._owner(), kept)
         except (OSError, ArchiveError) as exc:
-            raise DatabaseUnavailable(
-                f"could not make the data folder of the server: {exc}",
-                hint=_remake_hint(cached),
-            ) from None
+            self._initialised_unusable(str(exc))
+            return None
 
     def _filled(self, filling: _Filling) -> None:
         out, err = filling.process.communicate()
@@ -552,11 +550,32 @@ class _Cluster:
             self._keep_initialised(data, filling.initialised)
             return
         if filling.process.returncode != 0:
-            raise DatabaseUnavailable(
-                f"could not make the data folder of the server:\n{_tail(err)}",
-                hint=_remake_hint(self.cached_data),
-            )
+            self._initialised_unusable((err.strip().splitlines() or ["it failed without a word"])[-1])
+            return
         self._use(filling.kept, out.strip() or None)
+
+    def _initialised_unusable(self, why: str) -> None:
+        """The initialised folder's archive would not unpack (`why`). The cache's own is reported, for the
+        user to delete; a prepared one, which no review may touch (an image's), is done without: initdb
+        makes the folder, kept in this review's cache. Nothing kept against it is of use either."""
+        assert self.temp_dir is not None and self.cached_data is not None
+        cache = self.provider.cache_folder()
+        if self.cached_data.parent == cache:
+            raise DatabaseUnavailable(
+                f"could not make the data folder of the server: {why}", hint=_remake_hint(self.cached_data)
+            )
+        log.warning(
+            "the prepared initialised folder %s cannot be used, initdb instead: %s", self.cached_data, why
+        )
+        data = self.temp_dir / "data"
+        shutil.rmtree(data, ignore_errors=True)
+        target = cache / self.cached_data.name
+        self.cached_data, self.notes = None, {}
+        data.mkdir(mode=0o700)
+        if self.run_as:
+            os.chown(data, self.run_as.uid, self.run_as.gid)
+        self._initdb(data, LOCALES)
+        self._keep_initialised(data, target)
 
     def _keep_initialised(self, data: Path, cached: Path) -> None:
         """Keep the folder initdb filled as an archive, for later runs to start from (a cache on disk takes
