@@ -414,7 +414,8 @@ def _fill(
     # Only rows the base history inserted can collide with the generated ones, whose keys are distinct:
     # into an empty table they go without ON CONFLICT, which costs a third more (a speculative insertion
     # per row), unless they collide after all (an expression index, an exclusion constraint).
-    guarded = first > 1 and not _has_deferrable_key(table)
+    deferrable = _has_deferrable_key(table)
+    guarded = first > 1 and not deferrable
     for _attempt in range(5):
         columns, values, problem = plan.expressions()
         if problem:
@@ -439,7 +440,7 @@ def _fill(
                 inserted = conn.execute(statement).rowcount
                 _advance_sequences(conn, table, columns, first + plan.rows - 1)
         except (psycopg.errors.UniqueViolation, psycopg.errors.ExclusionViolation) as exc:
-            if guarded or _has_deferrable_key(table):
+            if guarded or deferrable:
                 return _why(exc)
             guarded = True  # generated rows that collide with each other: skipped, as before
             continue

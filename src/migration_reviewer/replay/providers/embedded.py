@@ -231,24 +231,20 @@ def prepare(bin_dirs: Sequence[Path], into: Path | None = None) -> list[Path]:
     """Make the initialised data folder of each of `bin_dirs` in `into` (default: `prepared_dir()`), where
     it is not there yet: a first review with those binaries then starts without initdb. Returns the
     archives."""
+    folder = into or prepared_dir()
     made = []
     for bin_dir in bin_dirs:
-        cluster = _Cluster(EmbeddedProvider(bin_dir, cache_dir=into or prepared_dir()))
+        cluster = _Cluster(EmbeddedProvider(bin_dir, cache_dir=folder))
         try:
             cluster._find_binaries()
-            cluster._make_folder()
-            archive, ready = cluster._initialised()
-            if not ready or archive.parent != cluster.provider.cache_folder():
-                assert cluster.temp_dir is not None
-                archive = cluster.provider.cache_folder() / archive.name
-                data = cluster.temp_dir / "data"
-                data.mkdir(mode=0o700)
-                if cluster.run_as:
-                    os.chown(data, cluster.run_as.uid, cluster.run_as.gid)
-                cluster._initdb(data, LOCALES)
-                if not _keep_archive(data, archive, first_wins=True):
+            found, ready = cluster._initialised()
+            archive = folder / found.name
+            if not (ready and found == archive):
+                cluster._make_folder()
+                cluster._initdb_here(archive)
+                if cluster.cached_data is None:  # it could not be kept (the warning says why)
                     raise DatabaseUnavailable(
-                        f"could not write the initialised data folder to {archive.parent}",
+                        f"could not write the initialised data folder to {folder}",
                         hint="name a writable folder with --into (or MIGRATION_REVIEWER_PREPARED_DIR)",
                     )
             made.append(archive)
@@ -394,16 +390,14 @@ class _Cluster:
             self._find_binaries()
             self._make_folder()
         filling = self._prepare_data(elsewhere=meanwhile is not None)
-        if filling is not None and meanwhile is None:
-            self._filled(filling)  # initdb, begun ahead
-        if meanwhile is not None:
-            try:
+        try:
+            if meanwhile is not None:
                 meanwhile(self.notes)
-                if filling is not None:
-                    self._filled(filling)
-            finally:
-                if filling is not None:
-                    _end(filling)  # `meanwhile` failed or was interrupted: the folder is not wanted
+            if filling is not None:
+                self._filled(filling)  # with no `meanwhile`, only an initdb begun ahead comes here
+        finally:
+            if filling is not None:
+                _end(filling)  # `meanwhile` failed or was interrupted: the folder is not wanted
         self._spawn()
         self._wait_ready()
 
@@ -461,14 +455,25 @@ class _Cluster:
             return prepared, True
         return cached, False
 
-    def _begin_initdb(self, cached: Path) -> _Filling:
+    def _empty_data_folder(self, cached: Path) -> Path:
+        """The data folder, made empty and the server user's, for initdb to fill and keep as `cached`."""
         assert self.temp_dir is not None
-        data = self.temp_dir / "data"
         _remove_earlier_layout(cached.with_suffix(""))
+        data = self.temp_dir / "data"
         data.mkdir(mode=0o700)
         if self.run_as:
             os.chown(data, self.run_as.uid, self.run_as.gid)
+        return data
+
+    def _begin_initdb(self, cached: Path) -> _Filling:
+        data = self._empty_data_folder(cached)
         return _Filling(self._background(self._initdb_command(data, LOCALES[0])), initialised=cached)
+
+    def _initdb_here(self, cached: Path) -> None:
+        """initdb now, and keep the folder as `cached` (`cached_data` says whether it could be kept)."""
+        data = self._empty_data_folder(cached)
+        self._initdb(data, LOCALES)
+        self._keep_initialised(data, cached)
 
     def _prepare_data(self, *, elsewhere: bool) -> _Filling | None:
         """Make the data folder: the kept cluster of the same base histories, else the initialised folder
@@ -498,12 +503,7 @@ class _Cluster:
             # A kept cluster names files of the initialised folder it was made from: none is of use without.
             if elsewhere:
                 return self._begin_initdb(cached)
-            _remove_earlier_layout(cached.with_suffix(""))
-            data.mkdir(mode=0o700)
-            if self.run_as:
-                os.chown(data, self.run_as.uid, self.run_as.gid)
-            self._initdb(data, LOCALES)
-            self._keep_initialised(data, cached)
+            self._initdb_here(cached)
             return None
         self.cached_data = cached
         if elsewhere and sys.executable:
@@ -567,15 +567,10 @@ class _Cluster:
         log.warning(
             "the prepared initialised folder %s cannot be used, initdb instead: %s", self.cached_data, why
         )
-        data = self.temp_dir / "data"
-        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(self.temp_dir / "data", ignore_errors=True)
         target = cache / self.cached_data.name
         self.cached_data, self.notes = None, {}
-        data.mkdir(mode=0o700)
-        if self.run_as:
-            os.chown(data, self.run_as.uid, self.run_as.gid)
-        self._initdb(data, LOCALES)
-        self._keep_initialised(data, target)
+        self._initdb_here(target)
 
     def _keep_initialised(self, data: Path, cached: Path) -> None:
         """Keep the folder initdb filled as an archive, for later runs to start from (a cache on disk takes
