@@ -7,29 +7,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from alembic_project import ENV, revision
 from gitrepo import make_repo
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
 from migration_reviewer.report.model import MigrationEntry, Report
-
-ENV = """\
-from alembic import context
-from sqlalchemy import create_engine
-
-with create_engine(context.config.get_main_option("sqlalchemy.url")).connect() as connection:
-    context.configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
-"""
-
-
-def revision(rev: str, down: str | None, upgrade: str, downgrade: str = "pass") -> str:
-    return (
-        "import os  # noqa: F401\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n"
-        f"revision = {rev!r}\ndown_revision = {down!r}\n\n\n"
-        f"def upgrade():\n{upgrade}\n\n\ndef downgrade():\n    {downgrade}\n"
-    )
-
 
 USERS = revision(
     "r01", None,

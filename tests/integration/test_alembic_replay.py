@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from alembic_project import ENV, revision
 from gitrepo import make_repo
 from migration_reviewer.config import load_settings
 from migration_reviewer.pipeline import review
@@ -19,25 +20,6 @@ from migration_reviewer.replay.providers.embedded import run_as_user
 from migration_reviewer.report.model import Report
 
 INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://localhost/app\n"
-ENV = """\
-from alembic import context
-from sqlalchemy import create_engine
-
-with create_engine(context.config.get_main_option("sqlalchemy.url")).connect() as connection:
-    context.configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
-"""
-
-
-def revision(rev: str, down: str | None, upgrade: str, downgrade: str = "pass") -> str:
-    return (
-        "import os\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n"
-        f"revision = {rev!r}\ndown_revision = {down!r}\n\n\n"
-        f"def upgrade():\n{upgrade}\n\n\ndef downgrade():\n    {downgrade}\n"
-    )
-
-
 BASE = {
     "alembic.ini": INI,
     "migrations/env.py": ENV,
