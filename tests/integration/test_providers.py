@@ -669,16 +669,20 @@ def test_initdb_begun_ahead_for_other_binaries_is_stopped(temp_root: Path, tmp_p
     its folder goes, rather than competing with the review for the processor."""
     from migration_reviewer.replay.providers import embedded
 
+    shared_memory = set(Path("/dev/shm").glob("PostgreSQL.*"))
     embedded.initialise_ahead(cache_dir=tmp_path / "one", temp_root=temp_root)
     (begun,) = embedded._AHEAD
     assert begun.ahead is not None
     initdb = begun.ahead.process
+    time.sleep(0.2)  # initdb's bootstrap backend is running
     with EmbeddedProvider(cache_dir=tmp_path / "other", temp_root=temp_root).run():
         assert initdb.poll() is not None
         assert _live_members(initdb.pid) == []  # initdb's own children too
         assert len(list(temp_root.iterdir())) == 1  # the review's own folder only
     assert embedded._AHEAD == []
     assert not (tmp_path / "one").exists() or list((tmp_path / "one").iterdir()) == []
+    # Stopped, not killed: its bootstrap backend freed the shared memory it had made.
+    assert set(Path("/dev/shm").glob("PostgreSQL.*")) - shared_memory == set()
 
 
 def test_no_initdb_is_begun_for_a_major_the_binaries_are_not(temp_root: Path, tmp_path: Path) -> None:

@@ -841,11 +841,19 @@ def _take_ahead(provider: EmbeddedProvider) -> _Cluster | None:
 
 
 def _end(filling: _Filling) -> None:
-    """Kill the process making a data folder, if it still runs (initdb's own children share its group)."""
-    if filling.process.poll() is None:
+    """Stop the process making a data folder, if it still runs, with its group (initdb's own backends).
+    SIGTERM first: initdb's bootstrap backend then frees its shared memory, which a SIGKILL leaves in
+    /dev/shm; SIGKILL where it does not end soon."""
+    if filling.process.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(filling.process.pid, signal.SIGTERM)
+    try:
+        filling.process.wait(STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
         with suppress(ProcessLookupError):
             os.killpg(filling.process.pid, signal.SIGKILL)
-    filling.process.wait()
+        filling.process.wait()
 
 
 @atexit.register
